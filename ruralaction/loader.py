@@ -1,0 +1,556 @@
+"""Load incident CSVs into one canonical, typed frame, keeping every rejected row with its reason.
+
+The accounting always balances::
+
+    rows read = rows loaded + rows rejected + rows replaced by a later copy of the same force-month
+
+Parsing is done by Arrow's CSV reader (multi-threaded, dictionary-encoded), and every check runs
+on the distinct values of a column (police.uk files repeat months, snap points and LSOAs
+heavily), so no Python code runs per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .definition import Definition, SourceFormat, load_definition
+from .schema import (
+    CRIME_TYPES,
+    INCIDENT_COLUMNS,
+    POLICE_UK_COLUMNS,
+    POLICE_UK_TO_CANONICAL,
+    REJECTED_COLUMNS,
+    UK_BOUNDS,
+)
+from .sources import Input, Skipped, Source, expand_inputs
+
+POLICE_UK = SourceFormat(
+    name="police_uk",
+    label="police.uk street-level CSV",
+    required=tuple(c for c in POLICE_UK_COLUMNS if c != "Context"),
+    columns={v: k for k, v in POLICE_UK_TO_CANONICAL.items()},
+)
+_CATEGORICAL = (
+    "reported_by", "falls_within", "location", "lsoa_code", "lsoa_name",
+    "last_outcome", "context", "premises_type",
+)  # fmt: skip
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be read as incidents at all; the message is one plain sentence."""
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file."""
+
+    source: str
+    format: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_replaced: int = 0
+    error: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    """Row accounting for a load, per file and in total."""
+
+    files: list[FileReport] = field(default_factory=list)
+    replaced: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["source_format", "reported_by", "month", "replaced_file", "by_file", "rows"]))
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_replaced(self) -> int:
+        return sum(f.rows_replaced for f in self.files)
+
+    @property
+    def errors(self) -> list[str]:
+        """One sentence per file that could not be read."""
+        return [f.error for f in self.files if f.error]
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_rejected + self.rows_replaced
+
+    def lines(self) -> list[str]:
+        """The summary as plain-English lines (for the CLI and the Data page)."""
+        read_ok = [f for f in self.files if f.format]
+        out = [
+            f"Files: {len(read_ok)} read, {len(self.errors)} could not be read, "
+            f"{sum(1 for f in self.files if f.note and not f.format and not f.error)} skipped.",
+            f"Rows: {self.rows_read:,} read = {self.rows_loaded:,} loaded + {self.rows_rejected:,} rejected"
+            f" + {self.rows_replaced:,} replaced by a later copy of the same force-month.",
+        ]
+        for r in self.replaced.itertuples(index=False):
+            out.append(
+                f"Replaced {r.rows:,} rows of {r.reported_by} {pd.Timestamp(r.month):%Y-%m} from {r.replaced_file} "
+                f"with the later copy in {r.by_file}."
+            )
+        out += [f"Not read: {e}" for e in self.errors]
+        return out
+
+
+@dataclass
+class LoadResult:
+    """Loaded incidents (canonical columns), rejected rows, and the accounting."""
+
+    incidents: pd.DataFrame
+    rejected: pd.DataFrame
+    summary: LoadSummary
+
+
+# --------------------------------------------------------------------------- reading one file
+
+
+def _split_header(data: bytes, name: str) -> tuple[list[str], str]:
+    """Return the header fields and the file's newline convention."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileFormatError(f"{name} is not a police.uk CSV: its first line is not UTF-8 text.") from None
+    fields = next(csv.reader([text.rstrip("\r")]), [])
+    return [f.strip() for f in fields], ("\r\n" if first.endswith(b"\r") else "\n")
+
+
+def detect_format(header: list[str], name: str, definition: Definition) -> SourceFormat:
+    """Pick the input format whose required columns the header has, or explain what is missing."""
+    present = set(header)
+    for fmt in (POLICE_UK, *definition.formats):
+        if set(fmt.required) <= present:
+            return fmt
+    missing = [c for c in POLICE_UK.required if c not in present]
+    hint = ""
+    if "Outcome type" in present:
+        hint = " (it looks like a police.uk outcomes file)"
+    elif "Object of search" in present or "Type" in present and "Legislation" in present:
+        hint = " (it looks like a police.uk stop-and-search file)"
+    shown = ", ".join(f"'{c}'" for c in missing[:4]) + (" and others" if len(missing) > 4 else "")
+    return _raise(f"{name} is not a police.uk street-level CSV{hint}: it has no {shown} column"
+                  f"{'s' if len(missing) > 1 else ''}.")
+
+
+def _raise(message: str):
+    raise FileFormatError(message)
+
+
+def _undecodable_lines(data: bytes, encoding: str) -> tuple[bytes, list[tuple[int, str]]]:
+    """Blank out lines that are not valid text; return cleaned bytes and (line, raw) pairs.
+
+    Only called when a file fails to decode, so a Python pass over its lines is acceptable.
+    """
+    lines = data.split(b"\n")
+    bad = []
+    for i, raw in enumerate(lines):
+        try:
+            raw.decode(encoding)
+        except UnicodeDecodeError:
+            bad.append((i + 1, raw.decode(encoding, errors="replace").rstrip("\r")))
+            lines[i] = b""
+    return b"\n".join(lines), bad
+
+
+def _record_lines(data: bytes, n_records: int) -> np.ndarray:
+    """Map CSV record numbers (1 = header, blank lines not counted) to physical line numbers."""
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if n_lines == n_records:  # no blank lines and no quoted newlines: records are lines
+        return np.arange(1, n_records + 1, dtype=np.int64)
+    # Rare: blank lines or newlines inside quoted fields. Walk the records once.
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    starts, prev = [], 0
+    for rec in reader:
+        if rec:
+            starts.append(prev + 1)
+        prev = reader.line_num
+    if len(starts) != n_records:  # the two parsers disagree on a malformed file: fall back
+        return np.arange(1, n_records + 1, dtype=np.int64)
+    return np.asarray(starts, dtype=np.int64)
+
+
+def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]], np.ndarray]:
+    """Parse the body with Arrow. Returns (frame of strings, invalid (record, raw, why), lines)."""
+    names = [h if header.count(h) == 1 else f"{h}.{i}" for i, h in enumerate(header)]
+    types = {n: (pa.string() if n in ("Crime ID", "Description") else pa.dictionary(pa.int32(), pa.string()))
+             for n in names}
+
+    def run(threads: bool):
+        invalid: list[tuple[int | None, str, str]] = []
+
+        def handler(row):
+            invalid.append((row.number, row.text, f"has {row.actual_columns} fields, expected {row.expected_columns}"))
+            return "skip"
+
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=threads, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        return table, invalid
+
+    table, invalid = run(True)
+    if invalid and any(n is None for n, _, _ in invalid):  # record numbers need a single-threaded pass
+        table, invalid = run(False)
+    n_records = 1 + table.num_rows + len(invalid)
+    rec_to_line = _record_lines(data, n_records)
+    bad_records = np.array([n for n, _, _ in invalid], dtype=np.int64)
+    good_records = np.setdiff1d(np.arange(2, n_records + 1), bad_records, assume_unique=True)
+    invalid_out = [(int(rec_to_line[n - 1]), text, why) for n, text, why in invalid]
+    frame = table.to_pandas()
+    frame.columns = header if len(set(header)) == len(header) else names
+    return frame, invalid_out, rec_to_line[good_records - 1]
+
+
+def _cat_values(col: pd.Series) -> tuple[pd.Index, np.ndarray]:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.categories, col.cat.codes.to_numpy()
+    codes, uniques = pd.factorize(col)
+    return pd.Index(uniques), codes
+
+
+def _map_categories(col: pd.Series, fn: Callable[[pd.Index], np.ndarray], fill) -> np.ndarray:
+    """Apply a vectorised ``fn`` to a column's distinct values and broadcast the result to rows."""
+    cats, codes = _cat_values(col)
+    mapped = np.asarray(fn(cats))
+    if len(mapped) == 0:
+        return np.full(len(codes), fill, dtype=mapped.dtype if mapped.dtype != object else object)
+    out = mapped[np.where(codes < 0, 0, codes)]
+    if (codes < 0).any():
+        out = out.astype(object) if mapped.dtype.kind in "OUS" else out
+        out[codes < 0] = fill
+    return out
+
+
+def _to_category(col: pd.Series) -> pd.Series:
+    """A categorical column with the empty string made missing."""
+    col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    col = col.cat.rename_categories(lambda c: str(c).strip()) if col.cat.categories.str.strip().is_unique else col
+    if "" in col.cat.categories:
+        col = col.cat.remove_categories([""])
+    return col
+
+
+@dataclass
+class _Check:
+    mask: np.ndarray
+    column: str
+    reason: pd.Series | str
+
+
+def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name: str) -> tuple[pd.DataFrame, list[_Check]]:
+    """Build canonical columns from the file's own and return them with the failed checks."""
+    n = len(raw)
+    col = {canon: raw[src] for canon, src in fmt.columns.items() if src in raw.columns}
+    src_name = fmt.columns.get
+    out: dict[str, object] = {}
+    checks: list[_Check] = []
+
+    def text(canon: str) -> pd.Series:
+        if canon in col:
+            return col[canon]
+        return pd.Series(pd.Categorical([fmt.constants.get(canon, "")] * n)) if canon in fmt.constants else pd.Series(pd.Categorical([""] * n))
+
+    # Month (police.uk) or the exact date/time (force exports).
+    if "occurred_at" in col:
+        def parse_dt(cats: pd.Index) -> np.ndarray:
+            return pd.to_datetime(cats.str.strip(), format=fmt.datetime_format or "ISO8601", errors="coerce").to_numpy("datetime64[s]")
+        occurred = _map_categories(col["occurred_at"], parse_dt, np.datetime64("NaT"))
+        occurred = occurred.astype("datetime64[s]")
+        bad = np.isnat(occurred)
+        checks.append(_Check(bad, src_name("occurred_at"), "'" + col["occurred_at"].astype(str) + f"' is not a date and time ({fmt.datetime_format or 'ISO 8601'})"))
+        out["occurred_at"] = occurred
+        month = occurred.astype("datetime64[M]").astype("datetime64[s]")
+    else:
+        out["occurred_at"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+        def parse_month(cats: pd.Index) -> np.ndarray:
+            return pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce").to_numpy("datetime64[s]")
+        month = _map_categories(text("month"), parse_month, np.datetime64("NaT")).astype("datetime64[s]")
+        checks.append(_Check(np.isnat(month), src_name("month", "Month"),
+                             "Month '" + text("month").astype(str) + "' is not a year and month (YYYY-MM)"))
+    out["month"] = month
+
+    # Coordinates: blank pair = police.uk could not map it (kept); anything else must be a real UK point.
+    lon_s, lat_s = text("longitude"), text("latitude")
+    lon = _map_categories(lon_s, lambda c: pd.to_numeric(c.str.strip(), errors="coerce"), np.nan).astype(float)
+    lat = _map_categories(lat_s, lambda c: pd.to_numeric(c.str.strip(), errors="coerce"), np.nan).astype(float)
+    lon_blank = _map_categories(lon_s, lambda c: c.str.strip() == "", True).astype(bool)
+    lat_blank = _map_categories(lat_s, lambda c: c.str.strip() == "", True).astype(bool)
+    lon_name, lat_name = src_name("longitude", "Longitude"), src_name("latitude", "Latitude")
+    bad_lon = ~lon_blank & ~np.isfinite(lon)
+    bad_lat = ~lat_blank & ~np.isfinite(lat)
+    checks.append(_Check(bad_lon, lon_name, f"{lon_name} '" + lon_s.astype(str) + "' is not a number"))
+    checks.append(_Check(bad_lat, lat_name, f"{lat_name} '" + lat_s.astype(str) + "' is not a number"))
+    checks.append(_Check(lon_blank & ~lat_blank, lon_name, f"{lon_name} is blank but {lat_name} is not"))
+    checks.append(_Check(lat_blank & ~lon_blank, lat_name, f"{lat_name} is blank but {lon_name} is not"))
+    both = np.isfinite(lon) & np.isfinite(lat)
+    zero = both & (lon == 0) & (lat == 0)
+    checks.append(_Check(zero, lon_name, "coordinates are 0,0, which is not a real location"))
+    b = UK_BOUNDS
+    outside = both & ~zero & ~((lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"]))
+    checks.append(_Check(outside, lon_name, "coordinates (" + lon_s.astype(str) + ", " + lat_s.astype(str) + ") are outside the UK"))
+    ok_coords = both & ~zero & ~outside
+    out["longitude"] = np.where(ok_coords, lon, np.nan)
+    out["latitude"] = np.where(ok_coords, lat, np.nan)
+
+    # Crime type: police.uk's fourteen, after the format's own aliases.
+    ct_src = text("crime_type")
+    aliases = {k.lower(): v for k, v in fmt.crime_types.items()}
+    known = {t.lower(): t for t in CRIME_TYPES}
+
+    def map_type(cats: pd.Index) -> np.ndarray:
+        low = cats.str.strip().str.lower()
+        return np.array([aliases.get(c, known.get(aliases.get(c, c).lower(), "")) if c else "" for c in low], dtype=object)
+
+    crime_type = _map_categories(ct_src, map_type, "")
+    unknown = crime_type == ""
+    ct_name = src_name("crime_type", "Crime type")
+    blank_ct = _map_categories(ct_src, lambda c: c.str.strip() == "", True).astype(bool)
+    checks.append(_Check(unknown & blank_ct, ct_name, f"{ct_name} is blank"))
+    checks.append(_Check(unknown & ~blank_ct, ct_name, f"unknown crime type '" + ct_src.astype(str) + "'"))
+    out["crime_type"] = pd.Categorical(np.where(unknown, None, crime_type), categories=list(CRIME_TYPES))
+
+    for canon in ("reported_by", "falls_within", "location", "lsoa_code", "lsoa_name", "last_outcome", "context", "premises_type"):
+        out[canon] = _to_category(text(canon)) if canon in col or canon in fmt.constants else pd.Categorical([None] * n)
+    crime_id = text("crime_id").astype("str").str.strip() if "crime_id" in col else pd.Series([""] * n, dtype="str")
+    out["crime_id"] = crime_id.where(crime_id != "", None)
+    desc = col.get("description")
+    out["description"] = desc.astype("str") if desc is not None else pd.Series([None] * n, dtype="str")
+    if "wildlife_flag" in col:
+        truthy = set(definition.wildlife_flag_true)
+        out["wildlife_flag"] = _map_categories(col["wildlife_flag"], lambda c: c.str.strip().str.lower().isin(truthy), False).astype(bool)
+    else:
+        out["wildlife_flag"] = pd.array([pd.NA] * n, dtype="boolean")
+    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) and not isinstance(v.dtype, pd.CategoricalDtype) and k not in ("crime_id", "description") else v)
+                          for k, v in out.items()})
+    for k in ("crime_id", "description"):
+        frame[k] = pd.Series(out[k]).reset_index(drop=True).astype("str")
+    return frame, checks
+
+
+def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
+    """Read one CSV. Returns (valid rows, rejected rows, report); raises FileFormatError."""
+    name = source.name
+    try:
+        data = source.read()
+    except OSError as exc:
+        raise FileFormatError(f"{name} could not be read: {exc.strerror or exc}.") from None
+    if not data.strip():
+        raise FileFormatError(f"{name} is empty: a police.uk CSV needs a header line and rows.")
+    if b"\x00" in data[:8192]:
+        raise FileFormatError(f"{name} is not a CSV text file: it contains binary data.")
+    header, _ = _split_header(data, name)
+    fmt = detect_format(header, name, definition)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    rejected_rows: list[tuple[int, str, str, str]] = []
+    if fmt.encoding.lower().replace("-", "") not in ("utf8", "utf8sig"):
+        cleaned, bad = _undecodable_lines(data, fmt.encoding)
+        data = cleaned.decode(fmt.encoding).encode("utf-8")
+        rejected_rows += [(ln, "", f"line is not {fmt.encoding} text (undecodable bytes)", raw) for ln, raw in bad]
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data, bad = _undecodable_lines(data, "utf-8")
+            rejected_rows += [(ln, "", "line is not UTF-8 text (undecodable bytes)", raw) for ln, raw in bad]
+    try:
+        raw, invalid, lines = _parse(data, header, name)
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise FileFormatError(f"{name} could not be parsed as CSV: {str(exc).splitlines()[0]}.") from None
+    rejected_rows += [(ln, "", f"wrong number of fields: {why}", text) for ln, text, why in invalid]
+
+    frame, checks = _validate(raw, fmt, definition, name)
+    bad_mask = np.zeros(len(frame), dtype=bool)
+    for c in checks:
+        bad_mask |= c.mask
+    rejected = _rejected_frame(name, raw, checks, bad_mask, lines, rejected_rows)
+    good = frame.loc[~bad_mask].reset_index(drop=True)
+    good["line"] = lines[~bad_mask].astype(np.int32)
+    good["source_format"] = fmt.name
+    good["source_file"] = name
+    report = FileReport(
+        source=name, format=fmt.label, rows_read=len(frame) + len(rejected_rows),
+        rows_loaded=len(good), rows_rejected=len(rejected),
+    )
+    return good, rejected, report
+
+
+def _rejected_frame(name: str, raw: pd.DataFrame, checks: list[_Check], bad_mask: np.ndarray,
+                    lines: np.ndarray, extra: list[tuple[int, str, str, str]]) -> pd.DataFrame:
+    parts = []
+    if bad_mask.any():
+        idx = np.flatnonzero(bad_mask)
+        reasons = pd.Series([""] * len(idx), dtype="str")
+        column = pd.Series([""] * len(idx), dtype="str")
+        for c in checks:
+            m = c.mask[idx]
+            if not m.any():
+                continue
+            r = c.reason if isinstance(c.reason, str) else c.reason.iloc[idx].reset_index(drop=True)
+            r = pd.Series(r, index=reasons.index, dtype="str") if isinstance(r, str) else r.astype("str")
+            reasons = reasons.where(~m, np.where(reasons == "", r, reasons + "; " + r))
+            column = column.where(~(m & (column == "").to_numpy()), c.column)
+        sub = raw.iloc[idx].astype(str)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        rows_text = []
+        for rec in sub.itertuples(index=False):  # rejected rows only, never the hot path
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(rec)
+            rows_text.append(buf.getvalue().rstrip("\n"))
+        parts.append(pd.DataFrame({"line": lines[idx], "column": column.to_numpy(), "reason": reasons.to_numpy(), "raw": rows_text}))
+    if extra:
+        parts.append(pd.DataFrame(extra, columns=["line", "column", "reason", "raw"]))
+    if not parts:
+        return empty_rejected()
+    rej = pd.concat(parts, ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
+    rej.insert(0, "source_file", name)
+    return rej[list(REJECTED_COLUMNS)].astype({"line": "int64"})
+
+
+def empty_rejected() -> pd.DataFrame:
+    """An empty rejected-rows table with the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "str") for c in REJECTED_COLUMNS})
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return empty_incidents()
+    cats = [c for c in (*_CATEGORICAL, "source_format", "source_file") if c in frames[0].columns]
+    frames = [f.astype({c: "category" for c in cats if not isinstance(f[c].dtype, pd.CategoricalDtype)}) for f in frames]
+    merged = {c: pd.api.types.union_categoricals([f[c] for f in frames], ignore_order=True) for c in cats}
+    df = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
+    for c in cats:
+        df[c] = pd.Series(merged[c], index=df.index)
+    df["crime_type"] = df["crime_type"].astype(pd.CategoricalDtype(list(CRIME_TYPES)))
+    return df[list(INCIDENT_COLUMNS)]
+
+
+def empty_incidents() -> pd.DataFrame:
+    """A zero-row incident frame with the canonical columns and types."""
+    df = pd.DataFrame({
+        "crime_id": pd.Series(dtype="str"),
+        "month": pd.Series(dtype="datetime64[s]"),
+        **{c: pd.Series(dtype="category") for c in ("reported_by", "falls_within")},
+        "longitude": pd.Series(dtype="float64"),
+        "latitude": pd.Series(dtype="float64"),
+        **{c: pd.Series(dtype="category") for c in ("location", "lsoa_code", "lsoa_name")},
+        "crime_type": pd.Series(dtype=pd.CategoricalDtype(list(CRIME_TYPES))),
+        **{c: pd.Series(dtype="category") for c in ("last_outcome", "context")},
+        "occurred_at": pd.Series(dtype="datetime64[s]"),
+        "premises_type": pd.Series(dtype="category"),
+        "description": pd.Series(dtype="str"),
+        "wildlife_flag": pd.Series(dtype="boolean"),
+        "source_format": pd.Series(dtype="category"),
+        "source_file": pd.Series(dtype="category"),
+        "line": pd.Series(dtype="int32"),
+    })
+    return df[list(INCIDENT_COLUMNS)]
+
+
+def _drop_replaced(df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileReport]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep only the last copy of each (format, force, month); count the replaced rows per file."""
+    if df.empty:
+        return df, LoadSummary().replaced
+    keys = pd.DataFrame({
+        "f": file_idx,
+        "source_format": df["source_format"].astype(str).to_numpy(),
+        "reported_by": df["reported_by"].astype(str).to_numpy(),
+        "month": df["month"].to_numpy(),
+    })
+    combos = keys.groupby(["f", "source_format", "reported_by", "month"], dropna=False, observed=True).size().rename("rows").reset_index()
+    last = combos.groupby(["source_format", "reported_by", "month"], dropna=False)["f"].transform("max")
+    old = combos[combos["f"] < last].copy()
+    if old.empty:
+        return df, LoadSummary().replaced
+    old["by"] = last[combos["f"] < last].to_numpy()
+    old_keys = pd.MultiIndex.from_frame(old[["f", "source_format", "reported_by", "month"]])
+    row_keys = pd.MultiIndex.from_frame(keys)
+    drop = row_keys.isin(old_keys)
+    for f, rows in old.groupby("f")["rows"].sum().items():
+        reports[f].rows_replaced += int(rows)
+        reports[f].rows_loaded -= int(rows)
+    replaced = pd.DataFrame({
+        "source_format": old["source_format"].to_numpy(),
+        "reported_by": old["reported_by"].to_numpy(),
+        "month": old["month"].to_numpy(),
+        "replaced_file": [reports[f].source for f in old["f"]],
+        "by_file": [reports[f].source for f in old["by"]],
+        "rows": old["rows"].to_numpy(),
+    })
+    return df.loc[~drop].reset_index(drop=True), replaced
+
+
+def load_incidents(
+    inputs: Iterable[Input],
+    definition: Definition | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LoadResult:
+    """Load police.uk street-level CSVs (and force exports) from files, folders, zips or uploads.
+
+    Parameters
+    ----------
+    inputs : iterable of path or (name, bytes)
+        See :func:`ruralaction.sources.expand_inputs`. Order matters: a later copy of a
+        force-month replaces an earlier one.
+    definition : Definition, optional
+        Supplies the column mappings of force exports; default the shipped definition.
+    progress : callable, optional
+        Called as ``progress(done, total, name)`` after each file.
+
+    Returns
+    -------
+    LoadResult
+        ``incidents`` with :data:`ruralaction.schema.INCIDENT_COLUMNS`; ``rejected`` with
+        ``source_file, line, column, reason, raw``; ``summary`` with the row accounting.
+        Never raises for bad input: unreadable files are reported in ``summary.errors``.
+    """
+    definition = definition or load_definition()
+    sources, skipped = expand_inputs(inputs)
+    reports: list[FileReport] = [FileReport(source=s.name, error=s.reason if s.error else None, note=s.reason) for s in skipped]
+    frames, rejected, file_ids = [], [], []
+    for i, src in enumerate(sources):
+        try:
+            good, rej, report = read_source(src, definition)
+        except FileFormatError as exc:
+            reports.append(FileReport(source=src.name, error=str(exc)))
+        else:
+            file_ids.append(np.full(len(good), len(reports), dtype=np.int32))
+            reports.append(report)
+            frames.append(good)
+            if len(rej):
+                rejected.append(rej)
+        if progress:
+            progress(i + 1, len(sources), src.name)
+    df = _concat(frames)
+    df, replaced = _drop_replaced(df, np.concatenate(file_ids) if file_ids else np.array([], np.int32), reports)
+    rej = pd.concat(rejected, ignore_index=True) if rejected else empty_rejected()
+    return LoadResult(incidents=df, rejected=rej, summary=LoadSummary(files=reports, replaced=replaced))
