@@ -46,7 +46,7 @@ def rural_category(df: pd.DataFrame, definition: Definition) -> pd.Categorical:
     """
     mapping = {k: v for k, v in definition.categories.items()}
     cat = df["crime_type"].astype(object).map(mapping).to_numpy(dtype=object)
-    wildlife = df["wildlife_flag"].fillna(False).to_numpy(dtype=bool) if "wildlife_flag" in df else np.zeros(len(df), bool)
+    wildlife = df["wildlife_flag"].fillna(False).to_numpy(dtype=bool, copy=True) if "wildlife_flag" in df else np.zeros(len(df), bool)
     if definition.wildlife_keywords:
         pattern = re.compile(rf"\b(?:{_words(definition.wildlife_keywords)})\b", re.IGNORECASE)
         for column in ("description", "context"):
