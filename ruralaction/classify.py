@@ -38,30 +38,40 @@ def _broadcast(col: pd.Series, fn, fill) -> np.ndarray:
     return np.where(codes < 0, fill, out)
 
 
+
+def _codes_of(values: pd.Series, categories: pd.Index) -> np.ndarray:
+    """Integer position of each value in ``categories`` (-1 when missing), via distinct values."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    lookup = categories.get_indexer(values.cat.categories.astype(object))
+    codes = values.cat.codes.to_numpy()
+    return np.where(codes < 0, -1, lookup[np.maximum(codes, 0)] if len(lookup) else -1)
+
+
 def rural_category(df: pd.DataFrame, definition: Definition) -> pd.Categorical:
     """The rural-crime category of each incident, or missing when out of scope.
 
     Wildlife crime (a force export's flag, or a wildlife keyword in the description or
     context) takes precedence over the crime-type mapping, because it is the more specific fact.
     """
-    mapping = {k: v for k, v in definition.categories.items()}
-    cat = df["crime_type"].astype(object).map(mapping).to_numpy(dtype=object)
+    order = pd.Index(list(dict.fromkeys([*RURAL_CATEGORIES, *definition.categories.values(), definition.wildlife_category])))
+    type_to_cat = order.get_indexer(pd.Index(df["crime_type"].cat.categories).map(lambda t: definition.categories.get(t)))
+    type_codes = df["crime_type"].cat.codes.to_numpy()
+    codes = np.where(type_codes < 0, -1, type_to_cat[np.maximum(type_codes, 0)] if len(type_to_cat) else -1)
     wildlife = df["wildlife_flag"].fillna(False).to_numpy(dtype=bool, copy=True) if "wildlife_flag" in df else np.zeros(len(df), bool)
     if definition.wildlife_keywords:
         pattern = re.compile(rf"\b(?:{_words(definition.wildlife_keywords)})\b", re.IGNORECASE)
         for column in ("description", "context"):
-            if column in df and df[column].notna().any():
-                text = df[column]
-                if isinstance(text.dtype, pd.CategoricalDtype):
-                    wildlife |= _broadcast(text, lambda s: s.str.contains(pattern), False).astype(bool)
-                else:
-                    has = text.notna().to_numpy()
-                    hit = np.zeros(len(df), dtype=bool)
-                    hit[has] = text[has].astype(str).str.contains(pattern).to_numpy(dtype=bool)
-                    wildlife |= hit
-    cat = np.where(wildlife, definition.wildlife_category, cat)
-    order = list(dict.fromkeys([*RURAL_CATEGORIES, *mapping.values(), definition.wildlife_category]))
-    return pd.Categorical(cat, categories=order)
+            if column not in df or not df[column].notna().any():
+                continue
+            text = df[column]
+            if isinstance(text.dtype, pd.CategoricalDtype):
+                wildlife |= _broadcast(text, lambda s: s.str.contains(pattern), False).astype(bool)
+            else:
+                has = text.notna().to_numpy()
+                wildlife[has] |= text[has].astype(str).str.contains(pattern).to_numpy(dtype=bool)
+    codes = np.where(wildlife, order.get_loc(definition.wildlife_category), codes)
+    return pd.Categorical.from_codes(codes, categories=order)
 
 
 def farm_location_pattern(definition: Definition) -> re.Pattern:
@@ -76,28 +86,28 @@ def farm_location_pattern(definition: Definition) -> re.Pattern:
     return re.compile(rf"^(?!.*\b(?:{streets})\W*$).*\b(?:{farm})\b(?!\s+(?:{streets})\b)", re.IGNORECASE)
 
 
+FARM_BASES = (None, "premises type", "location text", "farm points")
+
+
 def at_farm(df: pd.DataFrame, definition: Definition, geography: Geography | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Whether each incident is at a farm, and which evidence said so.
 
-    Returns ``(at_farm bool array, basis object array)`` where basis is ``"premises type"``,
-    ``"location text"``, ``"farm points"`` or ``None``. A premises type, where the row has
-    one, decides; otherwise the location text does.
+    Returns ``(at_farm bool array, basis int8 array)``; basis indexes :data:`FARM_BASES`
+    (0 none, 1 premises type, 2 location text, 3 farm points). A premises type, where the
+    row has one, decides; otherwise the location text does.
     """
     n = len(df)
-    basis = np.full(n, None, dtype=object)
+    basis = np.zeros(n, dtype=np.int8)
     has_premises = df["premises_type"].notna().to_numpy() if "premises_type" in df else np.zeros(n, bool)
-    prem = re.compile(rf"\b(?:{_words(definition.farm_premises_words)})", re.IGNORECASE)
-    by_premises = _broadcast(df["premises_type"], lambda s: s.str.contains(prem), False).astype(bool) if has_premises.any() else np.zeros(n, bool)
+    if has_premises.any():
+        prem = re.compile(rf"\b(?:{_words(definition.farm_premises_words)})", re.IGNORECASE)
+        basis[_broadcast(df["premises_type"], lambda s: s.str.contains(prem), False).astype(bool)] = 1
     loc = farm_location_pattern(definition)
-    by_location = _broadcast(df["location"], lambda s: s.str.contains(loc), False).astype(bool) & ~has_premises
-    basis[by_location] = "location text"
-    basis[by_premises] = "premises type"
-    farm = by_premises | by_location
+    basis[_broadcast(df["location"], lambda s: s.str.contains(loc), False).astype(bool) & ~has_premises] = 2
     if geography is not None and geography.farms is not None:
-        near = near_points(df["longitude"].to_numpy(), df["latitude"].to_numpy(), geography.farms, definition.farm_points_buffer_m) & ~farm
-        basis[near] = "farm points"
-        farm |= near
-    return farm, basis
+        near = near_points(df["longitude"].to_numpy(), df["latitude"].to_numpy(), geography.farms, definition.farm_points_buffer_m)
+        basis[near & (basis == 0)] = 3
+    return basis > 0, basis
 
 
 def classify(df: pd.DataFrame, geography: Geography | None = None, definition: Definition | None = None) -> pd.DataFrame:
@@ -124,138 +134,147 @@ def classify(df: pd.DataFrame, geography: Geography | None = None, definition: D
     """
     definition = definition or load_definition()
     geography = geography or Geography()
-    out = df.copy()
     n = len(df)
     lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
     has_xy = np.isfinite(lon) & np.isfinite(lat)
-    rural_codes = definition.rural_classes
-
     category = rural_category(df, definition)
     farm, farm_basis = at_farm(df, definition, geography)
 
-    # Ward (point in polygon) and the ward's own class.
+    # Every rural-urban class is an integer index into `classes`; every basis into AREA_BASES.
+    wards, lsoas = geography.wards, geography.lsoas
+    known = [geography.lsoa_classes.to_numpy(dtype=object)]
+    known += [w["ruc_code"].dropna().to_numpy(dtype=object) for w in (wards, lsoas) if w is not None]
+    classes = pd.Index(sorted(set(np.concatenate(known)) if known else set()), dtype=object)
+    class_is_rural = classes.isin(list(definition.rural_classes))
+    area_class = np.full(n, -1, dtype=np.int32)
+    area_basis = np.full(n, AREA_BASES.index("unknown"), dtype=np.int8)
+
+    # 1. The ward the point lies in, with the ward's own class.
     ward_idx = np.full(n, -1, dtype=np.int32)
-    area_class = np.full(n, None, dtype=object)
-    area_basis = np.full(n, "unknown", dtype=object)
-    wards = geography.wards
     if wards is not None and len(wards):
         ward_idx = locate(lon, lat, wards.geometry)
-        in_ward = ward_idx >= 0
-        w_class = wards["ruc_code"].to_numpy(dtype=object)
-        w_basis = wards["class_basis"].to_numpy(dtype=object)
-        take = in_ward & pd.notna(w_class[np.maximum(ward_idx, 0)])
-        area_class[take] = w_class[ward_idx[take]]
+        w_class = classes.get_indexer(wards["ruc_code"].astype(object))
+        w_basis = np.array([AREA_BASES.index(b) if b in AREA_BASES else -1 for b in wards["class_basis"]], dtype=np.int8)
+        cls = np.where(ward_idx >= 0, w_class[np.maximum(ward_idx, 0)], -1)
+        take = cls >= 0
+        area_class[take] = cls[take]
         area_basis[take] = w_basis[ward_idx[take]]
 
-    # Else the LSOA's class by its code.
-    lsoa_cls = _broadcast(df["lsoa_code"], lambda s: s.map(geography.lsoa_classes), None) if len(geography.lsoa_classes) else np.full(n, None, object)
-    take = pd.isna(area_class) & pd.notna(lsoa_cls)
-    area_class[take] = lsoa_cls[take]
-    area_basis[take] = "LSOA lookup"
+    # 2. Else the LSOA's class by its code.
+    if len(geography.lsoa_classes):
+        per_code = classes.get_indexer(pd.Index(geography.lsoa_classes.to_numpy(dtype=object)))
+        lsoa_row = _codes_of(df["lsoa_code"], pd.Index(geography.lsoa_classes.index))
+        cls = np.where(lsoa_row >= 0, per_code[np.maximum(lsoa_row, 0)], -1)
+        take = (area_class < 0) & (cls >= 0)
+        area_class[take] = cls[take]
+        area_basis[take] = AREA_BASES.index("LSOA lookup")
 
-    # Else the class of the 2011 LSOA polygon the point lies in.
+    # 3. Else the class of the 2011 LSOA polygon the point lies in.
     lsoa_idx = None
-    lsoas = geography.lsoas
     if lsoas is not None and len(lsoas):
-        need = pd.isna(area_class) & has_xy
-        if wards is None:
-            need = has_xy  # LSOA polygons also decide in_county when there are no wards
+        need = has_xy if wards is None else (area_class < 0) & has_xy  # without wards, LSOAs also decide in_county
         lsoa_idx = np.full(n, -1, dtype=np.int32)
         if need.any():
             lsoa_idx[need] = locate(lon[need], lat[need], lsoas.geometry)
-        l_class = lsoas["ruc_code"].to_numpy(dtype=object)
-        take = pd.isna(area_class) & (lsoa_idx >= 0)
-        take &= pd.notna(l_class[np.maximum(lsoa_idx, 0)])
-        area_class[take] = l_class[lsoa_idx[take]]
-        area_basis[take] = "LSOA boundary"
+        l_class = classes.get_indexer(lsoas["ruc_code"].astype(object))
+        cls = np.where(lsoa_idx >= 0, l_class[np.maximum(lsoa_idx, 0)], -1)
+        take = (area_class < 0) & (cls >= 0)
+        area_class[take] = cls[take]
+        area_basis[take] = AREA_BASES.index("LSOA boundary")
 
-    known = pd.notna(area_class)
-    rural = np.isin(area_class.astype(str), list(rural_codes)) & known
-    in_rural_ward = pd.array(np.where(known, rural, False), dtype="boolean")
-    in_rural_ward[~known] = pd.NA
+    class_known = area_class >= 0
+    rural = class_known & (class_is_rural[np.maximum(area_class, 0)] if len(classes) else False)
 
-    # In the county?
-    in_county = pd.array(np.full(n, pd.NA), dtype="boolean")
+    # In the county: inside a ward (else an LSOA, else the bounding box); rows without a
+    # location count when their LSOA code is one of the county's LSOAs.
+    county = np.zeros(n, dtype=bool)
     if wards is not None and len(wards):
-        in_county[has_xy] = ward_idx[has_xy] >= 0
+        county = ward_idx >= 0
     elif lsoa_idx is not None:
-        in_county[has_xy] = lsoa_idx[has_xy] >= 0
+        county = lsoa_idx >= 0
     else:
         b = definition.bounds
-        in_county[has_xy] = ((lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"]))[has_xy]
-    county_lsoas = set(lsoas["lsoa_code"]) if lsoas is not None else set()
-    if county_lsoas:
-        no_xy_known = ~has_xy & _broadcast(df["lsoa_code"], lambda s: s.isin(county_lsoas), False).astype(bool)
-        in_county[no_xy_known] = True
+        county = has_xy & (lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"])
+    county_unknown = ~has_xy
+    if lsoas is not None and len(lsoas):
+        own_lsoa = ~has_xy & (_codes_of(df["lsoa_code"], pd.Index(lsoas["lsoa_code"])) >= 0)
+        county |= own_lsoa
+        county_unknown &= ~own_lsoa
 
-    in_scope = ~pd.isna(np.asarray(category, dtype=object))
-    county_true = in_county.fillna(False).to_numpy(dtype=bool)
-    is_rural = in_scope & county_true & (farm | rural)
+    cat_codes = category.codes
+    in_scope = cat_codes >= 0
+    is_rural = in_scope & county & (farm | rural)
 
+    out = df.copy()
     out["rural_category"] = category
     out["at_farm"] = farm
     if wards is not None and len(wards):
-        codes = pd.Categorical.from_codes(ward_idx, categories=pd.Index(wards["ward_code"]))
-        names = pd.Categorical.from_codes(ward_idx, categories=pd.Index(wards["ward_name"]).unique()) if wards["ward_name"].is_unique \
-            else pd.Categorical(np.where(ward_idx >= 0, wards["ward_name"].to_numpy(dtype=object)[np.maximum(ward_idx, 0)], None))
-        out["ward_code"], out["ward_name"] = codes, names
+        out["ward_code"] = pd.Categorical.from_codes(ward_idx, categories=pd.Index(wards["ward_code"]))
+        names = pd.Index(wards["ward_name"]).unique()
+        out["ward_name"] = pd.Categorical.from_codes(np.where(ward_idx >= 0, names.get_indexer(wards["ward_name"])[np.maximum(ward_idx, 0)], -1), categories=names)
     else:
-        out["ward_code"] = pd.Categorical([None] * n, categories=[])
-        out["ward_name"] = pd.Categorical([None] * n, categories=[])
+        out["ward_code"] = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
+        out["ward_name"] = out["ward_code"]
+    in_rural_ward = pd.arrays.BooleanArray(rural, ~class_known)
     out["in_rural_ward"] = in_rural_ward
     out["rural_basis"] = _basis(farm_basis, area_basis)
-    out["in_county"] = in_county
+    out["in_county"] = pd.arrays.BooleanArray(county, county_unknown)
     out["is_rural_crime"] = is_rural
-    out["rural_reason"] = _reasons(out, in_scope, county_true, np.asarray(in_county.isna()), farm, rural, known)
+    out["rural_reason"] = _reasons(out, in_scope, county, county_unknown, farm, rural, class_known, ward_idx)
     return out
 
 
 def _basis(farm_basis: np.ndarray, area_basis: np.ndarray) -> pd.Categorical:
-    key = pd.Series(farm_basis).fillna("").astype(str) + "|" + pd.Series(area_basis).astype(str)
+    """Combine farm and area evidence codes into one labelled category per combination."""
+    labels = [("farm (" + f + "); " if f else "") + a for f in FARM_BASES for a in AREA_BASES]
+    return pd.Categorical.from_codes(farm_basis.astype(np.int64) * len(AREA_BASES) + area_basis, categories=labels)
+
+
+REASONS = ("out", "county?", "outside", "farm+rural", "farm", "rural", "urban", "unknown")
+
+
+def _reasons(df: pd.DataFrame, in_scope, county, county_unknown, farm, rural, known, ward_idx) -> pd.Categorical:
+    """Build ``rural_reason`` from the distinct combinations of its inputs, not per row.
+
+    Each row gets a template and up to four integer codes (crime type, category, ward, LSOA
+    name) that the template uses; the combinations are factorised and worded once each.
+    """
+    t = np.select(
+        [~in_scope, county_unknown, ~county, farm & rural, farm, rural, known],
+        [0, 1, 2, 3, 4, 5, 6], default=7,
+    ).astype(np.int64)
+    uses_place = (t == 3) | (t == 5)
+    type_code = np.where(t == 0, df["crime_type"].cat.codes.to_numpy(), -1).astype(np.int64)
+    cat_code = np.where((t >= 3) & (t <= 5), df["rural_category"].cat.codes, -1).astype(np.int64)
+    ward = np.where(uses_place, ward_idx, -1).astype(np.int64)
+    lsoa = np.where(uses_place & (ward < 0), df["lsoa_name"].cat.codes.to_numpy(), -1).astype(np.int64)
+    dims = (len(REASONS), len(df["crime_type"].cat.categories) + 1, len(df["rural_category"].cat.categories) + 1,
+            int(ward_idx.max(initial=-1)) + 2, len(df["lsoa_name"].cat.categories) + 1)
+    key = np.ravel_multi_index((t, type_code + 1, cat_code + 1, ward + 1, lsoa + 1), dims)
     codes, uniq = pd.factorize(key)
-    labels = [("farm (" + f + "); " if f else "") + a for f, a in (u.split("|", 1) for u in uniq)]
-    return pd.Categorical.from_codes(codes, categories=pd.Index(labels).unique()) if pd.Index(labels).is_unique \
-        else pd.Categorical(np.asarray(labels, dtype=object)[codes])
-
-
-def _reasons(df: pd.DataFrame, in_scope, in_county, county_unknown, farm, rural, known) -> pd.Categorical:
-    """Build ``rural_reason`` from the distinct combinations of its inputs (not per row)."""
-    template = np.select(
-        [~in_scope, county_unknown, ~in_county, farm & rural, farm, rural, known],
-        ["out", "county?", "outside", "farm+rural", "farm", "rural", "urban"],
-        default="unknown",
-    )
-    parts = pd.DataFrame({
-        "t": template,
-        "crime_type": df["crime_type"].astype(object).to_numpy(),
-        "cat": np.asarray(df["rural_category"], dtype=object),
-        "ward": df["ward_name"].astype(object).to_numpy(),
-        "lsoa": df["lsoa_name"].astype(object).to_numpy(),
-    })
-    # Only the fields a template uses take part in its key, so the combinations stay few.
-    parts.loc[parts["t"] != "out", "crime_type"] = None
-    parts.loc[parts["t"].isin(["out", "county?", "outside", "urban", "unknown"]), ["cat"]] = None
-    parts.loc[~parts["t"].isin(["farm+rural", "rural"]), ["ward", "lsoa"]] = None
-    parts.loc[parts["ward"].notna(), "lsoa"] = None
-    group = parts.groupby(list(parts.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first = parts.drop_duplicates().reset_index(drop=True)
+    crime_types, cats = df["crime_type"].cat.categories, df["rural_category"].cat.categories
+    lsoa_names = df["lsoa_name"].cat.categories
+    ward_names = df["ward_name"].cat.categories
+    ward_name_of = df["ward_name"].cat.codes.to_numpy()
     texts = []
-    for r in first.itertuples(index=False):  # one per distinct combination, not per row
-        cat = str(r.cat).capitalize() if isinstance(r.cat, str) else ""
-        place = f"a rural ward ({r.ward})" if isinstance(r.ward, str) else (
-            f"a rural area ({r.lsoa}; ward unknown)" if isinstance(r.lsoa, str) else "a rural area (ward unknown)")
-        texts.append({
-            "out": f"Out of scope: {str(r.crime_type).lower() if isinstance(r.crime_type, str) else 'unknown type'}",
-            "county?": "Location unknown, so not counted as the county's rural crime",
-            "outside": "Outside the county",
-            "farm+rural": f"{cat} at a farm location in {place}",
-            "farm": f"{cat} at a farm location",
-            "rural": f"{cat} in {place}",
-            "urban": "Urban ward, not at a farm",
-            "unknown": "Rural-urban class unknown, not at a farm",
-        }[r.t])
-    # ngroup numbers groups in order of first appearance when sort=False, matching drop_duplicates.
-    cats = pd.Index(texts)
-    if cats.is_unique:
-        return pd.Categorical.from_codes(group, categories=cats)
-    return pd.Categorical(np.asarray(texts, dtype=object)[group])
+    for u, (tt, ty, ca, wa, ls) in zip(uniq, zip(*np.unravel_index(uniq, dims))):  # per combination, not per row
+        cat = cats[ca - 1].capitalize() if ca else ""
+        if wa:
+            row = np.flatnonzero(ward_idx == wa - 1)[0]
+            place = f"a rural ward ({ward_names[ward_name_of[row]]})"
+        else:
+            place = f"a rural area ({lsoa_names[ls - 1]}; ward unknown)" if ls else "a rural area (ward unknown)"
+        texts.append((
+            f"Out of scope: {crime_types[ty - 1].lower() if ty else 'unknown type'}",
+            "Location unknown, so not counted as the county's rural crime",
+            "Outside the county",
+            f"{cat} at a farm location in {place}",
+            f"{cat} at a farm location",
+            f"{cat} in {place}",
+            "Urban ward, not at a farm",
+            "Rural-urban class unknown, not at a farm",
+        )[tt])
+    labels = pd.Index(texts)
+    if labels.is_unique:
+        return pd.Categorical.from_codes(codes, categories=labels)
+    return pd.Categorical(np.asarray(texts, dtype=object)[codes])

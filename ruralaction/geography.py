@@ -151,27 +151,26 @@ def find_geography_files(folder: str | os.PathLike) -> dict[str, list[Path]]:
             h = csv_header(p)
             if (_first(h, LSOA_CODE) or _first(h, WARD_CODE)) and (_first(h, CLASS_CODE) or _first(h, CLASS_NAME)):
                 out["lookups"].append(p)
-        elif suffix in BOUNDARY_SUFFIXES and not _is_topojson(p) and not _is_csv_zip(p):
+        elif suffix in BOUNDARY_SUFFIXES and _is_boundary_file(p):
             out["boundaries"].append(p)
     return out
 
 
-def _is_topojson(p: Path) -> bool:
-    if p.suffix.lower() not in {".json", ".geojson"}:
-        return False
-    with p.open("rb") as fh:
-        return b'"Topology"' in fh.read(200)
-
-
-def _is_csv_zip(p: Path) -> bool:
-    if p.suffix.lower() != ".zip":
-        return False
-    import zipfile
-    try:
-        with zipfile.ZipFile(p) as zf:
-            return not any(n.lower().endswith(".shp") for n in zf.namelist())
-    except zipfile.BadZipFile:
-        return True
+def _is_boundary_file(p: Path) -> bool:
+    """GeoJSON (not TopoJSON or other JSON), GeoPackage, Shapefile, or a zip holding a Shapefile."""
+    suffix = p.suffix.lower()
+    if suffix in {".json", ".geojson"}:
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+        return b'"Feature' in head and b'"Topology"' not in head
+    if suffix == ".zip":
+        import zipfile
+        try:
+            with zipfile.ZipFile(p) as zf:
+                return any(n.lower().endswith(".shp") for n in zf.namelist())
+        except zipfile.BadZipFile:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- building it

@@ -256,9 +256,20 @@ def _to_category(col: pd.Series) -> pd.Series:
 
 @dataclass
 class _Check:
+    """A failed-row mask, the column to blame, and the reason: a template whose ``{}`` slots
+    are filled from ``values`` (source columns) only for the rows that fail."""
+
     mask: np.ndarray
     column: str
-    reason: pd.Series | str
+    template: str
+    values: tuple[pd.Series, ...] = ()
+
+    def reasons(self, idx: np.ndarray) -> pd.Series:
+        parts = self.template.split("{}")
+        out = pd.Series([parts[0]] * len(idx), dtype="str")
+        for part, v in zip(parts[1:], self.values):
+            out = out + v.iloc[idx].astype("str").fillna("").reset_index(drop=True) + part
+        return out
 
 
 def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name: str) -> tuple[pd.DataFrame, list[_Check]]:
@@ -281,7 +292,7 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
         occurred = _map_categories(col["occurred_at"], parse_dt, np.datetime64("NaT"))
         occurred = occurred.astype("datetime64[s]")
         bad = np.isnat(occurred)
-        checks.append(_Check(bad, src_name("occurred_at"), "'" + col["occurred_at"].astype(str) + f"' is not a date and time ({fmt.datetime_format or 'ISO 8601'})"))
+        checks.append(_Check(bad, src_name("occurred_at"), "'{}' is not a date and time (" + (fmt.datetime_format or "ISO 8601") + ")", (col["occurred_at"],)))
         out["occurred_at"] = occurred
         month = occurred.astype("datetime64[M]").astype("datetime64[s]")
     else:
@@ -289,8 +300,7 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
         def parse_month(cats: pd.Index) -> np.ndarray:
             return pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce").to_numpy("datetime64[s]")
         month = _map_categories(text("month"), parse_month, np.datetime64("NaT")).astype("datetime64[s]")
-        checks.append(_Check(np.isnat(month), src_name("month", "Month"),
-                             "Month '" + text("month").astype(str) + "' is not a year and month (YYYY-MM)"))
+        checks.append(_Check(np.isnat(month), src_name("month", "Month"), "Month '{}' is not a year and month (YYYY-MM)", (text("month"),)))
     out["month"] = month
 
     # Coordinates: blank pair = police.uk could not map it (kept); anything else must be a real UK point.
@@ -302,8 +312,8 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
     lon_name, lat_name = src_name("longitude", "Longitude"), src_name("latitude", "Latitude")
     bad_lon = ~lon_blank & ~np.isfinite(lon)
     bad_lat = ~lat_blank & ~np.isfinite(lat)
-    checks.append(_Check(bad_lon, lon_name, f"{lon_name} '" + lon_s.astype(str) + "' is not a number"))
-    checks.append(_Check(bad_lat, lat_name, f"{lat_name} '" + lat_s.astype(str) + "' is not a number"))
+    checks.append(_Check(bad_lon, lon_name, lon_name + " '{}' is not a number", (lon_s,)))
+    checks.append(_Check(bad_lat, lat_name, lat_name + " '{}' is not a number", (lat_s,)))
     checks.append(_Check(lon_blank & ~lat_blank, lon_name, f"{lon_name} is blank but {lat_name} is not"))
     checks.append(_Check(lat_blank & ~lon_blank, lat_name, f"{lat_name} is blank but {lon_name} is not"))
     both = np.isfinite(lon) & np.isfinite(lat)
@@ -311,7 +321,7 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
     checks.append(_Check(zero, lon_name, "coordinates are 0,0, which is not a real location"))
     b = UK_BOUNDS
     outside = both & ~zero & ~((lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"]))
-    checks.append(_Check(outside, lon_name, "coordinates (" + lon_s.astype(str) + ", " + lat_s.astype(str) + ") are outside the UK"))
+    checks.append(_Check(outside, lon_name, "coordinates ({}, {}) are outside the UK", (lon_s, lat_s)))
     ok_coords = both & ~zero & ~outside
     out["longitude"] = np.where(ok_coords, lon, np.nan)
     out["latitude"] = np.where(ok_coords, lat, np.nan)
@@ -330,12 +340,12 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
     ct_name = src_name("crime_type", "Crime type")
     blank_ct = _map_categories(ct_src, lambda c: c.str.strip() == "", True).astype(bool)
     checks.append(_Check(unknown & blank_ct, ct_name, f"{ct_name} is blank"))
-    checks.append(_Check(unknown & ~blank_ct, ct_name, f"unknown crime type '" + ct_src.astype(str) + "'"))
+    checks.append(_Check(unknown & ~blank_ct, ct_name, "unknown crime type '{}'", (ct_src,)))
     out["crime_type"] = pd.Categorical(np.where(unknown, None, crime_type), categories=list(CRIME_TYPES))
 
     for canon in ("reported_by", "falls_within", "location", "lsoa_code", "lsoa_name", "last_outcome", "context", "premises_type"):
         out[canon] = _to_category(text(canon)) if canon in col or canon in fmt.constants else pd.Categorical([None] * n)
-    crime_id = text("crime_id").astype("str").str.strip() if "crime_id" in col else pd.Series([""] * n, dtype="str")
+    crime_id = text("crime_id").astype("str") if "crime_id" in col else pd.Series([""] * n, dtype="str")
     out["crime_id"] = crime_id.where(crime_id != "", None)
     desc = col.get("description")
     out["description"] = desc.astype("str") if desc is not None else pd.Series([None] * n, dtype="str")
@@ -358,7 +368,7 @@ def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, p
         data = source.read()
     except OSError as exc:
         raise FileFormatError(f"{name} could not be read: {exc.strerror or exc}.") from None
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise FileFormatError(f"{name} is empty: a police.uk CSV needs a header line and rows.")
     if b"\x00" in data[:8192]:
         raise FileFormatError(f"{name} is not a CSV text file: it contains binary data.")
@@ -410,8 +420,7 @@ def _rejected_frame(name: str, raw: pd.DataFrame, checks: list[_Check], bad_mask
             m = c.mask[idx]
             if not m.any():
                 continue
-            r = c.reason if isinstance(c.reason, str) else c.reason.iloc[idx].reset_index(drop=True)
-            r = pd.Series(r, index=reasons.index, dtype="str") if isinstance(r, str) else r.astype("str")
+            r = c.reasons(idx)
             reasons = reasons.where(~m, np.where(reasons == "", r, reasons + "; " + r))
             column = column.where(~(m & (column == "").to_numpy()), c.column)
         sub = raw.iloc[idx].astype(str)
@@ -446,7 +455,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return empty_incidents()
     cats = [c for c in (*_CATEGORICAL, "source_format", "source_file") if c in frames[0].columns]
     frames = [f.astype({c: "category" for c in cats if not isinstance(f[c].dtype, pd.CategoricalDtype)}) for f in frames]
-    merged = {c: pd.api.types.union_categoricals([f[c] for f in frames], ignore_order=True) for c in cats}
+    def as_str(col: pd.Series) -> pd.Series:  # all-missing columns have object-typed categories
+        return col if col.cat.categories.dtype == "str" else col.cat.set_categories(pd.Index(col.cat.categories.astype(str), dtype="str"))
+
+    merged = {c: pd.api.types.union_categoricals([as_str(f[c]) for f in frames], ignore_order=True) for c in cats}
     df = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
     for c in cats:
         df[c] = pd.Series(merged[c], index=df.index)
@@ -482,11 +494,11 @@ def _drop_replaced(df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileRep
         return df, LoadSummary().replaced
     keys = pd.DataFrame({
         "f": file_idx,
-        "source_format": df["source_format"].astype(str).to_numpy(),
-        "reported_by": df["reported_by"].astype(str).to_numpy(),
+        "source_format": df["source_format"].cat.codes.to_numpy(),
+        "reported_by": df["reported_by"].cat.codes.to_numpy(),
         "month": df["month"].to_numpy(),
     })
-    combos = keys.groupby(["f", "source_format", "reported_by", "month"], dropna=False, observed=True).size().rename("rows").reset_index()
+    combos = keys.groupby(["f", "source_format", "reported_by", "month"], sort=False).size().rename("rows").reset_index()
     last = combos.groupby(["source_format", "reported_by", "month"], dropna=False)["f"].transform("max")
     old = combos[combos["f"] < last].copy()
     if old.empty:
@@ -498,9 +510,10 @@ def _drop_replaced(df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileRep
     for f, rows in old.groupby("f")["rows"].sum().items():
         reports[f].rows_replaced += int(rows)
         reports[f].rows_loaded -= int(rows)
+    fmt_cats, force_cats = df["source_format"].cat.categories, df["reported_by"].cat.categories
     replaced = pd.DataFrame({
-        "source_format": old["source_format"].to_numpy(),
-        "reported_by": old["reported_by"].to_numpy(),
+        "source_format": fmt_cats[old["source_format"].to_numpy()],
+        "reported_by": [force_cats[c] if c >= 0 else "" for c in old["reported_by"]],
         "month": old["month"].to_numpy(),
         "replaced_file": [reports[f].source for f in old["f"]],
         "by_file": [reports[f].source for f in old["by"]],

@@ -1,0 +1,77 @@
+"""``python -m ruralaction classify``: outputs, summary, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from policeuk import row, write
+
+from ruralaction.cli import main
+from ruralaction.schema import CLASSIFICATION_COLUMNS, POLICE_UK_COLUMNS
+
+
+def _geography(folder):
+    (folder / "boundaries" / "wards_by_lad").mkdir(parents=True)
+    (folder / "ruc").mkdir()
+    sq = lambda x: {"type": "Polygon", "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]]}  # noqa: E731
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"}, "geometry": sq(-1.0)},
+        {"type": "Feature", "properties": {"WD13CD": "W2", "WD13NM": "Castle"}, "geometry": sq(-0.9)}]}
+    (folder / "boundaries" / "wards_by_lad" / "X.json").write_text(json.dumps(fc))
+    (folder / "ruc" / "wards.csv").write_text("WD11CD,WD11NM,RUC11\nW1,Brixworth,Rural town and fringe\nW2,Castle,Urban city and town\n")
+    (folder / "ruc" / "lsoa.csv").write_text("LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A 001A,C1,Urban city and town\n")
+
+
+def test_classify_writes_rows_rejected_and_summary(tmp_path, capsys):
+    _geography(tmp_path / "geo")
+    src = write(tmp_path / "in" / "2024-01" / "2024-01-northamptonshire-street.csv", [
+        row("a", lon="-0.95", lat="52.05"),
+        row("b", lon="-0.85", lat="52.05", crime_type="Vehicle crime"),
+        row("c", lon="-0.95", lat="52.05", month="nope"),
+        row("", lon="-0.95", lat="52.05", crime_type="Anti-social behaviour", outcome=""),
+    ])
+    out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
+    code = main(["classify", str(tmp_path / "in"), "--geography", str(tmp_path / "geo"), "--out", str(out), "--rejected", str(rej)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "Rows: 4 read = 3 loaded + 1 rejected + 0 replaced" in text
+    assert "Rural crimes: 1 of 3 incidents in Northamptonshire" in text
+    df = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(df.columns[:12]) == list(POLICE_UK_COLUMNS)
+    assert set(CLASSIFICATION_COLUMNS) <= set(df.columns) and {"source_file", "line"} <= set(df.columns)
+    assert df.set_index("Crime ID").loc["a", "rural_reason"] == "Burglary in a rural ward (Brixworth)"
+    assert df.set_index("Crime ID").loc["b", "rural_reason"] == "Urban ward, not at a farm"
+    assert df.loc[df["Crime ID"] == "", "Crime type"].tolist() == ["Anti-social behaviour"]
+    assert df["Month"].tolist() == ["2024-01"] * 3
+    r = pd.read_csv(rej, dtype=str)
+    assert list(r.columns) == ["source_file", "line", "column", "reason", "raw"]
+    assert r.loc[0, "line"] == "4" and "Month 'nope'" in r.loc[0, "reason"]
+
+
+def test_nothing_readable_exits_non_zero_with_message(tmp_path, capsys):
+    bad = tmp_path / "notes.csv"
+    bad.write_text("hello,world\n1,2\n")
+    assert main(["classify", str(bad), "--out", str(tmp_path / "o.csv")]) == 1
+    captured = capsys.readouterr()
+    assert "notes.csv is not a police.uk street-level CSV" in captured.out
+    assert "Nothing could be loaded" in captured.err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_bad_geography_file_is_a_clear_error(tmp_path, capsys):
+    src = write(tmp_path / "f.csv", [row("a")])
+    junk = tmp_path / "wards.geojson"
+    junk.write_text("{not json")
+    assert main(["classify", str(src), "--wards", str(junk), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "wards.geojson could not be read as a boundaries file" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs(tmp_path):
+    src = write(tmp_path / "f.csv", [row("a")])
+    proc = subprocess.run([sys.executable, "-m", "ruralaction", "classify", str(src), "--out", str(tmp_path / "o.csv")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Wrote 1 classified rows" in proc.stdout
