@@ -255,13 +255,14 @@ def _reasons(df: pd.DataFrame, in_scope, county, county_unknown, farm, rural, kn
     crime_types, cats = df["crime_type"].cat.categories, df["rural_category"].cat.categories
     lsoa_names = df["lsoa_name"].cat.categories
     ward_names = df["ward_name"].cat.categories
-    ward_name_of = df["ward_name"].cat.codes.to_numpy()
+    name_of_ward = np.full(dims[3], -1, dtype=np.int64)  # ward index -> ward name code
+    located = ward_idx >= 0
+    name_of_ward[ward_idx[located]] = df["ward_name"].cat.codes.to_numpy()[located]
     texts = []
     for u, (tt, ty, ca, wa, ls) in zip(uniq, zip(*np.unravel_index(uniq, dims))):  # per combination, not per row
         cat = cats[ca - 1].capitalize() if ca else ""
         if wa:
-            row = np.flatnonzero(ward_idx == wa - 1)[0]
-            place = f"a rural ward ({ward_names[ward_name_of[row]]})"
+            place = f"a rural ward ({ward_names[name_of_ward[wa - 1]]})"
         else:
             place = f"a rural area ({lsoa_names[ls - 1]}; ward unknown)" if ls else "a rural area (ward unknown)"
         texts.append((

@@ -158,6 +158,17 @@ def _raise(message: str):
     raise FileFormatError(message)
 
 
+def _valid_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked by Arrow's vectorised validator (no copy)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        arr.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _undecodable_lines(data: bytes, encoding: str) -> tuple[bytes, list[tuple[int, str]]]:
     """Blank out lines that are not valid text; return cleaned bytes and (line, raw) pairs.
 
@@ -245,6 +256,11 @@ def _map_categories(col: pd.Series, fn: Callable[[pd.Index], np.ndarray], fill) 
     return out
 
 
+def _missing(n: int) -> pd.Categorical:
+    """An all-missing categorical column of length ``n``."""
+    return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
+
+
 def _to_category(col: pd.Series) -> pd.Series:
     """A categorical column with the empty string made missing."""
     col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
@@ -283,7 +299,8 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
     def text(canon: str) -> pd.Series:
         if canon in col:
             return col[canon]
-        return pd.Series(pd.Categorical([fmt.constants.get(canon, "")] * n)) if canon in fmt.constants else pd.Series(pd.Categorical([""] * n))
+        value = fmt.constants.get(canon, "")
+        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype="str")))
 
     # Month (police.uk) or the exact date/time (force exports).
     if "occurred_at" in col:
@@ -341,10 +358,10 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
     blank_ct = _map_categories(ct_src, lambda c: c.str.strip() == "", True).astype(bool)
     checks.append(_Check(unknown & blank_ct, ct_name, f"{ct_name} is blank"))
     checks.append(_Check(unknown & ~blank_ct, ct_name, "unknown crime type '{}'", (ct_src,)))
-    out["crime_type"] = pd.Categorical(np.where(unknown, None, crime_type), categories=list(CRIME_TYPES))
+    out["crime_type"] = pd.Categorical.from_codes(pd.Index(CRIME_TYPES).get_indexer(crime_type), categories=list(CRIME_TYPES))
 
     for canon in ("reported_by", "falls_within", "location", "lsoa_code", "lsoa_name", "last_outcome", "context", "premises_type"):
-        out[canon] = _to_category(text(canon)) if canon in col or canon in fmt.constants else pd.Categorical([None] * n)
+        out[canon] = _to_category(text(canon)) if canon in col or canon in fmt.constants else _missing(n)
     crime_id = text("crime_id").astype("str") if "crime_id" in col else pd.Series([""] * n, dtype="str")
     out["crime_id"] = crime_id.where(crime_id != "", None)
     desc = col.get("description")
@@ -353,7 +370,7 @@ def _validate(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name
         truthy = set(definition.wildlife_flag_true)
         out["wildlife_flag"] = _map_categories(col["wildlife_flag"], lambda c: c.str.strip().str.lower().isin(truthy), False).astype(bool)
     else:
-        out["wildlife_flag"] = pd.array([pd.NA] * n, dtype="boolean")
+        out["wildlife_flag"] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
     frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) and not isinstance(v.dtype, pd.CategoricalDtype) and k not in ("crime_id", "description") else v)
                           for k, v in out.items()})
     for k in ("crime_id", "description"):
@@ -381,15 +398,12 @@ def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, p
         cleaned, bad = _undecodable_lines(data, fmt.encoding)
         data = cleaned.decode(fmt.encoding).encode("utf-8")
         rejected_rows += [(ln, "", f"line is not {fmt.encoding} text (undecodable bytes)", raw) for ln, raw in bad]
-    else:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            data, bad = _undecodable_lines(data, "utf-8")
-            rejected_rows += [(ln, "", "line is not UTF-8 text (undecodable bytes)", raw) for ln, raw in bad]
+    elif not _valid_utf8(data):  # only a file that fails pays for finding the bad lines
+        data, bad = _undecodable_lines(data, "utf-8")
+        rejected_rows += [(ln, "", "line is not UTF-8 text (undecodable bytes)", raw) for ln, raw in bad]
     try:
         raw, invalid, lines = _parse(data, header, name)
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+    except pa.ArrowException as exc:
         raise FileFormatError(f"{name} could not be parsed as CSV: {str(exc).splitlines()[0]}.") from None
     rejected_rows += [(ln, "", f"wrong number of fields: {why}", text) for ln, text, why in invalid]
 
