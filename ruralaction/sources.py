@@ -18,6 +18,11 @@ from pathlib import Path
 #: police.uk archives also hold outcomes and stop-and-search files; they are not incidents.
 NOT_STREET_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 ZIP_MAGIC = b"PK\x03\x04"
+#: Limits that refuse zip bombs before anything is decompressed. A year of a whole country's
+#: police.uk street files is ~1.5 GB uncompressed; CSV compresses ~10:1.
+MAX_ZIP_TOTAL_BYTES = 6 * 1024**3
+MAX_ZIP_MEMBERS = 20_000
+MAX_ZIP_RATIO = 200
 
 Input = str | os.PathLike | tuple[str, bytes]
 
@@ -45,6 +50,12 @@ def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
         members = sorted(i.filename for i in zf.infolist() if not i.is_dir())
     except (zipfile.BadZipFile, OSError, ValueError):
         return [], [Skipped(name, f"{name} is not a readable zip archive.")]
+    infos = zf.infolist()
+    total = sum(i.file_size for i in infos)
+    ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 10 * 1024**2), default=0)
+    if len(infos) > MAX_ZIP_MEMBERS or total > MAX_ZIP_TOTAL_BYTES or ratio > MAX_ZIP_RATIO:
+        return [], [Skipped(name, f"{name} was refused: it would expand to {total / 1024**3:.1f} GB in {len(infos):,} files, "
+                                  f"beyond the limits for a police.uk archive (a possible zip bomb).")]
     csvs = [m for m in members if m.lower().endswith(".csv") and not Path(m).name.startswith("._")]
     if not csvs:
         return [], [Skipped(name, f"{name} is a zip archive with no CSV files in it.")]

@@ -199,3 +199,11 @@ def test_police_uk_header_order_does_not_matter(tmp_path):
     p = write(tmp_path / "f.csv", [row("a")[::-1]], header=tuple(cols))
     r = load_incidents([p])
     assert r.incidents["crime_id"].iloc[0] == "a" and r.incidents["crime_type"].iloc[0] == "Burglary"
+
+
+def test_zip_bomb_refused_before_decompressing():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2024-01/2024-01-x-street.csv", b"0" * (60 * 1024**2))  # 60 MB of zeros: ~1000:1
+    r = load_incidents([("bomb.zip", buf.getvalue())])
+    assert r.incidents.empty and "bomb.zip was refused" in r.summary.errors[0] and "zip bomb" in r.summary.errors[0]

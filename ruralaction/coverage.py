@@ -1,0 +1,110 @@
+"""Coverage and freshness of the loaded data: which months each force covers, where the gaps
+are, and how far behind today the latest month is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+#: police.uk publishes a month's data about this many months after it ends.
+PUBLICATION_LAG_MONTHS = 2
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What months the data covers and how fresh it is.
+
+    Attributes
+    ----------
+    by_force : DataFrame
+        One row per force (``Reported by``): ``force, first_month, latest_month, months,
+        missing_months`` (count of months with no rows between first and latest), ``rows``.
+    per_month : DataFrame
+        ``month, rows`` for every month from the first to the latest, zeros included, so a gap
+        shows as a zero bar rather than disappearing.
+    gaps : list of Timestamp
+        Months with no rows at all inside the covered range.
+    latest_month : Timestamp or None
+    months_behind : int or None
+        Whole months between the latest month and today's month.
+    up_to_date : bool
+        True when ``months_behind`` is within police.uk's usual publication lag.
+    share_no_location, share_rural, share_unknown_class : float or None
+        Shares of all loaded rows; None when there are no rows.
+    """
+
+    by_force: pd.DataFrame
+    per_month: pd.DataFrame
+    gaps: list[pd.Timestamp]
+    latest_month: pd.Timestamp | None
+    months_behind: int | None
+    up_to_date: bool
+    rows: int
+    share_no_location: float | None
+    share_rural: float | None
+    share_unknown_class: float | None
+
+
+def _month_index(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    return pd.date_range(first, last, freq="MS")
+
+
+def months_between(earlier: pd.Timestamp | date, later: pd.Timestamp | date) -> int:
+    """Whole calendar months from ``earlier`` to ``later`` (2024-01 → 2024-03 is 2)."""
+    return (later.year - earlier.year) * 12 + (later.month - earlier.month)
+
+
+def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
+    """Compute coverage and freshness of a classified incident frame.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Classified incidents (needs ``month, reported_by, longitude, is_rural_crime,
+        in_rural_ward``).
+    today : date, optional
+        Default ``date.today()``; passed explicitly by tests.
+    """
+    today = today or date.today()
+    n = len(df)
+    if n == 0:
+        empty = pd.DataFrame(columns=["force", "first_month", "latest_month", "months", "missing_months", "rows"])
+        return Coverage(empty, pd.DataFrame(columns=["month", "rows"]), [], None, None, False, 0, None, None, None)
+    months = df["month"]
+    first, latest = months.min(), months.max()
+    per_month = (months.value_counts().reindex(_month_index(first, latest), fill_value=0)
+                 .rename_axis("month").rename("rows").reset_index())
+    force = df["reported_by"].astype(object).fillna("(blank)")
+    fm = pd.DataFrame({"force": force.to_numpy(), "month": months.to_numpy()})
+    g = fm.groupby("force")["month"]
+    by_force = pd.DataFrame({
+        "first_month": g.min(), "latest_month": g.max(), "months": g.nunique(), "rows": g.size(),
+    }).reset_index()
+    span = months_between(by_force["first_month"].dt, by_force["latest_month"].dt) + 1
+    by_force.insert(4, "missing_months", (span - by_force["months"]).astype(int))
+    behind = months_between(latest, today)
+    return Coverage(
+        by_force=by_force.sort_values("rows", ascending=False).reset_index(drop=True),
+        per_month=per_month,
+        gaps=list(per_month.loc[per_month["rows"] == 0, "month"]),
+        latest_month=latest,
+        months_behind=behind,
+        up_to_date=behind <= PUBLICATION_LAG_MONTHS,
+        rows=n,
+        share_no_location=float(df["longitude"].isna().mean()),
+        share_rural=float(df["is_rural_crime"].mean()),
+        share_unknown_class=float(df["in_rural_ward"].isna().mean()),
+    )
+
+
+def freshness_sentence(cov: Coverage) -> str:
+    """The freshness of the data in one sentence, e.g. "Latest month 2026-09: 2 months behind
+    today, as expected (police.uk publishes about two months later)."."""
+    if cov.latest_month is None:
+        return "No incidents are loaded."
+    base = f"Latest month {cov.latest_month:%Y-%m}: {cov.months_behind} month{'s' if cov.months_behind != 1 else ''} behind today"
+    if cov.up_to_date:
+        return base + ", as expected (police.uk publishes about two months later)."
+    return base + f", older than police.uk's usual {PUBLICATION_LAG_MONTHS}-month lag: newer months can be added."
