@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .definition import DefinitionError, load_definition
 from .geography import GeographyError, build_geography, find_geography_files
-from .pipeline import data_dir, output_frame, run, rural_counts
+from .pipeline import output_frame, run, rural_counts
+from .store import LABELS, Store, StoreError
 
 
 def _progress(stream):
@@ -69,10 +70,30 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    definition = load_definition(args.definition)
+    store = Store(Path(args.data_dir)) if args.data_dir else Store.default()
+    added_geo = store.add_geography_folder(args.geography, definition) if args.geography else []
+    for kind, path in added_geo:
+        print(f"Added {kind} file {path.name}.")
+    result = store.add_incidents(args.inputs, definition)
+    for line in result.load.summary.lines():
+        print(line)
+    if args.rejected:
+        result.load.rejected.to_csv(args.rejected, index=False)
+        print(f"Wrote {len(result.load.rejected):,} rejected rows to {args.rejected}.")
+    if not result.accepted:
+        print("Nothing could be loaded: the data directory is unchanged.", file=sys.stderr)
+        return 1
+    print(f"Added {len(result.saved)} file{'s' if len(result.saved) != 1 else ''} to {store.path('ours')}; "
+          f"the dashboard shows {LABELS[store.active()].lower()}.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import write_demo
 
-    target = Path(args.data_dir or data_dir())
+    target = (Store(Path(args.data_dir)) if args.data_dir else Store.default()).path("demo")
     summary = write_demo(target, seed=args.seed, years=args.years)
     print(f"Wrote demo data to {summary.data_dir}: {summary.n_incidents:,} police.uk rows over "
           f"{len(summary.months)} months ({summary.months[0]} to {summary.months[-1]}), "
@@ -97,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--rejected", help="output CSV of rejected rows with file, line and reason")
     c.set_defaults(func=cmd_classify)
 
+    ld = sub.add_parser("load", help="validate police.uk files and add them to the data directory the app reads")
+    ld.add_argument("inputs", nargs="+", help="CSV files, folders (searched recursively) or .zip archives")
+    ld.add_argument("--geography", help="also add the boundaries and lookups found in this folder")
+    ld.add_argument("--definition", help="rural-crime definition TOML (default: Northamptonshire)")
+    ld.add_argument("--rejected", help="write rejected rows with file, line and reason to this CSV")
+    ld.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
+    ld.set_defaults(func=cmd_load)
+
     d = sub.add_parser("demo", help="write the deterministic demo data into the data directory")
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--years", type=int, default=3)
@@ -109,6 +138,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DefinitionError, GeographyError, OSError) as exc:
+    except (DefinitionError, GeographyError, StoreError, OSError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

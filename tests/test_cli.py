@@ -75,3 +75,21 @@ def test_module_entry_point_runs(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Wrote 1 classified rows" in proc.stdout
+
+
+def test_load_adds_files_and_geography_to_the_data_dir(tmp_path, capsys):
+    _geography(tmp_path / "geo")
+    src = write(tmp_path / "in" / "2024-01-northamptonshire-street.csv", [row("a", lon="-0.95", lat="52.05"), row("b", month="x")])
+    data = tmp_path / "data"
+    assert main(["load", str(src), "--geography", str(tmp_path / "geo"), "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "Added ward file X.json." in out and "Added ward lookup file wards.csv." in out
+    assert "Rows: 2 read = 1 loaded + 1 rejected" in out and "shows our data" in out
+    from ruralaction.store import Store
+
+    loaded = Store(data).load("ours")
+    assert list(loaded.incidents["rural_reason"]) == ["Burglary in a rural ward (Brixworth)"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n")
+    assert main(["load", str(bad), "--data-dir", str(data)]) == 1
+    assert "data directory is unchanged" in capsys.readouterr().err
