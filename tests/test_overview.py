@@ -1,0 +1,169 @@
+"""The Overview page's numbers (``ruralaction.overview``), checked against hand counts.
+
+The inputs are the tiny county of ``tiny_county.py`` run through the real pipeline; every
+expected number below is counted from its rows by hand.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny_county import TINY_EXPECTED, write_tiny_county
+
+from ruralaction import overview
+
+JAN, FEB, MAR = (pd.Timestamp(m) for m in ("2024-01-01", "2024-02-01", "2024-03-01"))
+CATEGORIES = ["burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"]
+
+
+def test_headline_counts_match_hand_counts(tiny):
+    h = overview.headline(tiny.incidents)
+    got = {k: getattr(h, k) for k in TINY_EXPECTED if k != "rejected"}
+    assert got == {k: v for k, v in TINY_EXPECTED.items() if k != "rejected"}
+    assert h.share_rural == pytest.approx(7 / 8)
+    assert (h.first_month, h.latest_month) == (JAN, MAR)
+    assert h.missing_months == (FEB,)  # no file for February 2024
+    assert len(tiny.rejected) == TINY_EXPECTED["rejected"]
+
+
+def test_headline_of_no_incidents_has_no_share_and_no_months(tiny):
+    h = overview.headline(tiny.incidents.iloc[:0])
+    assert (h.incidents, h.rural_crimes, h.in_scope_in_county, h.months) == (0, 0, 0, 0)
+    assert h.share_rural is None
+    assert h.first_month is None and h.latest_month is None and h.missing_months == ()
+
+
+def test_share_rural_is_none_when_nothing_in_scope_in_county(tiny):
+    df = tiny.incidents
+    out_of_scope = df[df["rural_category"].isna()]  # shoplifting and anti-social behaviour
+    h = overview.headline(out_of_scope)
+    assert (h.incidents, h.in_scope_in_county, h.rural_crimes, h.share_rural) == (2, 0, 0, None)
+
+
+def test_rural_by_month_is_zero_filled_over_every_month_and_category(tiny):
+    got = overview.rural_by_month(tiny.incidents)
+    assert list(got.columns) == ["month", "category", "crimes"]
+    assert len(got) == 3 * 6  # January to March, February included though it has no incidents
+    assert got["month"].unique().tolist() == [JAN, FEB, MAR]
+    assert list(got["category"].cat.categories) == CATEGORIES
+    table = got.pivot(index="month", columns="category", values="crimes")
+    assert table.loc[JAN].to_dict() == dict.fromkeys(CATEGORIES, 0) | {"burglary": 2, "vehicle crime": 1}
+    assert table.loc[FEB].sum() == 0
+    assert table.loc[MAR].to_dict() == dict.fromkeys(CATEGORIES, 0) | {
+        "burglary": 1, "robbery": 1, "criminal damage": 1, "wildlife crime": 1}
+    assert got["crimes"].sum() == TINY_EXPECTED["rural_crimes"]
+    assert got["crimes"].dtype == np.int64
+
+
+def test_rural_by_month_of_no_incidents_is_empty_with_columns(tiny):
+    got = overview.rural_by_month(tiny.incidents.iloc[:0])
+    assert got.empty and list(got.columns) == ["month", "category", "crimes"]
+
+
+def test_rural_by_reason_ranks_by_count_then_reason(tiny):
+    got = overview.rural_by_reason(tiny.incidents, n=3)
+    assert got[["reason", "crimes"]].values.tolist() == [
+        ["Burglary in a rural ward (Brixworth)", 2],
+        ["Burglary at a farm location", 1],
+        ["Criminal damage in a rural ward (Brixworth)", 1],
+    ]
+    assert got["share"].tolist() == pytest.approx([2 / 7, 1 / 7, 1 / 7])
+
+
+def test_rural_by_reason_all_reasons_sum_to_rural_crimes(tiny):
+    got = overview.rural_by_reason(tiny.incidents, n=None)
+    assert len(got) == 6
+    assert got["crimes"].sum() == TINY_EXPECTED["rural_crimes"]
+    assert got["share"].sum() == pytest.approx(1.0)
+    assert "Urban ward, not at a farm" not in set(got["reason"])  # a non-rural reason never appears
+
+
+def test_rural_by_ward_counts_farm_crime_in_an_urban_ward(tiny):
+    got = overview.rural_by_ward(tiny.incidents)
+    assert got[["ward_code", "ward_name", "crimes"]].values.tolist() == [["W1", "Brixworth", 6], ["W2", "Castle", 1]]
+    assert got["share"].tolist() == pytest.approx([6 / 7, 1 / 7])
+    assert overview.rural_by_ward(tiny.incidents, n=1)["ward_name"].tolist() == ["Brixworth"]
+
+
+def test_rural_by_ward_leaves_out_unknown_wards_but_keeps_them_in_the_share(tiny):
+    df = tiny.incidents.copy()
+    # The farm burglary in Castle loses its ward (as if outside every boundary): still rural.
+    df["ward_code"] = df["ward_code"].where(df["crime_id"] != "a3")
+    df["ward_name"] = df["ward_name"].where(df["crime_id"] != "a3")
+    got = overview.rural_by_ward(df)
+    assert got[["ward_code", "crimes"]].values.tolist() == [["W1", 6]]
+    assert got["share"].tolist() == pytest.approx([6 / 7])
+
+
+def test_empty_tables_have_their_columns(tiny):
+    empty = tiny.incidents.iloc[:0]
+    assert list(overview.rural_by_reason(empty).columns) == ["reason", "crimes", "share"]
+    assert list(overview.rural_by_ward(empty).columns) == ["ward_code", "ward_name", "crimes", "share"]
+
+
+def test_rejected_csv_round_trips_with_file_line_and_reason(tiny):
+    got = pd.read_csv(io.BytesIO(overview.rejected_csv(tiny.rejected)), dtype=str)
+    assert list(got.columns) == ["source_file", "line", "column", "reason", "raw"]
+    assert got.loc[0, "line"] == "7"  # header + five good January rows, then the bad one
+    assert got.loc[0, "column"] == "Month" and "2024-13" in got.loc[0, "reason"]
+    assert got.loc[0, "raw"].startswith("bad,2024-13,")
+
+
+# ----------------------------------------------------------------------------- the data directory
+
+
+def test_is_demo_only_with_the_marker(tmp_path):
+    assert not overview.is_demo(tmp_path)
+    (tmp_path / "demo.json").write_text('{"demo": true}')
+    assert overview.is_demo(tmp_path)
+
+
+def test_has_incident_files_ignores_outcomes_and_geography(tmp_path):
+    assert not overview.has_incident_files(tmp_path / "missing")
+    (tmp_path / "police_uk" / "2024-01").mkdir(parents=True)
+    (tmp_path / "police_uk" / "2024-01" / "2024-01-northamptonshire-outcomes.csv").write_text("x\n")
+    (tmp_path / "ruc").mkdir()
+    (tmp_path / "ruc" / "lookup.csv").write_text("x\n")
+    assert not overview.has_incident_files(tmp_path)
+    (tmp_path / "force_export").mkdir()
+    (tmp_path / "force_export" / "2024.csv").write_text("x\n")
+    assert overview.has_incident_files(tmp_path)
+
+
+def test_ensure_data_leaves_a_folder_with_data_alone(tmp_path):
+    root = write_tiny_county(tmp_path / "data")
+    assert overview.ensure_data(root) is False
+    assert not overview.is_demo(root)
+
+
+def test_ensure_data_does_not_mix_the_demo_into_someone_elses_boundaries(tmp_path):
+    (tmp_path / "boundaries").mkdir()
+    (tmp_path / "boundaries" / "wards.geojson").write_text("{}")
+    assert overview.ensure_data(tmp_path) is False
+    assert not (tmp_path / "police_uk").exists() and not overview.is_demo(tmp_path)
+
+
+def test_ensure_data_writes_the_demo_into_an_empty_folder(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("ruralaction.demo.write_demo", lambda root, **kw: calls.append(root))
+    target = tmp_path / "new" / "data"
+    assert overview.ensure_data(target) is True
+    assert calls == [target] and target.is_dir()
+
+
+def test_demo_data_is_labelled_and_has_rural_crime(demo_dir):
+    """The real demo: marked as demo, seen as having data, and its overview is consistent."""
+    from ruralaction.pipeline import load_data_dir
+
+    assert overview.is_demo(demo_dir) and overview.has_incident_files(demo_dir)
+    assert overview.ensure_data(demo_dir) is False
+    df = load_data_dir(demo_dir).incidents
+    h = overview.headline(df)
+    assert h.rural_crimes > 0 and 0 < h.share_rural < 1
+    assert h.latest_month == pd.Timestamp("2026-09-01") and h.months == 36 and h.missing_months == ()
+    by_month = overview.rural_by_month(df)
+    assert by_month["crimes"].sum() == h.rural_crimes
+    assert by_month["month"].nunique() == 36
