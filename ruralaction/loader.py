@@ -125,16 +125,19 @@ class LoadResult:
 # --------------------------------------------------------------------------- reading one file
 
 
-def _split_header(data: bytes, name: str) -> tuple[list[str], str]:
-    """Return the header fields and the file's newline convention."""
+def _split_header(data: bytes, name: str) -> list[str]:
+    """The header fields of a CSV file's first line."""
     end = data.find(b"\n")
     first = data if end < 0 else data[:end]
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileFormatError(f"{name} is not a police.uk CSV: its first line is not UTF-8 text.") from None
-    fields = next(csv.reader([text.rstrip("\r")]), [])
-    return [f.strip() for f in fields], ("\r\n" if first.endswith(b"\r") else "\n")
+    try:
+        fields = next(csv.reader([text.rstrip("\r")]), [])
+    except csv.Error:
+        raise FileFormatError(f"{name} is not a police.uk CSV: its first line is not a CSV header.") from None
+    return [f.strip() for f in fields]
 
 
 def detect_format(header: list[str], name: str, definition: Definition) -> SourceFormat:
@@ -193,10 +196,13 @@ def _record_lines(data: bytes, n_records: int) -> np.ndarray:
     # Rare: blank lines or newlines inside quoted fields. Walk the records once.
     reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
     starts, prev = [], 0
-    for rec in reader:
-        if rec:
-            starts.append(prev + 1)
-        prev = reader.line_num
+    try:
+        for rec in reader:
+            if rec:
+                starts.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error:
+        starts = []
     if len(starts) != n_records:  # the two parsers disagree on a malformed file: fall back
         return np.arange(1, n_records + 1, dtype=np.int64)
     return np.asarray(starts, dtype=np.int64)
@@ -389,7 +395,7 @@ def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, p
         raise FileFormatError(f"{name} is empty: a police.uk CSV needs a header line and rows.")
     if b"\x00" in data[:8192]:
         raise FileFormatError(f"{name} is not a CSV text file: it contains binary data.")
-    header, _ = _split_header(data, name)
+    header = _split_header(data, name)
     fmt = detect_format(header, name, definition)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

@@ -155,6 +155,7 @@ def test_unmapped_crimes_kept_with_no_location(tmp_path):
          "looks like a police.uk outcomes file"),
         ("nocsv.zip", _zip({"readme.txt": "hello"}), "nocsv.zip is a zip archive with no CSV files"),
         ("broken.zip", b"PK\x03\x04 not really", "broken.zip is not a readable zip archive"),
+        ("cr.csv", b"\r\x01", "cr.csv is not a police.uk CSV: its first line is not a CSV header"),
     ],
 )
 def test_files_that_are_not_police_uk_csvs_fail_with_one_sentence(name, data, expected):
