@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 import app_state
+from ruralaction.store import LABELS
 from ruralaction.definition import DefinitionError
 from ruralaction.geography import GeographyError
 
@@ -41,7 +42,7 @@ with st.sidebar:
     st.subheader("Data source")
     if src.demo:
         st.warning(f"**{app_state.DEMO_LABEL}**", icon=":material/science:")
-    st.caption(f"Folder: {app_state.md(src.root)}")
+    st.caption(f"Showing: {app_state.md(LABELS[src.dataset])}")
     st.caption(f"Rural-crime definition: {app_state.md(data.definition.county)}")
 
 pg.run()

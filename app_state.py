@@ -18,8 +18,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from ruralaction.overview import ensure_data, is_demo
-from ruralaction.pipeline import Classified, data_dir, data_version, load_data_dir
+from ruralaction.pipeline import Classified, data_dir
+from ruralaction.store import Store
 
 DEMO_LABEL = "Demo data — generated, not real incidents"
 
@@ -28,37 +28,48 @@ _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in string.punctuation}
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where the app's data comes from on this rerun."""
+    """Where the app's data comes from on this rerun: the store, the dataset shown, its version."""
 
     root: Path
+    dataset: str
     version: str
-    demo: bool
+
+    @property
+    def demo(self) -> bool:
+        return self.dataset == "demo"
+
+    @property
+    def store(self) -> Store:
+        return Store(self.root)
 
 
 @st.cache_resource(show_spinner="Making the demo data for a first start…")
 def _prepare(root: str) -> bool:
-    """Write the demo into an empty data directory, once per process and directory (the cache
-    also stops two first visitors writing it at the same time)."""
-    return ensure_data(root)
+    """Write the demo on a first start (no data of our own yet), once per process and folder
+    (the cache also stops two first visitors writing it at the same time)."""
+    store = Store(Path(root))
+    return False if store.has_incidents("ours") else store.ensure_demo()
 
 
-@st.cache_resource(max_entries=1, show_spinner="Loading and classifying incidents…")
-def _load(root: str, version: str) -> Classified:
+@st.cache_resource(max_entries=2, show_spinner="Loading and classifying incidents…")
+def _load(root: str, dataset: str, version: str) -> Classified:
     # ``version`` is unused in the body: it is part of the cache key.
-    return load_data_dir(root)
+    return Store(Path(root)).load(dataset)
 
 
 def source() -> DataSource:
-    """The data directory (making the demo there on a first start) and its current version."""
+    """The store (making the demo on a first start), the dataset it shows, and its version."""
     root = data_dir()
     _prepare(str(root))
-    return DataSource(root=root, version=data_version(root), demo=is_demo(root))
+    store = Store(root)
+    dataset = store.active()
+    return DataSource(root=root, dataset=dataset, version=store.version(dataset))
 
 
 def classified() -> Classified:
     """The loaded, classified data for the current data version (cached; do not modify)."""
     src = source()
-    return _load(str(src.root), src.version)
+    return _load(str(src.root), src.dataset, src.version)
 
 
 def md(text: object) -> str:

@@ -25,9 +25,9 @@ if src.demo:
 
 if df.empty:
     st.info(
-        f"No incidents are loaded. Put police.uk street-level CSVs in {app_state.md(src.root / 'police_uk')} "
-        "(the bulk-download layout, YYYY-MM folders, works as is), or run `python -m ruralaction demo` "
-        "to make demo data.",
+        "No incidents are loaded. Add police.uk street-level CSVs on the Data page, or from the command "
+        "line with `python -m ruralaction load FILES...` (the bulk-download layout, YYYY-MM folders, "
+        "and .zip archives work as they are).",
         icon=":material/info:",
     )
 else:

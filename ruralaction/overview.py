@@ -5,26 +5,17 @@ small hand-built frame. The functions take the frame :func:`ruralaction.classify
 returns (``ruralaction.pipeline.Classified.incidents``) and return plain values, dataclasses or
 tidy DataFrames ready for a table or a plotly chart. All of them are vectorised: they hold at a
 million rows.
-
-The data-directory helpers at the end (:func:`has_incident_files`, :func:`is_demo`,
-:func:`ensure_data`) decide whether the app should make the demo on first start.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .pipeline import GEOGRAPHY_DIRS, INCIDENT_DIRS
 from .schema import RURAL_CATEGORIES
-from .sources import NOT_STREET_FILE
 
-#: The marker file :func:`ruralaction.demo.write_demo` leaves in a data directory.
-DEMO_MARKER = "demo.json"
 
 
 @dataclass(frozen=True)
@@ -246,57 +237,3 @@ def rural_by_ward(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
 def rejected_csv(rejected: pd.DataFrame) -> bytes:
     """The rejected rows as UTF-8 CSV bytes (with file, line, column, reason and raw line)."""
     return rejected.to_csv(index=False).encode("utf-8")
-
-
-# --------------------------------------------------------------------------- the data directory
-
-
-def has_incident_files(data_dir: str | os.PathLike) -> bool:
-    """Whether the data directory holds any incident file (a CSV or zip under ``police_uk/`` or
-    ``force_export/``, other than police.uk outcomes and stop-and-search files)."""
-    root = Path(data_dir)
-    for sub in INCIDENT_DIRS:
-        folder = root / sub
-        if folder.is_dir() and any(
-            p.is_file() and p.suffix.lower() in {".csv", ".zip"} and not NOT_STREET_FILE.search(p.name)
-            for p in folder.rglob("*")
-        ):
-            return True
-    return False
-
-
-def _has_geography_files(root: Path) -> bool:
-    return any((root / sub).is_dir() and any(p.is_file() for p in (root / sub).rglob("*")) for sub in GEOGRAPHY_DIRS)
-
-
-def is_demo(data_dir: str | os.PathLike) -> bool:
-    """Whether the data directory holds the generated demo (its ``demo.json`` marker is there),
-    so pages can say the incidents are not real."""
-    return (Path(data_dir) / DEMO_MARKER).is_file()
-
-
-def ensure_data(data_dir: str | os.PathLike) -> bool:
-    """Write the demo county into an empty data directory, so a first start shows something.
-
-    The demo is written only when the directory has no incident files *and* no boundaries or
-    lookups: someone who has put their own ward boundaries there but no incidents yet must not
-    get demo wards mixed in with theirs (and their data labelled as demo).
-
-    Parameters
-    ----------
-    data_dir : path
-        The data directory (created when missing).
-
-    Returns
-    -------
-    bool
-        True when the demo was written now; False when the directory already had data.
-    """
-    root = Path(data_dir)
-    if has_incident_files(root) or _has_geography_files(root):
-        return False
-    from .demo import write_demo  # imported here: only a first start needs it
-
-    root.mkdir(parents=True, exist_ok=True)
-    write_demo(root)
-    return True

@@ -28,8 +28,8 @@ from pathlib import Path
 from .definition import Definition, load_definition
 from .geography import GeographyError, boundary_kind, read_boundaries, read_lookup
 from .loader import LoadResult, load_incidents
-from .pipeline import Classified, data_dir, data_version, load_data_dir
-from .sources import Input
+from .pipeline import INCIDENT_DIRS, Classified, data_dir, data_version, load_data_dir
+from .sources import NOT_STREET_FILE, Input
 
 DATASETS = ("ours", "demo")
 LABELS = {"ours": "Our data", "demo": "Demo data (generated, not real incidents)"}
@@ -84,8 +84,8 @@ class Store:
     def has_incidents(self, dataset: str) -> bool:
         """Whether the dataset holds any incident file."""
         base = self.path(dataset)
-        return any(p.suffix.lower() in (".csv", ".zip") for d in ("police_uk", "force_export")
-                   if (base / d).is_dir() for p in (base / d).rglob("*") if p.is_file())
+        return any(p.is_file() and p.suffix.lower() in (".csv", ".zip") and not NOT_STREET_FILE.search(p.name)
+                   for d in INCIDENT_DIRS if (base / d).is_dir() for p in (base / d).rglob("*"))
 
     def active(self) -> str:
         """The dataset the dashboard shows: the saved choice, else ours when it has data, else demo."""

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_county import TINY_EXPECTED, write_tiny_county
 
 from app_state import DEMO_LABEL
-from ruralaction.overview import is_demo
+from ruralaction.store import Store
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -37,13 +37,16 @@ def first_start(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tiny_app(tmp_path_factory):
-    return run_app(write_tiny_county(tmp_path_factory.mktemp("tiny_app")))
+    root = tmp_path_factory.mktemp("tiny_app")
+    write_tiny_county(root / "ours")
+    return run_app(root)
 
 
 def test_first_start_makes_the_demo_and_shows_it(first_start):
     root, at = first_start
     assert not at.exception
-    assert is_demo(root) and any((root / "police_uk").rglob("*.csv"))
+    assert (root / "demo" / "demo.json").is_file() and any((root / "demo" / "police_uk").rglob("*.csv"))
+    assert Store(root).active() == "demo" and not (root / "ours").exists()
     m = metrics(at)
     assert int(m["Rural crimes"].replace(",", "")) > 0
     assert m["Months covered"] == "36"
@@ -84,12 +87,13 @@ def test_tiny_county_tables_and_rejected_rows(tiny_app):
     assert "12 read \\= 11 loaded \\+ 1 rejected" in lines
 
 
-def test_folder_with_boundaries_but_no_incidents_says_so(tmp_path):
-    root = write_tiny_county(tmp_path / "data")
-    for csv in (root / "police_uk").rglob("*.csv"):
+def test_own_boundaries_without_incidents_show_the_demo_unmixed(tmp_path):
+    root = tmp_path / "data"
+    write_tiny_county(root / "ours")
+    for csv in (root / "ours" / "police_uk").rglob("*.csv"):
         csv.unlink()
     at = run_app(root)
     assert not at.exception
-    assert not is_demo(root), "the demo is not mixed into someone's own boundaries"
-    assert any("No incidents are loaded" in i.value for i in at.info)
-    assert not at.metric
+    assert any(DEMO_LABEL in w.value for w in at.sidebar.warning)
+    assert not any((root / "ours" / "police_uk").rglob("*.csv")), "nothing is written into our own data"
+    assert (root / "demo" / "demo.json").is_file() and not (root / "ours" / "demo.json").exists()

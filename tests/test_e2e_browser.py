@@ -58,7 +58,7 @@ def app_url(tmp_path_factory):
     from ruralaction.demo import write_demo
 
     data = tmp_path_factory.mktemp("e2e_data")
-    write_demo(data, end_month=DEMO_END_MONTH)
+    write_demo(data / "demo", end_month=DEMO_END_MONTH)
     port = free_port()
     log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
     env = {**os.environ, "RURALACTION_DATA_DIR": str(data)}

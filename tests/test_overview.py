@@ -115,51 +115,10 @@ def test_rejected_csv_round_trips_with_file_line_and_reason(tiny):
 # ----------------------------------------------------------------------------- the data directory
 
 
-def test_is_demo_only_with_the_marker(tmp_path):
-    assert not overview.is_demo(tmp_path)
-    (tmp_path / "demo.json").write_text('{"demo": true}')
-    assert overview.is_demo(tmp_path)
-
-
-def test_has_incident_files_ignores_outcomes_and_geography(tmp_path):
-    assert not overview.has_incident_files(tmp_path / "missing")
-    (tmp_path / "police_uk" / "2024-01").mkdir(parents=True)
-    (tmp_path / "police_uk" / "2024-01" / "2024-01-northamptonshire-outcomes.csv").write_text("x\n")
-    (tmp_path / "ruc").mkdir()
-    (tmp_path / "ruc" / "lookup.csv").write_text("x\n")
-    assert not overview.has_incident_files(tmp_path)
-    (tmp_path / "force_export").mkdir()
-    (tmp_path / "force_export" / "2024.csv").write_text("x\n")
-    assert overview.has_incident_files(tmp_path)
-
-
-def test_ensure_data_leaves_a_folder_with_data_alone(tmp_path):
-    root = write_tiny_county(tmp_path / "data")
-    assert overview.ensure_data(root) is False
-    assert not overview.is_demo(root)
-
-
-def test_ensure_data_does_not_mix_the_demo_into_someone_elses_boundaries(tmp_path):
-    (tmp_path / "boundaries").mkdir()
-    (tmp_path / "boundaries" / "wards.geojson").write_text("{}")
-    assert overview.ensure_data(tmp_path) is False
-    assert not (tmp_path / "police_uk").exists() and not overview.is_demo(tmp_path)
-
-
-def test_ensure_data_writes_the_demo_into_an_empty_folder(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr("ruralaction.demo.write_demo", lambda root, **kw: calls.append(root))
-    target = tmp_path / "new" / "data"
-    assert overview.ensure_data(target) is True
-    assert calls == [target] and target.is_dir()
-
-
 def test_demo_data_is_labelled_and_has_rural_crime(demo_dir):
-    """The real demo: marked as demo, seen as having data, and its overview is consistent."""
+    """The real demo: its overview is consistent."""
     from ruralaction.pipeline import load_data_dir
 
-    assert overview.is_demo(demo_dir) and overview.has_incident_files(demo_dir)
-    assert overview.ensure_data(demo_dir) is False
     df = load_data_dir(demo_dir).incidents
     h = overview.headline(df)
     assert h.rural_crimes > 0 and 0 < h.share_rural < 1

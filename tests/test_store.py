@@ -128,3 +128,27 @@ def test_coverage_of_nothing():
 
     cov = coverage(empty_incidents().assign(is_rural_crime=pd.Series(dtype=bool), in_rural_ward=pd.Series(dtype="boolean")))
     assert cov.rows == 0 and cov.latest_month is None and freshness_sentence(cov) == "No incidents are loaded."
+
+
+def test_ensure_demo_writes_only_the_demo_dataset(tmp_path, monkeypatch):
+    import ruralaction.demo as demo
+
+    calls = []
+    real = demo.write_demo
+    monkeypatch.setattr(demo, "write_demo", lambda d, **kw: calls.append(d) or real(d, years=1, end_month="2026-09"))
+    store = Store(tmp_path)
+    store.add_incidents([upload("a.csv", [row("a")])])
+    before = sorted(p for p in (tmp_path / "ours").rglob("*"))
+    assert store.ensure_demo() is True and store.has_incidents("demo")
+    assert (tmp_path / "demo" / "demo.json").is_file()
+    assert sorted(p for p in (tmp_path / "ours").rglob("*")) == before
+    assert store.ensure_demo() is False and len(calls) == 1
+    assert not list(tmp_path.glob(".demo-*")), "no temporary folder left behind"
+
+
+def test_outcomes_files_are_not_incidents(tmp_path):
+    store = Store(tmp_path)
+    f = tmp_path / "ours" / "police_uk" / "2024-01" / "2024-01-x-outcomes.csv"
+    f.parent.mkdir(parents=True)
+    f.write_text("Crime ID,Month\n")
+    assert not store.has_incidents("ours") and store.active() == "demo"
