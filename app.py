@@ -26,6 +26,7 @@ st.set_page_config(
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)
 

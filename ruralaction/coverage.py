@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 #: police.uk publishes a month's data about this many months after it ends.
@@ -22,7 +23,7 @@ class Coverage:
         One row per force (``Reported by``): ``force, first_month, latest_month, months,
         missing_months`` (count of months with no rows between first and latest), ``rows``.
     per_month : DataFrame
-        ``month, rows`` for every month from the first to the latest, zeros included, so a gap
+        ``month, rows, status`` ("loaded" / "missing") for every month from the first to the latest, zeros included, so a gap
         shows as a zero bar rather than disappearing.
     gaps : list of Timestamp
         Months with no rows at all inside the covered range.
@@ -71,11 +72,12 @@ def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
     n = len(df)
     if n == 0:
         empty = pd.DataFrame(columns=["force", "first_month", "latest_month", "months", "missing_months", "rows"])
-        return Coverage(empty, pd.DataFrame(columns=["month", "rows"]), [], None, None, False, 0, None, None, None)
+        return Coverage(empty, pd.DataFrame(columns=["month", "rows", "status"]), [], None, None, False, 0, None, None, None)
     months = df["month"]
     first, latest = months.min(), months.max()
     per_month = (months.value_counts().reindex(_month_index(first, latest), fill_value=0)
                  .rename_axis("month").rename("rows").reset_index())
+    per_month["status"] = np.where(per_month["rows"] == 0, "missing", "loaded")
     force = df["reported_by"].astype(object).fillna("(blank)")
     fm = pd.DataFrame({"force": force.to_numpy(), "month": months.to_numpy()})
     g = fm.groupby("force")["month"]

@@ -95,6 +95,18 @@ class LoadSummary:
     def balanced(self) -> bool:
         return self.rows_read == self.rows_loaded + self.rows_rejected + self.rows_replaced
 
+    def table(self) -> pd.DataFrame:
+        """One row per input file: what it was read as and where each of its rows went."""
+        return pd.DataFrame({
+            "file": [f.source for f in self.files],
+            "read as": [f.format or "" for f in self.files],
+            "rows read": [f.rows_read for f in self.files],
+            "loaded": [f.rows_loaded for f in self.files],
+            "rejected": [f.rows_rejected for f in self.files],
+            "replaced": [f.rows_replaced for f in self.files],
+            "problem": [f.error or f.note or "" for f in self.files],
+        })
+
     def lines(self) -> list[str]:
         """The summary as plain-English lines (for the CLI and the Data page)."""
         read_ok = [f for f in self.files if f.format]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .exports import csv_bytes
 from .schema import RURAL_CATEGORIES
 
 
@@ -235,5 +236,5 @@ def rural_by_ward(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
 
 
 def rejected_csv(rejected: pd.DataFrame) -> bytes:
-    """The rejected rows as UTF-8 CSV bytes (with file, line, column, reason and raw line)."""
-    return rejected.to_csv(index=False).encode("utf-8")
+    """The rejected rows as spreadsheet-safe UTF-8 CSV (file, line, column, reason, raw line)."""
+    return csv_bytes(rejected)
