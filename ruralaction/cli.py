@@ -1,4 +1,4 @@
-"""Command line: ``python -m ruralaction classify|demo …``.
+"""Command line: ``python -m ruralaction classify|load|demo|fetch …``.
 
 Each command prints a summary, writes rejected rows with reasons, and exits non-zero only when
 nothing usable could be read (1) or the command line itself is wrong (2).
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .definition import DefinitionError, load_definition
+from .fetch import add_arguments as add_fetch_arguments
 from .geography import GeographyError, build_geography, find_geography_files
 from .pipeline import output_frame, run, rural_counts
 from .store import LABELS, Store, StoreError
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--years", type=int, default=3)
     d.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
     d.set_defaults(func=cmd_demo)
+
+    add_fetch_arguments(sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs"))
     return p
 
 
