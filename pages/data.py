@@ -55,7 +55,8 @@ if cov.rows == 0:
 else:
     c = st.columns(4)
     c[0].metric("Latest month", f"{cov.latest_month:%b %Y}", border=True,
-                delta=f"{cov.months_behind} months behind today", delta_color="off" if cov.up_to_date else "inverse")
+                delta=f"{cov.months_behind} months behind today", delta_arrow="off",
+                delta_color="off" if cov.up_to_date else "red")
     c[1].metric("Rows", f"{cov.rows:,}", border=True)
     c[2].metric("No location", f"{cov.share_no_location:.1%}", border=True,
                 help="Records police.uk publishes without coordinates; they count in totals but not on maps.")
@@ -78,7 +79,7 @@ else:
         "force": "Force (Reported by)",
         "first_month": st.column_config.DateColumn("First month", format="MMM YYYY"),
         "latest_month": st.column_config.DateColumn("Latest month", format="MMM YYYY"),
-        "months": "Months", "missing_months": "Months missing", "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "months": "Months", "missing_months": "Months missing", "rows": st.column_config.NumberColumn("Rows", format="localized"),
     })
 for note in data.geography.notes:
     st.caption(f"Note: {app_state.md(note)}")
