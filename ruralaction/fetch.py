@@ -31,7 +31,6 @@ import argparse
 import csv
 import difflib
 import json
-import math
 import os
 import re
 import sys
@@ -43,12 +42,23 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
-import shapely
-from shapely.geometry import Polygon, box
 
+from .police_api import (  # noqa: F401  (RateLimiter, split_polygon, poly_param: part of this module's API)
+    DEFAULT_BASE_URL,
+    USER_AGENT,
+    Client,
+    FetchError,
+    MonthError,
+    Points,
+    RateLimiter,
+    ServiceDown,
+    TOO_LARGE,
+    boundary_points,
+    poly_param,
+    split_polygon,
+)
 from .schema import POLICE_UK_COLUMNS
 
-DEFAULT_BASE_URL = os.environ.get("RURALACTION_POLICE_API", "https://data.police.uk/api")
 
 #: API category slug -> police.uk crime type (the fourteen street-level types).
 CATEGORY_NAMES: dict[str, str] = {
@@ -69,23 +79,8 @@ CATEGORY_NAMES: dict[str, str] = {
 }
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_USER_AGENT = f"ruralaction-fetch (Rural Action dashboard; python-requests {requests.__version__})"
-_RETRY_EXCEPTIONS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
-class FetchError(Exception):
-    """The fetch could not start or go on at all (unknown force, service unreachable, bad range).
-
-    The message is one or two plain sentences, fit to show to the person who asked.
-    """
-
-
-class _MonthError(Exception):
-    """One month cannot be completed (bad reply, a refusal); other months may still work."""
-
-
-class _ServiceDown(_MonthError):
-    """The service did not answer after every retry; stop and let the next run resume."""
 
 
 @dataclass
@@ -187,166 +182,6 @@ def month_path(out_dir: str | os.PathLike, force: str, month: str) -> Path:
     return Path(out_dir) / month / f"{month}-{force}-street.csv"
 
 
-# --------------------------------------------------------------------------- rate limit and HTTP
-
-
-class RateLimiter:
-    """Spaces calls at least ``1 / rate_per_s`` seconds apart on ``clock``.
-
-    ``rate_per_s`` of 0 or ``None`` turns the limit off. ``clock`` and ``sleep`` are injectable so
-    tests can run on a fake clock.
-    """
-
-    def __init__(self, rate_per_s: float | None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], object] = time.sleep):
-        self.interval = 1.0 / rate_per_s if rate_per_s and rate_per_s > 0 else 0.0
-        self.clock, self.sleep = clock, sleep
-        self._next: float | None = None
-
-    def wait(self) -> None:
-        """Block until the next call is allowed, then reserve the following slot."""
-        if not self.interval:
-            return
-        now = self.clock()
-        if self._next is not None and now < self._next:
-            self.sleep(self._next - now)
-            now = self._next
-        self._next = now + self.interval
-
-
-_TOO_LARGE = object()  # sentinel: the API refused a polygon with 503
-
-
-class _Client:
-    """GET/POST with rate limiting, retries and plain-English failures."""
-
-    def __init__(self, base_url: str, session: requests.Session, limiter: RateLimiter, *, timeout_s: float,
-                 max_retries: int, backoff_s: float, max_backoff_s: float, sleep: Callable[[float], object],
-                 summary: FetchSummary):
-        self.base = base_url.rstrip("/")
-        self.session, self.limiter = session, limiter
-        self.timeout_s, self.max_retries = timeout_s, max_retries
-        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
-        self.sleep, self.summary = sleep, summary
-
-    def request(self, method: str, path: str, where: str, *, data: dict | None = None,
-                split_on_503: bool = False, missing_ok: bool = False):
-        """The decoded JSON of one call; ``_TOO_LARGE`` or ``None`` (404 with ``missing_ok``).
-
-        Raises ``_ServiceDown`` when every attempt failed on the network or with 429/5xx, and
-        ``_MonthError`` for an answer that retrying cannot fix (4xx, not JSON).
-        """
-        url = f"{self.base}/{path}"
-        problem, retry_after = "", None
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.sleep(self._delay(attempt, retry_after))
-            retry_after = None
-            self.limiter.wait()
-            self.summary.requests += 1
-            try:
-                resp = self.session.request(method, url, data=data, timeout=self.timeout_s)
-            except requests.Timeout:
-                problem = f"data.police.uk did not answer within {self.timeout_s:g} s"
-                continue
-            except _RETRY_EXCEPTIONS as exc:
-                problem = f"could not connect to data.police.uk ({_short(exc)})"
-                continue
-            except requests.RequestException as exc:  # a bad URL and the like: retrying cannot help
-                raise _ServiceDown(f"{where}: the request to {url} failed ({_short(exc)}).") from None
-            status = resp.status_code
-            if status == 200:
-                return _decode(resp, where)
-            if status == 503 and split_on_503:
-                return _TOO_LARGE
-            if status == 404 and missing_ok:
-                return None
-            if status == 429 or status >= 500:
-                retry_after = _retry_after(resp)
-                problem = f"data.police.uk answered HTTP {status}" + (
-                    " (too many requests)" if status == 429 else "")
-                continue
-            body = resp.text.strip().replace("\n", " ")[:200]
-            raise _MonthError(f"{where}: data.police.uk answered HTTP {status} to {url}"
-                              + (f": {body}" if body else "") + ".")
-        raise _ServiceDown(f"{where}: {problem}, {self.max_retries + 1} attempts.")
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        delay = self.backoff_s * 2 ** (attempt - 1)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return min(delay, self.max_backoff_s)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    try:
-        return max(0.0, float(resp.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
-
-
-def _decode(resp: requests.Response, where: str):
-    try:
-        return json.loads(resp.content)
-    except ValueError as exc:
-        detail = f"{exc.msg} at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else _short(exc)
-        raise _MonthError(f"{where}: data.police.uk sent a reply that is not valid JSON ({detail}).") from None
-
-
-# --------------------------------------------------------------------------- polygons
-
-
-Points = list[tuple[float, float]]  # (latitude, longitude), the API's order
-
-
-def _boundary_points(raw, where: str) -> Points:
-    if not isinstance(raw, list):
-        raise _MonthError(f"{where}: the boundary is not a list of points.")
-    try:
-        return [(float(p["latitude"]), float(p["longitude"])) for p in raw]
-    except (TypeError, KeyError, ValueError):
-        raise _MonthError(f"{where}: the boundary has a point without a numeric latitude and longitude.") from None
-
-
-def poly_param(points: Points) -> str:
-    """The API's ``poly`` parameter: ``lat,lng:lat,lng:...`` (the ring is closed by the API)."""
-    if len(points) > 1 and points[0] == points[-1]:
-        points = points[:-1]
-    return ":".join(f"{_num(lat)},{_num(lng)}" for lat, lng in points)
-
-
-def _num(value: float) -> str:
-    text = f"{value:.7f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def split_polygon(points: Points) -> list[Points]:
-    """Cut a polygon in two across the longer side of its bounding box (in metres, roughly).
-
-    Returns the parts' outer rings as (lat, lng) points. Holes are dropped, which only widens
-    a part; the caller de-duplicates crimes by id.
-    """
-    geom = shapely.make_valid(Polygon([(lng, lat) for lat, lng in points]))
-    minx, miny, maxx, maxy = geom.bounds
-    width = (maxx - minx) * math.cos(math.radians((miny + maxy) / 2))
-    if width >= maxy - miny:
-        mid = (minx + maxx) / 2
-        halves = (box(minx, miny, mid, maxy), box(mid, miny, maxx, maxy))
-    else:
-        mid = (miny + maxy) / 2
-        halves = (box(minx, miny, maxx, mid), box(minx, mid, maxx, maxy))
-    parts: list[Points] = []
-    for half in halves:
-        piece = geom.intersection(half)
-        for poly in getattr(piece, "geoms", [piece]):
-            if isinstance(poly, Polygon) and poly.area > 0:
-                parts.append([(lat, lng) for lng, lat in poly.exterior.coords[:-1]])
-    return parts
 
 
 # --------------------------------------------------------------------------- crimes -> rows
@@ -494,8 +329,8 @@ def fetch_force(
     own_session = session is None
     if own_session:
         session = requests.Session()
-        session.headers["User-Agent"] = _USER_AGENT
-    client = _Client(base_url, session, RateLimiter(rate_per_s, clock=clock, sleep=sleep), timeout_s=timeout_s,
+        session.headers["User-Agent"] = USER_AGENT
+    client = Client(base_url, session, RateLimiter(rate_per_s, clock=clock, sleep=sleep), timeout_s=timeout_s,
                      max_retries=max_retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s, sleep=sleep,
                      summary=summary)
     try:
@@ -510,11 +345,11 @@ def _setup(call, *args, **kw):
     """A call that the whole fetch depends on: any failure becomes a :class:`FetchError`."""
     try:
         return call(*args, **kw)
-    except _MonthError as exc:
+    except MonthError as exc:
         raise FetchError(f"{exc} Nothing was fetched.") from None
 
 
-def _fetch(client: _Client, summary: FetchSummary, force: str, start: str | None, end: str | None, out: Path,
+def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None, end: str | None, out: Path,
            overwrite: bool, max_split_depth: int, progress) -> None:
     def on_disk(m: str) -> bool:
         return not overwrite and month_path(out, force, m).exists()
@@ -561,7 +396,7 @@ def _fetch(client: _Client, summary: FetchSummary, force: str, start: str | None
             rows, other = _rows(crimes.values(), month, summary.force_name)
             path = month_path(out, force, month)
             _write_month(path, rows)
-        except _ServiceDown as exc:
+        except ServiceDown as exc:
             summary.months_failed.append(month)
             rest = todo[i + 1:]
             summary.messages.append(f"{month} not written: {exc}")
@@ -570,7 +405,7 @@ def _fetch(client: _Client, summary: FetchSummary, force: str, start: str | None
                 + (f", so {_month_list(rest)} {'was' if len(rest) == 1 else 'were'} not tried" if rest else "")
                 + ". Run the same command again later to resume.")
             return
-        except _MonthError as exc:
+        except MonthError as exc:
             summary.months_failed.append(month)
             summary.messages.append(f"{month} not written: {exc}")
             continue
@@ -590,16 +425,16 @@ def _fetch(client: _Client, summary: FetchSummary, force: str, start: str | None
                                     "an empty file was written.")
 
 
-def _available_months(client: _Client) -> list[str]:
+def _available_months(client: Client) -> list[str]:
     raw = client.request("GET", "crimes-street-dates", "the list of months data.police.uk serves")
     try:
         months = sorted({str(d["date"]) for d in raw})
     except (TypeError, KeyError):
-        raise _MonthError("data.police.uk's list of months (crimes-street-dates) is not in the expected shape.") from None
+        raise MonthError("data.police.uk's list of months (crimes-street-dates) is not in the expected shape.") from None
     return [m for m in months if _MONTH.match(m)]
 
 
-def _force_name(client: _Client, force: str) -> str:
+def _force_name(client: Client, force: str) -> str:
     info = client.request("GET", f"forces/{quote(force, safe='')}", f"the force '{force}'", missing_ok=True)
     if info is None:
         hint = ""
@@ -608,25 +443,25 @@ def _force_name(client: _Client, force: str) -> str:
             ids = [str(f["id"]) for f in forces]
             close = difflib.get_close_matches(force, ids, n=3)
             hint = f" Did you mean {' or '.join(close)}?" if close else f" Known forces: {', '.join(ids)}."
-        except (_MonthError, TypeError, KeyError):
+        except (MonthError, TypeError, KeyError):
             pass
         raise FetchError(f"data.police.uk has no force '{force}'.{hint} Nothing was fetched.")
     if not isinstance(info, dict) or not info.get("name"):
-        raise _MonthError(f"the force '{force}': data.police.uk's answer has no name.")
+        raise MonthError(f"the force '{force}': data.police.uk's answer has no name.")
     return str(info["name"])
 
 
-def _neighbourhoods(client: _Client, force: str, summary: FetchSummary) -> list[_Neighbourhood]:
+def _neighbourhoods(client: Client, force: str, summary: FetchSummary) -> list[_Neighbourhood]:
     raw = client.request("GET", f"{quote(force, safe='')}/neighbourhoods", f"the neighbourhoods of '{force}'")
     if not isinstance(raw, list) or not all(isinstance(n, dict) and "id" in n for n in raw):
-        raise _MonthError(f"the neighbourhoods of '{force}': data.police.uk's answer is not a list of neighbourhoods.")
+        raise MonthError(f"the neighbourhoods of '{force}': data.police.uk's answer is not a list of neighbourhoods.")
     out = []
     for n in raw:
         nid, name = str(n["id"]), str(n.get("name") or n["id"])
         label = f"neighbourhood {name} ({nid})"
         pts = client.request("GET", f"{quote(force, safe='')}/{quote(nid, safe='')}/boundary",
                              f"the boundary of {label}", missing_ok=True)
-        points = _boundary_points(pts, f"the boundary of {label}") if pts is not None else []
+        points = boundary_points(pts, f"the boundary of {label}") if pts is not None else []
         if len(points) < 3:
             summary.messages.append(f"Left out {label}: data.police.uk has no boundary for it, so crimes there "
                                     "are only fetched where another neighbourhood's boundary covers them.")
@@ -635,23 +470,23 @@ def _neighbourhoods(client: _Client, force: str, summary: FetchSummary) -> list[
     return out
 
 
-def _crimes_in(client: _Client, points: Points, month: str, where: str, depth: int, max_depth: int) -> Iterator[dict]:
+def _crimes_in(client: Client, points: Points, month: str, where: str, depth: int, max_depth: int) -> Iterator[dict]:
     """The crimes inside a polygon, halving it while the API says it holds too many."""
     try:
         answer = client.request("POST", "crimes-street/all-crime", where,
                                 data={"poly": poly_param(points), "date": month}, split_on_503=depth < max_depth)
-    except _ServiceDown as exc:
+    except ServiceDown as exc:
         if depth and "HTTP 503" in str(exc):
-            raise _ServiceDown(f"{exc} (data.police.uk also answers 503 for an area with more than 10,000 crimes, "
+            raise ServiceDown(f"{exc} (data.police.uk also answers 503 for an area with more than 10,000 crimes, "
                                f"but this area had already been halved {depth} times, so the service is probably "
                                "down.)") from None
         raise
-    if answer is _TOO_LARGE:
+    if answer is TOO_LARGE:
         for part in split_polygon(points):
             yield from _crimes_in(client, part, month, where, depth + 1, max_depth)
         return
     if not isinstance(answer, list) or not all(isinstance(c, dict) for c in answer):
-        raise _MonthError(f"{where}: data.police.uk's answer is not a list of crimes.")
+        raise MonthError(f"{where}: data.police.uk's answer is not a list of crimes.")
     yield from answer
 
 
@@ -665,7 +500,7 @@ def _rows(crimes, month: str, force_name: str) -> tuple[list[list[str]], int]:
         try:
             rows.append(crime_row(crime, month, force_name))
         except (KeyError, TypeError, AttributeError):
-            raise _MonthError(f"data.police.uk sent crime {crime.get('id')!r} without a category "
+            raise MonthError(f"data.police.uk sent crime {crime.get('id')!r} without a category "
                               "or location.") from None
     return rows, other
 

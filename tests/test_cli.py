@@ -46,6 +46,7 @@ def test_classify_writes_rows_rejected_and_summary(tmp_path, capsys):
     assert df.set_index("Crime ID").loc["b", "rural_reason"] == "Urban ward, not at a farm"
     assert df.loc[df["Crime ID"] == "", "Crime type"].tolist() == ["Anti-social behaviour"]
     assert df["Month"].tolist() == ["2024-01"] * 3
+    assert set(df["source_file"]) == {str(src)} and df["line"].tolist() == ["2", "3", "5"]
     r = pd.read_csv(rej, dtype=str)
     assert list(r.columns) == ["source_file", "line", "column", "reason", "raw"]
     assert r.loc[0, "line"] == "4" and "Month 'nope'" in r.loc[0, "reason"]

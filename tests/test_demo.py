@@ -343,9 +343,9 @@ def test_farm_texts_agree_with_the_classifier():
     from ruralaction.definition import load_definition
 
     pattern = classify.farm_location_pattern(load_definition())
-    for name in demo_module._FARMS:
+    for name in demo_module.FARMS:
         assert pattern.search(f"On or near {name}"), name
-    for name in (*demo_module._FARM_STREETS, *demo_module._STREETS):
+    for name in (*demo_module.FARM_STREETS, *demo_module.STREETS):
         assert not pattern.search(f"On or near {name}"), name
 
 

@@ -11,7 +11,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_county import TINY_EXPECTED, write_tiny_county
+from tiny_county import TINY_EXPECTED
 
 from ruralaction import overview
 
