@@ -78,14 +78,17 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Why they count")
+        evidence = overview.rural_by_evidence(df)
         st.dataframe(
-            overview.rural_by_reason(df, n=10).style.format({"share": "{:.1%}"}), hide_index=True,
+            evidence.assign(category=evidence["category"].str.capitalize()), hide_index=True,
             column_config={
-                "reason": st.column_config.TextColumn("Reason"),
-                "crimes": st.column_config.NumberColumn("Crimes", format="localized"),
-                "share": st.column_config.NumberColumn("Share", help="Of all rural crime"),
+                "category": st.column_config.TextColumn("Category"),
+                **{e: st.column_config.NumberColumn(e.capitalize(), format="localized") for e in overview.EVIDENCE},
+                "total": st.column_config.NumberColumn("Total", format="localized"),
             },
         )
+        st.caption("A crime counts as rural crime when it is in one of the definition's categories and happens "
+                   "in a rural ward, or at a farm anywhere in the county.")
     with right:
         st.subheader("Top wards")
         st.dataframe(

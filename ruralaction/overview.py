@@ -201,6 +201,32 @@ def rural_by_reason(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
     return _top(counts, n, len(rural))
 
 
+EVIDENCE = ("in a rural ward", "at a farm", "at a farm in a rural ward")
+
+
+def rural_by_evidence(df: pd.DataFrame) -> pd.DataFrame:
+    """Rural crimes by category and by the evidence that made them rural.
+
+    Returns
+    -------
+    DataFrame
+        One row per category of the definition (all of them, zeros included, in definition
+        order) with a column per :data:`EVIDENCE` kind and ``total``. "At a farm" means at a
+        farm outside any rural ward (urban or unknown area); a farm in a rural ward counts once,
+        in its own column.
+    """
+    rural = df[df["is_rural_crime"].to_numpy(dtype=bool)]
+    farm = rural["at_farm"].to_numpy(dtype=bool)
+    ward = rural["in_rural_ward"].fillna(False).to_numpy(dtype=bool)
+    evidence = np.select([farm & ward, farm], [EVIDENCE[2], EVIDENCE[1]], default=EVIDENCE[0])
+    table = pd.crosstab(pd.Categorical(rural["rural_category"]), pd.Categorical(evidence, categories=list(EVIDENCE)),
+                        dropna=False)
+    cats = [c for c in df["rural_category"].cat.categories]
+    table = table.reindex(index=cats, columns=list(EVIDENCE), fill_value=0).astype("int64")
+    table["total"] = table.sum(axis=1)
+    return table.rename_axis(index="category", columns=None).reset_index()
+
+
 def rural_by_ward(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
     """The wards with the most rural crimes.
 

@@ -126,3 +126,11 @@ def test_demo_data_is_labelled_and_has_rural_crime(demo_dir):
     by_month = overview.rural_by_month(df)
     assert by_month["crimes"].sum() == h.rural_crimes
     assert by_month["month"].nunique() == 36
+
+
+def test_rural_by_evidence_hand_counted(tiny):
+    t = overview.rural_by_evidence(tiny.incidents).set_index("category")
+    assert list(t.columns) == [*overview.EVIDENCE, "total"]
+    assert t.loc["burglary"].tolist() == [2, 1, 0, 3]
+    assert t["total"].sum() == TINY_EXPECTED["rural_crimes"]
+    assert t.loc["theft from the person"].tolist() == [0, 0, 0, 0]
