@@ -38,7 +38,6 @@ def _broadcast(col: pd.Series, fn, fill) -> np.ndarray:
     return np.where(codes < 0, fill, out)
 
 
-
 def _codes_of(values: pd.Series, categories: pd.Index) -> np.ndarray:
     """Integer position of each value in ``categories`` (-1 when missing), via distinct values."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
