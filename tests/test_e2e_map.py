@@ -1,0 +1,170 @@
+"""End to end: the Map and Local area pages in headless Chromium against one ``streamlit run
+app.py`` for the module (the demo data), with screenshots under ``test-artifacts/``.
+
+Each test first opens the app's home page. A fresh Streamlit process decides on its first
+request whether the app uses the old ``pages/`` folder discovery (it does until
+``st.navigation`` has run once), so a *first ever* request for a deep link shows a "Page not
+found" dialog before the router takes over; after any visit to ``/`` that never happens again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import DEMO_END_MONTH
+from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
+    APP_IDLE,
+    ARTIFACTS,
+    ROOT,
+    browser_context_args,
+    browser_type_launch_args,
+    free_port,
+    wait_healthy,
+)
+
+from app_state import DEMO_LABEL
+
+pytestmark = pytest.mark.browser
+
+#: Streamlit's frontend probes ``/<page>/_stcore/...`` for a base path when a page URL is opened
+#: directly; those 404s are expected and are not errors of the app.
+BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+@pytest.fixture(scope="module")
+def map_url(tmp_path_factory):
+    """Base URL of ``streamlit run app.py`` serving the demo, and the demo's ward codes by name."""
+    from ruralaction.demo import write_demo
+
+    data = tmp_path_factory.mktemp("e2e_map")
+    write_demo(data / "demo", end_month=DEMO_END_MONTH)
+    wards = next((data / "demo" / "boundaries").rglob("*.geojson"))
+    codes = {f["properties"]["WD13NM"]: f["properties"]["WD13CD"] for f in json.loads(wards.read_text())["features"]}
+    port = free_port()
+    log = tmp_path_factory.mktemp("e2e_map_log") / "streamlit.log"
+    env = {**os.environ, "RURALACTION_DATA_DIR": str(data)}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log)
+        yield url, codes
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def watch(page, base: str) -> tuple[list[str], list[str]]:
+    """Collect console errors (not base-path probes) and requests to any other site."""
+    errors: list[str] = []
+    elsewhere: list[str] = []
+
+    def on_console(msg):
+        if msg.type == "error" and not BASE_PATH_PROBE.search(msg.location.get("url", "")):
+            errors.append(msg.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: None if req.url.startswith((base, "data:", "blob:")) else elsewhere.append(req.url))
+    return errors, elsewhere
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.locator(APP_IDLE).wait_for(timeout=60_000)
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it first."""
+    height = page.get_by_test_id("stMain").evaluate("el => el.scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, int(height))})
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_map_filter_changes_the_counts_and_the_map(map_url, page):
+    from playwright.sync_api import expect
+
+    base, _ = map_url
+    errors, elsewhere = watch(page, base)
+    open_page(page, base + "/")
+    open_page(page, base + "/crime-map")
+
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Rural crime map")).to_be_visible()
+    expect(main.get_by_text(DEMO_LABEL)).to_be_visible()
+    shown = page.get_by_test_id("stMetric").filter(has_text="Rural crimes shown").get_by_test_id("stMetricValue")
+    expect(shown).to_have_text(re.compile(r"^[1-9][\d,]*$"))
+    before = int(shown.inner_text().replace(",", ""))
+    expect(page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first).to_be_visible()
+    legend = page.locator(".map-legend")
+    expect(legend).to_contain_text("Rural crimes per hexagon")
+    legend_before = legend.inner_text()
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").click()
+    page.get_by_role("option", name="Burglary", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(shown).not_to_have_text(f"{before:,}")
+    page.locator(APP_IDLE).wait_for()
+    after = int(shown.inner_text().replace(",", ""))
+    assert 0 < after < before
+    assert "cat=burglary" in page.url, "the filter is in the link, so the view can be shared"
+    expect(legend).not_to_have_text(legend_before)  # the hexagon classes follow the counts
+
+    page.get_by_test_id("stButtonGroup").get_by_text("Wards (per km²)").click()
+    page.locator(APP_IDLE).wait_for()
+    expect(legend).to_contain_text("per km² a year")
+    screenshot(page, "map.png")
+    assert not errors, f"browser console errors: {errors}"
+    assert not elsewhere, f"requests to other sites (no map tiles): {elsewhere}"
+
+
+def test_choosing_a_ward_on_the_map_leads_to_its_local_area_page(map_url, page):
+    from playwright.sync_api import expect
+
+    base, codes = map_url
+    errors, elsewhere = watch(page, base)
+    open_page(page, base + "/")
+    open_page(page, f"{base}/crime-map?ward={codes['Brixworth']}")
+    link = page.get_by_test_id("stPageLink").get_by_role("link", name="Open the local area page for Brixworth")
+    link.click()
+    page.locator(APP_IDLE).wait_for()
+
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Brixworth", exact=True)).to_be_visible()
+    expect(main.get_by_text(DEMO_LABEL)).to_be_visible()
+    expect(main.get_by_text(re.compile(r"12 months to Sep 2026 against the 12 before"))).to_be_visible()
+    chart = page.get_by_test_id("stPlotlyChart")
+    expect(chart.locator(".barlayer .trace").first).to_be_visible()
+    expect(main.get_by_text("will appear here once partners record them")).to_be_visible()
+    expect(page.get_by_test_id("stDownloadButton")).to_have_count(3)
+    assert re.search(rf"/local-area\?(.*&)?ward={codes['Brixworth']}", page.url), page.url
+    screenshot(page, "local_area.png")
+    assert not errors, f"browser console errors: {errors}"
+    assert not elsewhere, f"requests to other sites: {elsewhere}"
+
+
+def test_a_bookmarked_ward_link_opens_that_ward(map_url, page):
+    from playwright.sync_api import expect
+
+    base, codes = map_url
+    open_page(page, base + "/")
+    open_page(page, f"{base}/local-area?ward={codes['Flore']}&cat=vehicle%20crime")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Flore", exact=True)).to_be_visible()
+    expect(main.get_by_text("vehicle crime", exact=False).first).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect")).to_contain_text("Vehicle crime")
