@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+import app_filters
 import app_state
 from ruralaction.store import LABELS
 from ruralaction.definition import DefinitionError
@@ -26,9 +27,15 @@ st.set_page_config(
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
+    st.Page("pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
+    st.Page("pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)
+# URL paths of the pages that use the shared filters. They differ from the file names on purpose:
+# a fresh server's first request for /<file stem> runs that page file alone, MPA-v1 style.
+FILTERED_PAGES = {"crime-map", "local-area"}
 
 try:
     src = app_state.source()
@@ -45,5 +52,6 @@ with st.sidebar:
         st.warning(f"**{app_state.DEMO_LABEL}**", icon=":material/science:")
     st.caption(f"Showing: {app_state.md(LABELS[src.dataset])}")
     st.caption(f"Rural-crime definition: {app_state.md(data.definition.county)}")
+    app_filters.sidebar(app_filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
 
 pg.run()

@@ -73,3 +73,71 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if _in_ci():
         pytest.fail(f"Browser tests cannot run under CI=true: {reason}.", pytrace=False)
     pytest.skip(f"Browser tests skipped: {reason}.")
+
+
+# ----------------------------------------------------------------------------- the PostgreSQL rule
+#
+# Store tests run against SQLite and PostgreSQL (fixture ``db_url``). The PostgreSQL server is
+# named by $RURALACTION_TEST_PG_URL (``.ci/run`` starts a throwaway one and sets it). On a laptop
+# without one those tests are skipped with the reason; under ``CI=true`` it is a failure.
+
+PG_URL_ENV = "RURALACTION_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test server's URL (each test gets its own schema through ``db_url``)."""
+    import sqlalchemy as sa
+
+    url = os.environ.get(PG_URL_ENV, "").strip()
+    reason = None
+    if not url:
+        reason = f"${PG_URL_ENV} is not set (.ci/run starts a throwaway server and sets it)"
+    else:
+        try:
+            engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:  # any reason the server cannot be used
+            shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+            reason = f"no PostgreSQL server answers at {shown} ({type(exc).__name__})"
+    if reason:
+        if _in_ci():
+            pytest.fail(f"PostgreSQL tests cannot run under CI=true: {reason}.", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {reason}.")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'actions.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = request.getfixturevalue("postgres_url")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def actions_db(db_url):
+    """A migrated engine on :func:`db_url`, disposed after the test."""
+    from ruralaction.actions.db import open_database
+
+    engine = open_database(db_url)
+    yield engine
+    engine.dispose()

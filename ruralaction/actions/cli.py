@@ -1,0 +1,156 @@
+"""Commands: ``actions export|import`` and ``users add`` (wired into ``python -m ruralaction``).
+
+Whoever can run these holds the database credentials, so they act with admin rights under
+their login name (``command line (name)`` in the audit log) unless ``--as EMAIL`` says to act
+as an account, with that account's permissions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from ..definition import DefinitionError, load_definition
+from ..exports import csv_bytes
+from ..geography import GeographyError, build_geography, find_geography_files
+from ..store import Store, StoreError
+from .db import DB_FILE_NAME, DatabaseError, open_database, safe_url
+from .permissions import Actor, PermissionDenied, Role
+from .transfer import ImportFileError, export_frame, import_csv
+from .users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
+
+
+def ward_names(folder: Path) -> dict[str, str]:
+    """Ward code -> name from the ward boundaries under a dataset folder (empty when none)."""
+    if not (folder / "boundaries").is_dir():
+        return {}
+    files = find_geography_files(folder / "boundaries")["boundaries"]
+    geo = build_geography(load_definition(), files)
+    if geo.wards is None:
+        return {}
+    return dict(zip(geo.wards["ward_code"].astype(str), geo.wards["ward_name"].astype(str)))
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(Path(args.data_dir)) if args.data_dir else Store.default()
+
+
+def _engine(args: argparse.Namespace):
+    """The migrated database: --db-url, else $RURALACTION_DB_URL, else the file in --data-dir (or the default)."""
+    url = args.db_url or os.environ.get("RURALACTION_DB_URL")
+    if not url and args.data_dir:
+        url = f"sqlite:///{Path(args.data_dir).resolve() / DB_FILE_NAME}"
+    return open_database(url)
+
+
+def _actor(engine, args: argparse.Namespace) -> Actor:
+    if getattr(args, "as_email", None):
+        return identify(engine, args.as_email)
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor.system_actor(f"command line ({name})")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    frame = export_frame(engine, args.dataset)
+    Path(args.out).write_bytes(csv_bytes(frame))
+    print(f"Wrote {len(frame):,} {args.dataset} action{'s' if len(frame) != 1 else ''} to {args.out} "
+          f"(database {safe_url(str(engine.url))}).")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    wards = ward_names(_store(args).path(args.dataset))
+    if not wards:
+        print(f"Error: no ward boundaries in {_store(args).path(args.dataset)}, so ward codes cannot be checked; "
+              "add boundaries first (python -m ruralaction load --geography …).", file=sys.stderr)
+        return 2
+    report = import_csv(engine, args.input, _actor(engine, args), wards, dataset=args.dataset)
+    for line in report.lines():
+        print(line)
+    if args.rejected:
+        report.problems_frame().to_csv(args.rejected, index=False)
+        print(f"Wrote {len(report.problems):,} refused rows to {args.rejected}.")
+    usable = report.added + report.updated + report.unchanged
+    if usable == 0 and report.rows:
+        print("Nothing could be imported: the database is unchanged.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.no_password:
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("No terminal to ask for the password: pipe it with --password-stdin, or use --no-password.")
+    first = getpass.getpass(f"Password for {args.email} (at least {MIN_PASSWORD_LENGTH} characters): ")
+    if getpass.getpass("Same password again: ") != first:
+        raise UserError("The two passwords differ.")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    info = add_user(engine, _actor(engine, args), args.email, args.role, args.partner, _read_password(args), args.name)
+    how = "a password" if info.has_password else "no password (sign-in through the identity provider only)"
+    print(f"Added {info.email}: {info.role}{f' for {info.partner}' if info.partner else ''}, with {how}.")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db-url", help="SQLAlchemy URL (default: $RURALACTION_DB_URL or a SQLite file in the data dir)")
+    p.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    """Add the ``actions`` and ``users`` commands to the main parser's subcommands."""
+    a = sub.add_parser("actions", help="export or import partners' actions as CSV")
+    asub = a.add_subparsers(dest="actions_command", required=True)
+    e = asub.add_parser("export", help="write every action to a spreadsheet-safe CSV")
+    e.add_argument("out", help="output CSV")
+    e.add_argument("--dataset", choices=("ours", "demo"), default="ours")
+    _common(e)
+    e.set_defaults(func=_guard(cmd_export))
+    i = asub.add_parser("import", help="check every row, import the good ones in one transaction, report the bad")
+    i.add_argument("input", help="CSV with title, wards, lead_partner, issue, action_type, status, … and a reference or id")
+    i.add_argument("--dataset", choices=("ours", "demo"), default="ours")
+    i.add_argument("--as", dest="as_email", metavar="EMAIL", help="act as this account (its permissions apply)")
+    i.add_argument("--rejected", metavar="CSV", help="write refused rows with line and reason to this CSV")
+    _common(i)
+    i.set_defaults(func=_guard(cmd_import))
+
+    u = sub.add_parser("users", help="manage accounts for signing in to edit actions")
+    usub = u.add_subparsers(dest="users_command", required=True)
+    ua = usub.add_parser("add", help="add an account (the password is asked for, never echoed)")
+    ua.add_argument("email")
+    ua.add_argument("--role", required=True, choices=[r.value for r in Role])
+    ua.add_argument("--partner", help="the partner an editor works for (required for editors)")
+    ua.add_argument("--name", default="", help="display name")
+    pw = ua.add_mutually_exclusive_group()
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    pw.add_argument("--no-password", action="store_true", help="no password: sign-in through the identity provider only")
+    _common(ua)
+    ua.set_defaults(func=_guard(cmd_users_add))
+
+
+def _guard(func):
+    """Errors become one sentence on stderr and exit status 2; nothing secret is printed."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except (UserError, ImportFileError, PermissionDenied, DatabaseError, StoreError, DefinitionError,
+                GeographyError, OSError) as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
