@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+import app_actions
 import app_filters
 import app_state
 from ruralaction import area_report, measures
@@ -102,9 +103,7 @@ with right:
         if s.crimes < measures.MIN_COUNT:
             st.caption(f"Fewer than {measures.MIN_COUNT} crimes: too few for percentages.")
 
-st.subheader("Actions taken here")
-st.info("Actions taken in this ward by partners (police, Fire and Rescue, Highways, councils, NFU, Farm Watch) "
-        "will appear here once partners record them.", icon=":material/handshake:")
+app_actions.ward_section(s.ward_code, s.ward_name)
 
 st.subheader("Download")
 mask = f.apply(df, wards)

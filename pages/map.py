@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import app_actions
 import app_filters
 import app_state
 from ruralaction import maplayers, measures
 from ruralaction.area_report import with_ward
-from ruralaction.filters import month_label
+from ruralaction.filters import month_end, month_label, month_start
 
 LAYERS = {"hotspots": "Hotspots (hexagons)", "wards": "Wards (per km²)", "points": "Crimes (points)"}
 SNAP_NOTE = ("police.uk places every crime at the nearest of a fixed set of anonymous *snap points* "
@@ -79,9 +80,17 @@ elif f.district is not None:
     codes = opts.wards_in(f.district)["ward_code"]
     b = prep.index.ward_bounds.loc[prep.index.ward_bounds.index.isin(codes)]
     bounds = (b["minx"].min(), b["miny"].min(), b["maxx"].max(), b["maxy"].max()) if len(b) else bounds
-deck = maplayers.deck([outline, *layers, maplayers.actions_layer(None)], maplayers.view_for(bounds, height_px=680))
+show_actions = st.toggle("Show partners' actions", value=True, key="map_show_actions",
+                         help="Actions partners recorded in the areas and months shown; a green star is visible "
+                              "Rural Action work.")
+actions = None
+if show_actions:
+    area = [f.ward] if f.ward else (list(opts.wards_in(f.district)["ward_code"]) if f.district else None)
+    actions = app_actions.map_points(ward_codes=area, date_from=month_start(first), date_to=month_end(last))
+action_layer = maplayers.actions_layer(actions)
+deck = maplayers.deck([outline, *layers, action_layer], maplayers.view_for(bounds, height_px=680))
 
-st.html(maplayers.legend_html(title, legend))
+st.html(maplayers.legend_html(title, [*legend, *(maplayers.ACTION_LEGEND if action_layer is not None else ())]))
 event = st.pydeck_chart(deck, key="map_deck", on_select="rerun", selection_mode="single-object", height=700,
                         alt=f"Map of {n:,} rural crimes as {LAYERS[choice].lower()}; the table below has the same data.")
 if choice == "points":

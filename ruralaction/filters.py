@@ -18,6 +18,7 @@ never on strings, so a filter change at a million rows costs a few milliseconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,16 @@ def parse_month(value: object) -> str | None:
     if not m or not (1900 <= int(m.group(1)) <= 2199 and 1 <= int(m.group(2)) <= 12):
         return None
     return f"{m.group(1)}-{m.group(2)}"
+
+
+def month_start(month: str) -> dt.date:
+    """First day of ``"YYYY-MM"``."""
+    return pd.Period(month, "M").start_time.date()
+
+
+def month_end(month: str) -> dt.date:
+    """Last day of ``"YYYY-MM"``."""
+    return pd.Period(month, "M").end_time.date()
 
 
 def month_label(month: str) -> str:

@@ -348,9 +348,17 @@ def point_layers(df: pd.DataFrame, mask: np.ndarray, size_px: int = 13) -> tuple
     return layers, points_legend(categories)
 
 
+ACTION_LEGEND = (
+    LegendItem("#1B5E20", "Rural Action (visible) action", GLYPHS["star"]),
+    LegendItem("#000000", "Other partner action", GLYPHS["star"]),
+)
+
+
 def actions_layer(actions: pd.DataFrame | None) -> pdk.Layer | None:
-    """Partner actions (``lon``, ``lat``, ``title``; optional ``date``, ``partner``) as black
-    stars above the crimes; None when there are none. The actions store fills this later."""
+    """Partner actions (``lon``, ``lat``, ``title``; optional ``date``, ``partner``,
+    ``visible``) as stars above the crimes, larger than any crime marker: visible Rural Action
+    work in the programme's dark green, other actions in black (see :data:`ACTION_LEGEND`). None when there
+    are none. Tooltips are plain text, like every tooltip here."""
     if actions is None or actions.empty:
         return None
     lon = pd.to_numeric(actions["lon"], errors="coerce").to_numpy(dtype=float)
@@ -359,14 +367,23 @@ def actions_layer(actions: pd.DataFrame | None) -> pdk.Layer | None:
     if not ok.any():
         return None
     a = actions[ok]
-    extra = [a[c].astype(object).fillna("").astype(str) for c in ("date", "partner") if c in a]
-    tips = ("Action: " + a["title"].astype(object).fillna("").astype(str)).to_numpy()
-    for col in extra:
-        tips = tips + "\n" + col.to_numpy()
-    data = [{"p": [x, y], "t": t} for x, y, t in zip(np.round(lon[ok], 5).tolist(), np.round(lat[ok], 5).tolist(), tips.tolist())]
-    return pdk.Layer("IconLayer", data=data, id="actions", get_position="p", get_icon="'star'", get_color=[0, 0, 0, 255],
-                     get_size=22, size_units="'pixels'", pickable=True,
+    visible = a["visible"].fillna(False).to_numpy(dtype=bool) if "visible" in a else np.zeros(len(a), bool)
+    label = np.where(visible, "Rural Action: ", "Action: ")
+    tips = label + a["title"].astype(object).fillna("").astype(str).to_numpy()
+    for col in ("date", "partner"):
+        if col in a:
+            tips = tips + "\n" + a[col].astype(object).fillna("").astype(str).to_numpy()
+    colours = [list(ACTION_RGBA[bool(v)]) for v in visible]
+    sizes = np.where(visible, 28, 20).tolist()
+    data = [{"p": [x, y], "t": t, "c": c, "s": z} for x, y, t, c, z in
+            zip(np.round(lon[ok], 5).tolist(), np.round(lat[ok], 5).tolist(), tips.tolist(), colours, sizes)]
+    return pdk.Layer("IconLayer", data=data, id="actions", get_position="p", get_icon="'star'", get_color="c",
+                     get_size="s", size_units="'pixels'", pickable=True,
                      icon_atlas=pdk.types.String(icon_atlas()), icon_mapping=icon_mapping())
+
+
+#: RGBA of an action's star by whether it is visible Rural Action work.
+ACTION_RGBA = {True: (27, 94, 32, 255), False: (0, 0, 0, 230)}
 
 
 # --------------------------------------------------------------------------- the deck

@@ -114,7 +114,8 @@ def test_map_renders_the_demo_labelled_as_demo(map_page):
     assert any(DEMO_LABEL in w.value for w in at.main.warning)
     assert any(DEMO_LABEL in w.value for w in at.sidebar.warning)
     assert map_page.number("Rural crimes shown") > 1000
-    assert deck_layers(at) == ["outlines", "hotspots"]
+    assert deck_layers(at) == ["outlines", "hotspots", "actions"]  # the demo's partner actions
+    assert "Rural Action (visible) action" in " ".join(h.value for h in at.get("html"))
     assert [s.value for s in at.main.subheader][-1] == "The same data as a table"
     ward_table, crime_table = (d.value for d in at.dataframe)
     assert ward_table["crimes"].sum() <= map_page.number("Rural crimes shown")
@@ -135,6 +136,20 @@ def test_each_sidebar_filter_changes_the_figures_and_the_url(map_page, key, valu
     after = map_page.number("Rural crimes shown")
     assert 0 < after < before
     assert map_page.at.query_params == param
+
+
+def test_actions_layer_follows_the_toggle_and_the_area(map_page, codes):
+    at = map_page.at
+    points = len(json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][-1]["data"])
+    _widget(at, "filters_district").set_value("Daventry")
+    map_page.run()
+    fewer = len(json.loads(map_page.at.get("deck_gl_json_chart")[0].proto.json)["layers"][-1]["data"])
+    assert 0 < fewer < points
+    map_page.at.toggle(key="map_show_actions").set_value(False)
+    map_page.run()
+    assert "actions" not in deck_layers(map_page.at)
+    map_page.at.toggle(key="map_show_actions").set_value(True)
+    map_page.run()
 
 
 def _widget(at: AppTest, key: str):
@@ -161,10 +176,11 @@ def test_layers_switch_and_points_have_the_snap_point_note(map_page):
     at = map_page.at
     at.get("button_group")[0].set_value("wards")
     map_page.run()
-    assert deck_layers(at) == ["wards"]
+    assert deck_layers(at) == ["wards", "actions"]
     at.get("button_group")[0].set_value("points")
     map_page.run()
-    assert deck_layers(at)[0] == "outlines" and all(i.startswith("points-") for i in deck_layers(at)[1:])
+    assert deck_layers(at)[0] == "outlines" and deck_layers(at)[-1] == "actions"
+    assert all(i.startswith("points-") for i in deck_layers(at)[1:-1])
     assert any("snap points" in c.value for c in at.caption)
     at.get("button_group")[0].set_value("hotspots")
     map_page.run()
@@ -191,14 +207,26 @@ def test_junk_in_the_url_is_ignored(app):
 # ----------------------------------------------------------------------------- the local area page
 
 
+def test_local_area_lists_the_actions_taken_there(app, data_root):
+    from ruralaction.actions import list_actions, open_database
+
+    acts = list_actions(open_database(f"sqlite:///{data_root / 'ruralaction.db'}"), dataset="demo")
+    code, n = acts["ward_codes"].explode().value_counts().index[0], acts["ward_codes"].explode().value_counts().iloc[0]
+    at = app.page("pages/local_area.py", ward=code)
+    assert app.number("Actions") == n
+    table = next(d.value for d in at.dataframe if "lead_partner" in d.value.columns)
+    assert len(table) == n
+    app.reset()
+
+
 def test_ward_in_the_url_opens_that_wards_page(app, codes):
     at = app.page("pages/local_area.py", ward=codes["Brixworth"])
     assert [t.value for t in at.title] == ["Brixworth"]
     assert any(DEMO_LABEL in w.value for w in at.main.warning)
     assert app.number("Rural crimes") > 0
-    assert {"How it is changing", "Compared with the county", "What stands out", "Outcomes", "Actions taken here",
+    assert {"How it is changing", "Compared with the county", "What stands out", "Outcomes",
             "Download"} <= {s.value for s in at.subheader}
-    assert any("will appear here once partners record them" in i.value for i in at.info)
+    assert "What partners did in Brixworth" in {s.value for s in at.subheader}
     assert at.get("plotly_chart")
     changes = " ".join(m.value for m in at.markdown)
     assert "12 months to Sep 2026 against the 12 before" in changes

@@ -231,6 +231,16 @@ def test_actions_layer_is_empty_until_there_are_actions():
     assert spec["id"] == "actions" and len(spec["data"]) == 2
     assert spec["data"][0]["t"] == "Action: Gate locks fitted\nFarm Watch"
     assert spec["data"][1]["t"] == f"Action: {XSS}\n"
+    assert spec["data"][0]["c"] == list(ml.ACTION_RGBA[False]) and spec["data"][0]["s"] == 20
+
+
+def test_visible_actions_get_the_rural_action_marker():
+    actions = pd.DataFrame({"lon": [-0.95, -0.85], "lat": [52.05, 52.06], "title": ["Signs", "Patrol"],
+                            "visible": [True, False]})
+    data = layer_json(ml.actions_layer(actions))["data"]
+    assert [d["t"] for d in data] == ["Rural Action: Signs", "Action: Patrol"]
+    assert data[0]["c"] == list(ml.ACTION_RGBA[True]) and data[0]["s"] > data[1]["s"]
+    assert data[0]["c"] != data[1]["c"]
 
 
 @pytest.mark.parametrize(("event", "code"), [
