@@ -150,7 +150,7 @@ def test_choosing_a_ward_on_the_map_leads_to_its_local_area_page(map_url, page):
     expect(main.get_by_text(re.compile(r"12 months to Sep 2026 against the 12 before"))).to_be_visible()
     chart = page.get_by_test_id("stPlotlyChart")
     expect(chart.locator(".barlayer .trace").first).to_be_visible()
-    expect(main.get_by_text("will appear here once partners record them")).to_be_visible()
+    expect(main.get_by_text("What partners did in Brixworth")).to_be_visible()
     expect(page.get_by_test_id("stDownloadButton")).to_have_count(3)
     assert re.search(rf"/local-area\?(.*&)?ward={codes['Brixworth']}", page.url), page.url
     screenshot(page, "local_area.png")
