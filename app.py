@@ -30,6 +30,7 @@ pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
     st.Page("pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
     st.Page("pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
+    st.Page("pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)

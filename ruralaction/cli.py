@@ -1,4 +1,4 @@
-"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users …``.
+"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users|concerns …``.
 
 Each command prints a summary, writes rejected rows with reasons, and exits non-zero only when
 nothing usable could be read (1) or the command line itself is wrong (2).
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .actions.cli import add_arguments as add_actions_arguments
+from .concerns.cli import add_arguments as add_concerns_arguments
 from .definition import DefinitionError, load_definition
 from .fetch import add_arguments as add_fetch_arguments
 from .geography import GeographyError, build_geography, find_geography_files
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fetch_arguments(sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs"))
     add_actions_arguments(sub)
+    add_concerns_arguments(sub)
     return p
 
 

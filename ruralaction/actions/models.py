@@ -171,3 +171,54 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Concern(Base):
+    """A concern a resident or parish council raised on the Get involved page.
+
+    ``name``, ``email``, ``phone`` and ``place`` are personal: only admin functions read them,
+    and ``concerns purge`` sets them to NULL after the retention period (``personal_erased_at``
+    says when), keeping the anonymous concern for the public counts and the measures.
+    """
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(16), index=True)
+    #: What the resident quotes ("RA-2026-000123"); set in the same transaction as the insert.
+    reference: Mapped[str | None] = mapped_column(String(24), unique=True)
+    #: The form's one-time key: a retried submission finds its first copy instead of adding a second.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ward_code: Mapped[str] = mapped_column(String(20), index=True)
+    ward_name: Mapped[str] = mapped_column(String(200))
+    ward_matched_by: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    place: Mapped[str | None] = mapped_column(String(100))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    #: "new", "reviewed", "actioned" (linked to an action) or "dismissed" (spam, a duplicate).
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(320))
+    personal_erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    links: Mapped[list[ConcernAction]] = relationship(
+        back_populates="concern", cascade="all, delete-orphan", order_by="ConcernAction.linked_at")
+
+
+class ConcernAction(Base):
+    """An action that answers a concern ("you said, we did"), linked by an admin."""
+
+    __tablename__ = "concern_actions"
+
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True, index=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    linked_by: Mapped[str] = mapped_column(String(320))
+    concern: Mapped[Concern] = relationship(back_populates="links")

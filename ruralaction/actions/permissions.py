@@ -15,6 +15,7 @@ edit / delete an action       no         when its lead partner is P      yes
 restore a deleted action      no         no                              yes
 see deleted actions           no         no                              yes
 manage users                  no         no                              yes
+review residents' concerns    no         no                              yes
 ============================  =========  ==============================  =======
 
 A signed-in person without an account row (someone the council's identity provider knows but
@@ -43,6 +44,8 @@ class Permission(StrEnum):
     RESTORE = "restore deleted actions"
     VIEW_DELETED = "see deleted actions"
     MANAGE_USERS = "manage users"
+    #: See residents' concerns with their names and contact details, review and link them.
+    REVIEW_CONCERNS = "review residents' concerns"
 
 
 #: Permissions an editor has only for actions whose lead partner is the editor's own partner.
