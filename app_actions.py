@@ -28,6 +28,7 @@ import app_state
 from ruralaction.actions import ANONYMOUS, Actor, identify, list_actions, open_database
 from ruralaction.actions.db import database_url
 from ruralaction.actions.demo import ensure_demo_actions
+from ruralaction.concerns import ensure_demo_concerns
 
 SIGNED_IN_KEY = "actions_signed_in"
 
@@ -37,9 +38,11 @@ def _open(url: str) -> Engine:
     return open_database(url)
 
 
-@st.cache_resource(show_spinner="Adding the demo actions…", max_entries=4)
+@st.cache_resource(show_spinner="Adding the demo actions and concerns…", max_entries=4)
 def _seed_demo(url: str, demo_dir: str) -> int:
-    return ensure_demo_actions(_open(url), demo_dir)
+    """Demo partners' actions and residents' concerns, once per process and database."""
+    engine = _open(url)
+    return ensure_demo_actions(engine, demo_dir) + ensure_demo_concerns(engine, demo_dir)
 
 
 def _secrets_section(name: str) -> dict:

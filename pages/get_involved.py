@@ -20,7 +20,6 @@ from ruralaction.concerns import (
     SessionLimiter,
     category_label,
     concern_categories,
-    ensure_demo_concerns,
     get_concern,
     link_to_action,
     list_concerns,
@@ -63,19 +62,12 @@ def _burst_guard(url: str, limit: int) -> BurstGuard:
     return BurstGuard(max_per_window=limit)
 
 
-@st.cache_resource(show_spinner="Adding the demo concerns…", max_entries=4)
-def _seed_demo(url: str, demo_dir: str) -> int:
-    return ensure_demo_concerns(app_actions.engine(), demo_dir)
-
-
 src = app_state.source()
 data = app_state.classified()
 try:
     engine = app_actions.engine()
     dataset = app_actions.dataset()
     who = app_actions.actor()
-    if src.demo:
-        _seed_demo(app_actions.db_url(), str(src.store.path("demo")))
 except DatabaseError as exc:
     st.title("Get involved")
     st.error(f"The concerns database cannot be opened. {md(exc)}", icon=":material/error:")

@@ -9,6 +9,7 @@ import app_actions
 import app_filters
 import app_state
 from ruralaction import area_report, measures
+from ruralaction.concerns import ward_concern_counts
 from ruralaction.filters import month_label
 
 PICKER = "local_area_ward"
@@ -104,6 +105,19 @@ with right:
             st.caption(f"Fewer than {measures.MIN_COUNT} crimes: too few for percentages.")
 
 app_actions.ward_section(s.ward_code, s.ward_name)
+
+st.subheader(f"What residents raised in {app_state.md(s.ward_name)}")
+raised = ward_concern_counts(app_actions.engine(), app_actions.dataset(), s.ward_code)
+if raised.empty:
+    st.caption("No concerns have been raised for this ward yet.")
+else:
+    st.dataframe(raised[["category_label", "concerns", "actioned", "last_raised"]], hide_index=True,
+                 key="local_concerns", column_config={
+                     "category_label": "Concern", "concerns": st.column_config.NumberColumn("Raised", format="localized"),
+                     "actioned": st.column_config.NumberColumn("With an action", format="localized"),
+                     "last_raised": st.column_config.DateColumn("Last raised", format="MMM YYYY")})
+st.page_link("pages/get_involved.py", label="You said, we did — and raise a concern", query_params={"ward": s.ward_code},
+             icon=":material/campaign:")
 
 st.subheader("Download")
 mask = f.apply(df, wards)

@@ -99,12 +99,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     target = (Store(Path(args.data_dir)) if args.data_dir else Store.default()).path("demo")
     summary = write_demo(target, seed=args.seed, years=args.years)
     from .actions import ensure_demo_actions, open_database
+    from .concerns import ensure_demo_concerns
 
-    seeded = ensure_demo_actions(open_database(), target, seed=args.seed)
+    engine = open_database()
+    seeded = ensure_demo_actions(engine, target, seed=args.seed)
+    concerns = ensure_demo_concerns(engine, target)
     print(f"Wrote demo data to {summary.data_dir}: {summary.n_incidents:,} police.uk rows over "
           f"{len(summary.months)} months ({summary.months[0]} to {summary.months[-1]}), "
           f"{summary.n_force_export:,} force-export rows, {summary.n_wards} demo wards"
-          + (f", {seeded} demo partner actions." if seeded else "."))
+          + (f", {seeded} demo partner actions" if seeded else "")
+          + (f", {concerns} demo residents' concerns." if concerns else "."))
     return 0
 
 

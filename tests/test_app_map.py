@@ -216,6 +216,11 @@ def test_local_area_lists_the_actions_taken_there(app, data_root):
     assert app.number("Actions") == n
     table = next(d.value for d in at.dataframe if "lead_partner" in d.value.columns)
     assert len(table) == n
+    from ruralaction.concerns import ward_concern_counts
+
+    raised = ward_concern_counts(open_database(f"sqlite:///{data_root / 'ruralaction.db'}"), "demo", code)
+    shown = [d.value for d in at.dataframe if "category_label" in d.value.columns]
+    assert (len(shown[0]) if shown else 0) == len(raised)
     app.reset()
 
 
@@ -226,7 +231,7 @@ def test_ward_in_the_url_opens_that_wards_page(app, codes):
     assert app.number("Rural crimes") > 0
     assert {"How it is changing", "Compared with the county", "What stands out", "Outcomes",
             "Download"} <= {s.value for s in at.subheader}
-    assert "What partners did in Brixworth" in {s.value for s in at.subheader}
+    assert {"What partners did in Brixworth", "What residents raised in Brixworth"} <= {s.value for s in at.subheader}
     assert at.get("plotly_chart")
     changes = " ".join(m.value for m in at.markdown)
     assert "12 months to Sep 2026 against the 12 before" in changes
