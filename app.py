@@ -31,9 +31,13 @@ pages = [
     st.Page("pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
     st.Page("pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
     st.Page("pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
+    st.Page("pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
+    st.Page("pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)
+if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's address + ?present=1&interval=20
+    st.switch_page("pages/present.py", query_params=st.query_params.to_dict())
 # URL paths of the pages that use the shared filters. They differ from the file names on purpose:
 # a fresh server's first request for /<file stem> runs that page file alone, MPA-v1 style.
 FILTERED_PAGES = {"crime-map", "local-area"}

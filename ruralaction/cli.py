@@ -1,4 +1,4 @@
-"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users|concerns …``.
+"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users|concerns|report …``.
 
 Each command prints a summary, writes rejected rows with reasons, and exits non-zero only when
 nothing usable could be read (1) or the command line itself is wrong (2).
@@ -16,6 +16,7 @@ from .definition import DefinitionError, load_definition
 from .fetch import add_arguments as add_fetch_arguments
 from .geography import GeographyError, build_geography, find_geography_files
 from .pipeline import output_frame, run, rural_counts
+from .report import add_arguments as add_report_arguments
 from .store import LABELS, Store, StoreError
 
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fetch_arguments(sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs"))
     add_actions_arguments(sub)
     add_concerns_arguments(sub)
+    add_report_arguments(sub.add_parser("report", help="the meeting pack (scorecard, map, trends, actions) as HTML or PDF"))
     return p
 
 
