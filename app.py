@@ -1,7 +1,11 @@
 """Rural Action: the Streamlit entry point (``streamlit run app.py``).
 
 A router only: page config, the data source in the sidebar, the navigation. Pages live in
-``pages/``; every number they show comes from the ``ruralaction`` library.
+``app_pages/``; every number they show comes from the ``ruralaction`` library.
+
+The folder is deliberately not called ``pages/``: Streamlit treats a ``pages/`` folder beside the
+entry point as a legacy multipage app until ``st.navigation`` first runs in the process, so on a
+freshly started server a bookmarked link such as ``/local-area?ward=…`` showed "Page not found".
 """
 
 from __future__ import annotations
@@ -26,20 +30,19 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
-    st.Page("pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
-    st.Page("pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
-    st.Page("pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
-    st.Page("pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
-    st.Page("pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
-    st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
+    st.Page("app_pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
+    st.Page("app_pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
+    st.Page("app_pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
+    st.Page("app_pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
+    st.Page("app_pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)
 if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's address + ?present=1&interval=20
-    st.switch_page("pages/present.py", query_params=st.query_params.to_dict())
-# URL paths of the pages that use the shared filters. They differ from the file names on purpose:
-# a fresh server's first request for /<file stem> runs that page file alone, MPA-v1 style.
+    st.switch_page("app_pages/present.py", query_params=st.query_params.to_dict())
+# URL paths of the pages that use the shared filters (stable: people bookmark them).
 FILTERED_PAGES = {"crime-map", "local-area"}
 
 try:

@@ -151,4 +151,4 @@ def ward_section(ward_code: str, ward_name: str, months: int = 6, link: bool = T
         if ba.status in ("measured", "too few", "incomplete"):
             st.caption(app_state.md(CAVEAT))
     if link:
-        st.page_link("pages/actions.py", label="All actions, and adding one", icon=":material/handshake:")
+        st.page_link("app_pages/actions.py", label="All actions, and adding one", icon=":material/handshake:")

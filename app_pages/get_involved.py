@@ -413,5 +413,5 @@ if admin:
 elif not who.anonymous:
     st.caption("Reviewing concerns is for the programme's admins.")
 else:
-    st.page_link("pages/actions.py", label="Programme admins: sign in on the Actions page to review concerns",
+    st.page_link("app_pages/actions.py", label="Programme admins: sign in on the Actions page to review concerns",
                  icon=":material/login:")

@@ -116,7 +116,7 @@ else:
                      "category_label": "Concern", "concerns": st.column_config.NumberColumn("Raised", format="localized"),
                      "actioned": st.column_config.NumberColumn("With an action", format="localized"),
                      "last_raised": st.column_config.DateColumn("Last raised", format="MMM YYYY")})
-st.page_link("pages/get_involved.py", label="You said, we did — and raise a concern", query_params={"ward": s.ward_code},
+st.page_link("app_pages/get_involved.py", label="You said, we did — and raise a concern", query_params={"ward": s.ward_code},
              icon=":material/campaign:")
 
 st.subheader("Download")

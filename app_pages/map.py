@@ -99,7 +99,7 @@ st.caption("Hover for details; click a ward to choose it. Use the table below if
 
 picked = maplayers.selected_ward(event) or f.ward
 if picked is not None and picked in set(opts.wards["ward_code"]):
-    st.page_link("pages/local_area.py", label=f"Open the local area page for {opts.ward_name(picked)}",
+    st.page_link("app_pages/local_area.py", label=f"Open the local area page for {opts.ward_name(picked)}",
                  query_params=with_ward(f, picked).to_query(), icon=":material/arrow_forward:")
 else:
     st.caption("Choose a ward (click it on the map, or in the sidebar) to open its local area page.")

@@ -187,7 +187,7 @@ def slideshow() -> None:
     c = st.columns([1, 1, 1, 5])
     c[0].toggle("Pause", key=PAUSED, help="Stay on this slide (the data keeps refreshing).")
     c[1].button("Next slide", on_click=_next, icon=":material/skip_next:", key="present_next")
-    c[2].page_link("pages/progress.py", label="Leave", icon=":material/close:")
+    c[2].page_link("app_pages/progress.py", label="Leave", icon=":material/close:")
     c[3].caption(f"A new slide every {interval} s; data refreshed every {tick:g} s. "
                  f"Open this view with ?present=1&interval={interval}.")
 

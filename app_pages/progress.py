@@ -152,5 +152,5 @@ d[1].download_button("Meeting pack (HTML)", data=lambda: report.render(pack(), "
 d[2].download_button("Scorecard (CSV)", data=csv_bytes(sc.frame()), mime="text/csv",
                      file_name=f"scorecard-{period.spec}-{(ward or 'county').lower()}.csv", on_click="ignore",
                      icon=":material/download:", key="progress_scorecard_csv")
-st.page_link("pages/present.py", label="Put it on the projector (presentation mode)", icon=":material/co_present:",
+st.page_link("app_pages/present.py", label="Put it on the projector (presentation mode)", icon=":material/co_present:",
              query_params={"interval": "20"})

@@ -128,7 +128,7 @@ def apptest_runs(root: Path, ward: str) -> dict[str, float]:
     out: dict[str, float] = {}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     _, out["cold start: load, classify, index, Overview"] = timed(at.run)
-    at.switch_page("pages/map.py")  # AppTest knows the pages' URL paths only after a first run
+    at.switch_page("app_pages/map.py")  # AppTest knows the pages' URL paths only after a first run
     _, out["map: first run"] = timed(at.run)
     assert not at.exception and at.title[0].value == "Rural crime map", (at.exception, at.main)
     _, out["map: rerun, same filters"] = timed(at.run)
@@ -136,7 +136,7 @@ def apptest_runs(root: Path, ward: str) -> dict[str, float]:
     _, out["map: rerun after a category change"] = timed(at.run)
     at.get("button_group")[0].set_value("wards")
     _, out["map: rerun after switching to wards"] = timed(at.run)
-    at.switch_page("pages/local_area.py")
+    at.switch_page("app_pages/local_area.py")
     at.query_params["ward"] = ward
     _, out["local area: first run of the page"] = timed(at.run)
     at.multiselect(key="filters_cat").set_value(["vehicle crime"])

@@ -34,8 +34,8 @@ class ActionsPage:
         self.mp.setenv("RURALACTION_DATA_DIR", str(root))
         self.mp.setenv("RURALACTION_DB_URL", f"sqlite:///{root / 'actions.db'}")
         self.engine = open_database()
-        self.at = AppTest.from_file(APP, default_timeout=60)
-        self.at.switch_page("pages/actions.py")
+        self.at = AppTest.from_file(APP, default_timeout=60).run()  # pages with a url_path are known after a run
+        self.at.switch_page("app_pages/actions.py")
         self.ran = False
 
     def run(self) -> AppTest:

@@ -22,8 +22,8 @@ class DataPage:
         self.root = root
         self.mp = pytest.MonkeyPatch()
         self.mp.setenv("RURALACTION_DATA_DIR", str(root))
-        self.at = AppTest.from_file(APP, default_timeout=60)
-        self.at.switch_page("pages/data.py")
+        self.at = AppTest.from_file(APP, default_timeout=60).run()
+        self.at.switch_page("app_pages/data.py")
 
     def run(self) -> AppTest:
         self.at.run()

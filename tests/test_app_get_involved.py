@@ -34,8 +34,8 @@ class GetInvolved:
         mp.setenv("RURALACTION_DATA_DIR", str(root))
         mp.setenv("RURALACTION_DB_URL", f"sqlite:///{root / 'actions.db'}")
         self.engine = open_database()
-        self.at = AppTest.from_file(APP, default_timeout=60)
-        self.at.switch_page("pages/get_involved.py")
+        self.at = AppTest.from_file(APP, default_timeout=60).run()  # pages with a url_path are known after a run
+        self.at.switch_page("app_pages/get_involved.py")
 
     def run(self) -> AppTest:
         self.at.run()
@@ -158,8 +158,8 @@ def test_a_burst_is_refused_at_once_without_losing_what_was_typed(gi, monkeypatc
     gi.run()
     gi.fill(**good())
     gi.send()
-    other = AppTest.from_file(APP, default_timeout=60)  # a second visitor, another session
-    other.switch_page("pages/get_involved.py")
+    other = AppTest.from_file(APP, default_timeout=60).run()  # a second visitor, another session
+    other.switch_page("app_pages/get_involved.py")
     gi.at = other
     gi.run()
     gi.fill(**good())

@@ -53,12 +53,19 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """Base URL of ``streamlit run app.py`` serving the demo; stopped at module end."""
+def e2e_data(tmp_path_factory) -> Path:
+    """The data directory the module's server reads: the demo only."""
     from ruralaction.demo import write_demo
 
     data = tmp_path_factory.mktemp("e2e_data")
     write_demo(data / "demo", end_month=DEMO_END_MONTH)
+    return data
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_data, tmp_path_factory):
+    """Base URL of ``streamlit run app.py`` serving the demo; stopped at module end."""
+    data = e2e_data
     port = free_port()
     log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
     env = {**os.environ, "RURALACTION_DATA_DIR": str(data)}
@@ -94,6 +101,24 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1440, "height": 1000}}
+
+
+def test_a_bookmarked_deep_link_works_on_a_fresh_server(app_url, e2e_data, page):
+    """A parish council's bookmark is often the first request after a restart: it must open its
+    ward's page straight away, with the app's navigation, and no "Page not found"."""
+    import json
+
+    from playwright.sync_api import expect
+
+    demo = next(e2e_data.rglob("demo_wards.geojson"))
+    code = next(f["properties"]["WD13CD"] for f in json.loads(demo.read_text())["features"]
+                if f["properties"]["WD13NM"] == "Brixworth")
+    page.goto(f"{app_url}/local-area?ward={code}")  # the server's first page request
+    page.locator(APP_IDLE).wait_for(timeout=60_000)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name="Brixworth", exact=True)).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Overview")).to_be_visible()
 
 
 def test_overview_shows_demo_headline_and_chart(app_url, page):

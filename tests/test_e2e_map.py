@@ -1,10 +1,6 @@
 """End to end: the Map and Local area pages in headless Chromium against one ``streamlit run
 app.py`` for the module (the demo data), with screenshots under ``test-artifacts/``.
-
-Each test first opens the app's home page. A fresh Streamlit process decides on its first
-request whether the app uses the old ``pages/`` folder discovery (it does until
-``st.navigation`` has run once), so a *first ever* request for a deep link shows a "Page not
-found" dialog before the router takes over; after any visit to ``/`` that never happens again.
+(A bookmarked deep link as a fresh server's first request is tested in test_e2e_browser.py.)
 """
 
 from __future__ import annotations
