@@ -5,10 +5,7 @@ the tiny county and a fresh SQLite database with one account.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
@@ -17,7 +14,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     ROOT,
     browser_context_args,
     browser_type_launch_args,
-    free_port,
+    serve,
     wait_healthy,
 )
 from tiny_county import write_tiny_county
@@ -39,25 +36,9 @@ def actions_url(tmp_path_factory):
     engine = open_database(db_url)
     add_user(engine, Actor.system_actor("tests"), EMAIL, "editor", "Police", password=PASSWORD, name="PC Jones")
     engine.dispose()
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_actions_log") / "streamlit.log"
-    env = {**os.environ, "RURALACTION_DATA_DIR": str(data), "RURALACTION_DB_URL": db_url}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         assert PASSWORD not in log.read_text(errors="replace"), "the password reached the server log"
 
 

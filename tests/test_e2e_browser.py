@@ -8,6 +8,7 @@ let Playwright's ``expect`` poll for what should be on screen.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -52,6 +53,30 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit was not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text(errors='replace')}", pytrace=False)
 
 
+@contextlib.contextmanager
+def serve(log: Path, **env: str):
+    """Run ``streamlit run app.py`` on a free localhost port with ``env`` added to the
+    environment (e.g. ``RURALACTION_DATA_DIR``); yield its base URL once healthy; stop it after.
+    The server's output goes to ``log``. One server per test module."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.fixture(scope="module")
 def e2e_data(tmp_path_factory) -> Path:
     """The data directory the module's server reads: the demo only."""
@@ -66,25 +91,9 @@ def e2e_data(tmp_path_factory) -> Path:
 def app_url(e2e_data, tmp_path_factory):
     """Base URL of ``streamlit run app.py`` serving the demo; stopped at module end."""
     data = e2e_data
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
-    env = {**os.environ, "RURALACTION_DATA_DIR": str(data)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with serve(log, RURALACTION_DATA_DIR=str(data)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

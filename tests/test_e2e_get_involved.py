@@ -6,10 +6,7 @@ for the module, on the tiny county and a fresh SQLite database with one admin ac
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +16,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     ROOT,
     browser_context_args,
     browser_type_launch_args,
-    free_port,
+    serve,
     wait_healthy,
 )
 from tiny_county import write_tiny_county
@@ -42,25 +39,9 @@ def server(tmp_path_factory):
     engine = open_database(db_url)
     add_user(engine, Actor.system_actor("tests"), ADMIN, "admin", password=PASSWORD, name="Ada Admin")
     engine.dispose()
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_get_involved_log") / "streamlit.log"
-    env = {**os.environ, "RURALACTION_DATA_DIR": str(data), "RURALACTION_DB_URL": db_url}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url) as url:
         yield url, db_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         text = log.read_text(errors="replace")
         assert PASSWORD not in text and EMAIL not in text, "a secret or personal detail reached the server log"
 

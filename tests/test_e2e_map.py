@@ -6,10 +6,7 @@ app.py`` for the module (the demo data), with screenshots under ``test-artifacts
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from conftest import DEMO_END_MONTH
@@ -19,7 +16,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     ROOT,
     browser_context_args,
     browser_type_launch_args,
-    free_port,
+    serve,
     wait_healthy,
 )
 
@@ -41,25 +38,9 @@ def map_url(tmp_path_factory):
     write_demo(data / "demo", end_month=DEMO_END_MONTH)
     wards = next((data / "demo" / "boundaries").rglob("*.geojson"))
     codes = {f["properties"]["WD13NM"]: f["properties"]["WD13CD"] for f in json.loads(wards.read_text())["features"]}
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_map_log") / "streamlit.log"
-    env = {**os.environ, "RURALACTION_DATA_DIR": str(data)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with serve(log, RURALACTION_DATA_DIR=str(data)) as url:
         yield url, codes
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def watch(page, base: str) -> tuple[list[str], list[str]]:

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
@@ -23,7 +20,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     ROOT,
     browser_context_args,
     browser_type_launch_args,
-    free_port,
+    serve,
     wait_healthy,
 )
 
@@ -45,25 +42,9 @@ def projector(demo_dir, tmp_path_factory):
     ward = next(f["properties"] for f in json.loads(next((data / "demo" / "boundaries").rglob("*.geojson")).read_text())
                 ["features"] if f["properties"].get("RUC11CD", "").startswith("E"))
     db_url = f"sqlite:///{data / 'actions.db'}"
-    port = free_port()
     log = tmp_path_factory.mktemp("e2e_present_log") / "streamlit.log"
-    env = {**os.environ, "RURALACTION_DATA_DIR": str(data), "RURALACTION_DB_URL": db_url}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
+    with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url) as url:
         yield url, db_url, (ward["WD13CD"], ward["WD13NM"])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def add_action_elsewhere(db_url: str, ward: tuple[str, str]) -> None:
