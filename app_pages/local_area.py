@@ -9,6 +9,7 @@ import app_actions
 import app_filters
 import app_state
 from ruralaction import area_report, measures
+from ruralaction.exports import csv_bytes
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.filters import month_label
 
@@ -123,7 +124,7 @@ st.subheader("Download")
 mask = f.apply(df, wards)
 slug = s.ward_code.lower()
 d = st.columns(3)
-d[0].download_button("This ward's crimes (CSV)", data=lambda: measures.incident_table(df, mask).to_csv(index=False),
+d[0].download_button("This ward's crimes (CSV)", data=lambda: csv_bytes(measures.incident_table(df, mask)),
                      file_name=f"rural-crimes-{slug}.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
 d[1].download_button("Summary (CSV)", data=area_report.summary_csv(s), file_name=f"rural-crime-summary-{slug}.csv",
                      mime="text/csv", on_click="ignore", icon=":material/download:")

@@ -9,6 +9,7 @@ import app_actions
 import app_filters
 import app_state
 from ruralaction import maplayers, measures
+from ruralaction.exports import csv_bytes
 from ruralaction.area_report import with_ward
 from ruralaction.filters import month_end, month_label, month_start
 
@@ -126,7 +127,7 @@ with tab_crimes:
     st.dataframe(table, hide_index=True, key="map_crime_table",
                  column_config={"Longitude": st.column_config.NumberColumn(format="%.5f"),
                                 "Latitude": st.column_config.NumberColumn(format="%.5f")})
-    st.download_button("Download these crimes (CSV)", data=lambda: measures.incident_table(df, mask).to_csv(index=False),
+    st.download_button("Download these crimes (CSV)", data=lambda: csv_bytes(measures.incident_table(df, mask)),
                        file_name="rural-crimes.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
 if not np.isfinite(rates["per_km2_year"]).any():
     st.caption("Ward areas are unknown, so there are no rates per km².")
