@@ -14,11 +14,10 @@ from pathlib import Path
 
 import streamlit as st
 
-import app_filters
-import app_state
-from ruralaction.store import LABELS
+from dashboard import filters, state
 from ruralaction.definition import DefinitionError
-from ruralaction.geography import GeographyError
+from ruralaction.geography.boundaries import GeographyError
+from ruralaction.incidents.store import LABELS
 
 ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: no request to a font CDN
 
@@ -30,26 +29,26 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
-    st.Page("app_pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
-    st.Page("app_pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
-    st.Page("app_pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
-    st.Page("app_pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
-    st.Page("app_pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
-    st.Page("app_pages/data.py", title="Data", icon=":material/database:"),
+    st.Page("dashboard/pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("dashboard/pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
+    st.Page("dashboard/pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
+    st.Page("dashboard/pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
+    st.Page("dashboard/pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
+    st.Page("dashboard/pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
+    st.Page("dashboard/pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
+    st.Page("dashboard/pages/data.py", title="Data", icon=":material/database:"),
 ]
 pg = st.navigation(pages)
 if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's address + ?present=1&interval=20
-    st.switch_page("app_pages/present.py", query_params=st.query_params.to_dict())
+    st.switch_page("dashboard/pages/present.py", query_params=st.query_params.to_dict())
 # URL paths of the pages that use the shared filters (stable: people bookmark them).
 FILTERED_PAGES = {"crime-map", "local-area"}
 
 try:
-    src = app_state.source()
-    data = app_state.classified()
+    src = state.source()
+    data = state.classified()
 except (DefinitionError, GeographyError, OSError) as exc:
-    st.error(f"The data could not be loaded: {app_state.md(exc)}", icon=":material/error:")
+    st.error(f"The data could not be loaded: {state.md(exc)}", icon=":material/error:")
     st.stop()
 
 st.logo(str(ICON), size="large")
@@ -57,9 +56,9 @@ with st.sidebar:
     st.header("Rural Action", divider="green")
     st.subheader("Data source")
     if src.demo:
-        st.warning(f"**{app_state.DEMO_LABEL}**", icon=":material/science:")
-    st.caption(f"Showing: {app_state.md(LABELS[src.dataset])}")
-    st.caption(f"Rural-crime definition: {app_state.md(data.definition.county)}")
-    app_filters.sidebar(app_filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
+        st.warning(f"**{state.DEMO_LABEL}**", icon=":material/science:")
+    st.caption(f"Showing: {state.md(LABELS[src.dataset])}")
+    st.caption(f"Rural-crime definition: {state.md(data.definition.county)}")
+    filters.sidebar(filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
 
 pg.run()

@@ -24,12 +24,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ruralaction.classify import classify  # noqa: E402
 from ruralaction.definition import load_definition  # noqa: E402
-from ruralaction.demo import write_demo  # noqa: E402
-from ruralaction.loader import load_incidents  # noqa: E402
-from ruralaction.pipeline import geography_from_folder  # noqa: E402
-from ruralaction.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
+from ruralaction.incidents.classify import classify  # noqa: E402
+from ruralaction.incidents.demo import write_demo  # noqa: E402
+from ruralaction.incidents.loader import load_incidents  # noqa: E402
+from ruralaction.incidents.pipeline import geography_from_folder  # noqa: E402
+from ruralaction.incidents.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
 
 MIX = np.array([.34, .17, .02, .07, .09, .03, .02, .08, .01, .06, .02, .01, .05, .03])  # ≈ a county's year
 STREETS = ["Church Lane", "High Street", "Main Road", "Station Road", "Mill Lane", "Manor Farm", "Home Farm Close",

@@ -35,11 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench_classify import MIX, STREETS  # noqa: E402
 
-from ruralaction import area_report, maplayers, measures  # noqa: E402
-from ruralaction.demo import write_demo  # noqa: E402
-from ruralaction.filters import Filters, options  # noqa: E402
-from ruralaction.pipeline import load_data_dir  # noqa: E402
-from ruralaction.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
+from ruralaction.incidents.demo import write_demo  # noqa: E402
+from ruralaction.incidents.pipeline import load_data_dir  # noqa: E402
+from ruralaction.incidents.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
+from ruralaction.measures.filters import Filters, options  # noqa: E402
+from ruralaction.measures.trends import area_report, maplayers
+from ruralaction.measures.trends import trends as measures  # noqa: E402
 
 MONTHS = pd.period_range("2023-10", "2026-09", freq="M").strftime("%Y-%m").to_numpy()
 
@@ -128,7 +129,7 @@ def apptest_runs(root: Path, ward: str) -> dict[str, float]:
     out: dict[str, float] = {}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     _, out["cold start: load, classify, index, Overview"] = timed(at.run)
-    at.switch_page("app_pages/map.py")  # AppTest knows the pages' URL paths only after a first run
+    at.switch_page("dashboard/pages/map.py")  # AppTest knows the pages' URL paths only after a first run
     _, out["map: first run"] = timed(at.run)
     assert not at.exception and at.title[0].value == "Rural crime map", (at.exception, at.main)
     _, out["map: rerun, same filters"] = timed(at.run)
@@ -136,7 +137,7 @@ def apptest_runs(root: Path, ward: str) -> dict[str, float]:
     _, out["map: rerun after a category change"] = timed(at.run)
     at.get("button_group")[0].set_value("wards")
     _, out["map: rerun after switching to wards"] = timed(at.run)
-    at.switch_page("app_pages/local_area.py")
+    at.switch_page("dashboard/pages/local_area.py")
     at.query_params["ward"] = ward
     _, out["local area: first run of the page"] = timed(at.run)
     at.multiselect(key="filters_cat").set_value(["vehicle crime"])

@@ -1,8 +1,16 @@
 """Rural Action: load, classify and measure rural crime for a county's partnership dashboard.
 
-A pure library (no Streamlit). The data flow is one way::
+A pure library (no Streamlit). Subpackages follow the data flow, and each imports only the ones
+before it (``tests/test_library.py`` holds that)::
 
-    sources -> load + validate (loader) -> classify (classify, geography) -> measures -> pages
+    definition, settings, exports        the county's rules, where state lives, safe CSV
+    geography/                           boundaries and rural-urban lookups
+    incidents/                           sources -> load + validate -> classify -> store (+ demo, fetch)
+    measures/                            filters, periods and every count a page shows
+    actions/, concerns/                  partners' actions and residents' concerns (the database)
+    progress/                            the scorecard for the three aims and its charts
+    reports/                             the meeting pack (HTML/PDF)
+    cli                                  ``python -m ruralaction …``
 """
 
 __version__ = "0.1.0"

@@ -10,14 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from .actions.cli import add_arguments as add_actions_arguments
-from .concerns.cli import add_arguments as add_concerns_arguments
-from .definition import DefinitionError, load_definition
-from .fetch import add_arguments as add_fetch_arguments
-from .geography import GeographyError, build_geography, find_geography_files
-from .pipeline import output_frame, run, rural_counts
-from .report import add_arguments as add_report_arguments
-from .store import LABELS, Store, StoreError
+from ruralaction.actions.cli import add_arguments as add_actions_arguments
+from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
+from ruralaction.definition import DefinitionError, load_definition
+from ruralaction.geography.boundaries import (
+    GeographyError,
+    build_geography,
+    find_geography_files,
+)
+from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
+from ruralaction.incidents.pipeline import output_frame, run, rural_counts
+from ruralaction.incidents.store import LABELS, Store, StoreError
+from ruralaction.reports.pack import add_arguments as add_report_arguments
 
 
 def _progress(stream):
@@ -95,12 +99,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import write_demo
+    from ruralaction.incidents.demo import write_demo
 
     target = (Store(Path(args.data_dir)) if args.data_dir else Store.default()).path("demo")
     summary = write_demo(target, seed=args.seed, years=args.years)
-    from .actions import ensure_demo_actions, open_database
-    from .concerns import ensure_demo_concerns
+    from ruralaction.actions import ensure_demo_actions, open_database
+    from ruralaction.concerns import ensure_demo_concerns
 
     engine = open_database()
     seeded = ensure_demo_actions(engine, target, seed=args.seed)

@@ -28,7 +28,7 @@ def tiny_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny(tiny_dir):
     """The tiny county loaded and classified by the real pipeline (``Classified``)."""
-    from ruralaction.pipeline import load_data_dir
+    from ruralaction.incidents.pipeline import load_data_dir
 
     return load_data_dir(tiny_dir)
 
@@ -36,7 +36,7 @@ def tiny(tiny_dir):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A data directory holding the demo, ending at :data:`DEMO_END_MONTH` (read-only)."""
-    from ruralaction.demo import write_demo
+    from ruralaction.incidents.demo import write_demo
 
     root = tmp_path_factory.mktemp("demo")
     write_demo(root, end_month=DEMO_END_MONTH)
@@ -99,7 +99,7 @@ def postgres_url() -> str:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             engine.dispose()
-        except Exception as exc:  # any reason the server cannot be used
+        except Exception as exc:  # noqa: BLE001 - any reason the server cannot be used
             shown = sa.engine.make_url(url).render_as_string(hide_password=True)
             reason = f"no PostgreSQL server answers at {shown} ({type(exc).__name__})"
     if reason:

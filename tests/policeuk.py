@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from ruralaction.schema import POLICE_UK_COLUMNS
+from ruralaction.incidents.schema import POLICE_UK_COLUMNS
 
 FORCE = "Northamptonshire Police"
 

@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ruralaction.schema import RURAL_CATEGORIES
+from ruralaction.incidents.schema import RURAL_CATEGORIES
 
 
 def incidents(rows: list[dict]) -> pd.DataFrame:

@@ -10,7 +10,13 @@ import pytest
 import shapely
 from actions_helpers import SYSTEM, WARDS, patrol
 
-from ruralaction.actions import add_action, before_after, ensure_demo_actions, list_actions, load_vocabulary
+from ruralaction.actions import (
+    add_action,
+    before_after,
+    ensure_demo_actions,
+    list_actions,
+    load_vocabulary,
+)
 from ruralaction.actions.places import RURAL_ACTION_RGBA, action_points, ward_summary
 
 

@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_county import TINY_EXPECTED, write_tiny_county
 
-from app_state import DEMO_LABEL
-from ruralaction.store import Store
+from dashboard.state import DEMO_LABEL
+from ruralaction.incidents.store import Store
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 

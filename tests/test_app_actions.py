@@ -15,7 +15,14 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 from tiny_county import write_tiny_county
 
-from ruralaction.actions import Actor, add_action, get_action, list_actions, open_database, update_action
+from ruralaction.actions import (
+    Actor,
+    add_action,
+    get_action,
+    list_actions,
+    open_database,
+    update_action,
+)
 from ruralaction.actions.users import add_user, hash_password
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -35,7 +42,7 @@ class ActionsPage:
         self.mp.setenv("RURALACTION_DB_URL", f"sqlite:///{root / 'actions.db'}")
         self.engine = open_database()
         self.at = AppTest.from_file(APP, default_timeout=60).run()  # pages with a url_path are known after a run
-        self.at.switch_page("app_pages/actions.py")
+        self.at.switch_page("dashboard/pages/actions.py")
         self.ran = False
 
     def run(self) -> AppTest:
@@ -234,10 +241,10 @@ def _other_pages_app():
     """What the Map and Local area pages call (run by AppTest as a script of its own)."""
     import streamlit as st
 
-    import app_actions
+    from dashboard import actions
 
-    app_actions.ward_section("W1", "Brixworth", link=False)
-    points = app_actions.map_points()
+    actions.ward_section("W1", "Brixworth", link=False)
+    points = actions.map_points()
     st.text(f"{len(points)} points: " + "|".join(f"{p.title}@{p.located_by}" for p in points.itertuples()))
 
 

@@ -10,7 +10,7 @@ import pytest
 from policeuk import csv_text, row
 from streamlit.testing.v1 import AppTest
 
-from ruralaction.store import Store
+from ruralaction.incidents.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -23,7 +23,7 @@ class DataPage:
         self.mp = pytest.MonkeyPatch()
         self.mp.setenv("RURALACTION_DATA_DIR", str(root))
         self.at = AppTest.from_file(APP, default_timeout=60).run()
-        self.at.switch_page("app_pages/data.py")
+        self.at.switch_page("dashboard/pages/data.py")
 
     def run(self) -> AppTest:
         self.at.run()

@@ -14,7 +14,7 @@ from actions_helpers import SYSTEM, patrol
 from streamlit.testing.v1 import AppTest
 from tiny_county import write_tiny_county
 
-from app_actions import SIGNED_IN_KEY
+from dashboard.actions import SIGNED_IN_KEY
 from ruralaction.actions import add_action, open_database
 from ruralaction.actions.models import Concern
 from ruralaction.actions.users import add_user
@@ -35,7 +35,7 @@ class GetInvolved:
         mp.setenv("RURALACTION_DB_URL", f"sqlite:///{root / 'actions.db'}")
         self.engine = open_database()
         self.at = AppTest.from_file(APP, default_timeout=60).run()  # pages with a url_path are known after a run
-        self.at.switch_page("app_pages/get_involved.py")
+        self.at.switch_page("dashboard/pages/get_involved.py")
 
     def run(self) -> AppTest:
         self.at.run()
@@ -159,7 +159,7 @@ def test_a_burst_is_refused_at_once_without_losing_what_was_typed(gi, monkeypatc
     gi.fill(**good())
     gi.send()
     other = AppTest.from_file(APP, default_timeout=60).run()  # a second visitor, another session
-    other.switch_page("app_pages/get_involved.py")
+    other.switch_page("dashboard/pages/get_involved.py")
     gi.at = other
     gi.run()
     gi.fill(**good())

@@ -19,7 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from app_state import DEMO_LABEL
+from dashboard.state import DEMO_LABEL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -95,7 +95,7 @@ def app(data_root):
 
 @pytest.fixture
 def map_page(app):
-    app.page("app_pages/map.py")
+    app.page("dashboard/pages/map.py")
     yield app
     app.reset()
 
@@ -186,7 +186,7 @@ def test_layers_switch_and_points_have_the_snap_point_note(map_page):
 
 
 def test_url_filters_open_the_map_as_shared(app, codes):
-    app.page("app_pages/map.py", cat="robbery,burglary", reason="ward", **{"from": "2025-01"})
+    app.page("dashboard/pages/map.py", cat="robbery,burglary", reason="ward", **{"from": "2025-01"})
     shown = app.number("Rural crimes shown")
     assert 0 < shown < 5000
     assert app.at.multiselect(key="filters_cat").value == ["burglary", "robbery"]  # the definition's order
@@ -196,10 +196,10 @@ def test_url_filters_open_the_map_as_shared(app, codes):
 
 
 def test_junk_in_the_url_is_ignored(app):
-    app.page("app_pages/map.py", ward="<img src=x onerror=alert(1)>", reason="all", cat="arson", to="2024-13")
+    app.page("dashboard/pages/map.py", ward="<img src=x onerror=alert(1)>", reason="all", cat="arson", to="2024-13")
     assert app.at.query_params == {}  # each bad value dropped, the URL tidied
     full = app.number("Rural crimes shown")
-    app.page("app_pages/map.py")
+    app.page("dashboard/pages/map.py")
     assert app.number("Rural crimes shown") == full
 
 
@@ -211,7 +211,7 @@ def test_local_area_lists_the_actions_taken_there(app, data_root):
 
     acts = list_actions(open_database(f"sqlite:///{data_root / 'ruralaction.db'}"), dataset="demo")
     code, n = acts["ward_codes"].explode().value_counts().index[0], acts["ward_codes"].explode().value_counts().iloc[0]
-    at = app.page("app_pages/local_area.py", ward=code)
+    at = app.page("dashboard/pages/local_area.py", ward=code)
     assert app.number("Actions") == n
     table = next(d.value for d in at.dataframe if "lead_partner" in d.value.columns)
     assert len(table) == n
@@ -224,7 +224,7 @@ def test_local_area_lists_the_actions_taken_there(app, data_root):
 
 
 def test_ward_in_the_url_opens_that_wards_page(app, codes):
-    at = app.page("app_pages/local_area.py", ward=codes["Brixworth"])
+    at = app.page("dashboard/pages/local_area.py", ward=codes["Brixworth"])
     assert [t.value for t in at.title] == ["Brixworth"]
     assert any(DEMO_LABEL in w.value for w in at.main.warning)
     assert app.number("Rural crimes") > 0
@@ -242,7 +242,7 @@ def test_ward_in_the_url_opens_that_wards_page(app, codes):
 
 
 def test_local_area_figures_follow_the_filters(app, codes):
-    app.page("app_pages/local_area.py", ward=codes["Crick and West Haddon"])
+    app.page("dashboard/pages/local_area.py", ward=codes["Crick and West Haddon"])
     everything = app.number("Rural crimes")
     _widget(app.at, "filters_cat").set_value(["vehicle crime"])
     app.run()
@@ -252,7 +252,7 @@ def test_local_area_figures_follow_the_filters(app, codes):
 
 
 def test_the_page_picker_changes_ward(app, codes):
-    app.page("app_pages/local_area.py", ward=codes["Brixworth"])
+    app.page("dashboard/pages/local_area.py", ward=codes["Brixworth"])
     app.at.selectbox(key="local_area_ward").set_value(codes["Flore"])
     at = app.run()
     assert [t.value for t in at.title] == ["Flore"]
@@ -262,12 +262,12 @@ def test_the_page_picker_changes_ward(app, codes):
 
 def test_no_or_unknown_ward_asks_for_one(app):
     for query in ({}, {"ward": "E05999999"}):
-        at = app.page("app_pages/local_area.py", **query)
+        at = app.page("dashboard/pages/local_area.py", **query)
         assert [t.value for t in at.title] == ["Local area"]
         assert any("Choose a ward" in i.value for i in at.info)
         assert at.query_params == {}
 
 
 def test_overview_keeps_the_filters_out_of_the_way(app):
-    at = app.page("app_pages/overview.py")
+    at = app.page("dashboard/pages/overview.py")
     assert [e.proto.label for e in at.sidebar.expander] == ["Filters (used on the Map and Local area pages)"]

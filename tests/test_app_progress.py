@@ -17,9 +17,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from app_state import DEMO_LABEL
-from ruralaction.periods import financial_year, loaded_months
-from ruralaction.progress import rural_crime
+from dashboard.state import DEMO_LABEL
+from ruralaction.measures.periods import financial_year, loaded_months
+from ruralaction.progress.aims import rural_crime
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -56,7 +56,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_incidents(demo_dir):
-    from ruralaction.pipeline import load_data_dir
+    from ruralaction.incidents.pipeline import load_data_dir
 
     return load_data_dir(demo_dir).incidents
 
@@ -69,7 +69,7 @@ def expected_crimes(df, period) -> str:
 
 def test_the_progress_page_scores_the_period_chosen(app, demo_incidents):
     at = app
-    at.switch_page("app_pages/progress.py")
+    at.switch_page("dashboard/pages/progress.py")
     at.query_params.clear()
     run(at)
     assert at.title[0].value == "Progress against the three aims"
@@ -110,7 +110,7 @@ def test_a_wards_scorecard_does_not_rate_county_targets(app, demo_dir):
     feature = json.loads(next((demo_dir / "boundaries").rglob("*.geojson")).read_text())["features"][40]["properties"]
     code, name = feature["WD13CD"], feature["WD13NM"]
     at = app
-    at.switch_page("app_pages/progress.py")
+    at.switch_page("dashboard/pages/progress.py")
     run(at)
     at.selectbox(key="progress_ward").set_value(code)
     run(at)
@@ -143,7 +143,7 @@ def auto_reruns(monkeypatch):
 @pytest.mark.parametrize("slide", ["map", "trend", "scorecard", "actions"])
 def test_the_presentation_draws_each_slide_in_a_fragment_set_to_refresh(app, auto_reruns, slide):
     at = app
-    at.switch_page("app_pages/present.py")
+    at.switch_page("dashboard/pages/present.py")
     at.query_params.clear()
     at.query_params.update({"interval": "20", "slide": slide})
     run(at)
@@ -166,7 +166,7 @@ def test_the_presentation_draws_each_slide_in_a_fragment_set_to_refresh(app, aut
 
 def test_present_1_in_the_apps_address_opens_the_presentation(app, auto_reruns):
     at = app
-    at.switch_page("app_pages/overview.py")
+    at.switch_page("dashboard/pages/overview.py")
     at.query_params.clear()
     at.query_params.update({"present": "1", "interval": "6", "paused": "1", "slide": "actions"})
     run(at)

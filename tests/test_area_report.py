@@ -1,4 +1,4 @@
-"""One ward's summary (``ruralaction.area_report``) on the tiny county, and its downloads."""
+"""One ward's summary (``ruralaction.measures.area_report``) on the tiny county, and its downloads."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from ruralaction import area_report, measures
-from ruralaction.filters import Filters, options
+from ruralaction.measures.filters import Filters, options
+from ruralaction.measures.trends import area_report
+from ruralaction.measures.trends import trends as measures
 
 XSS = "<script>alert(1)</script>"
 

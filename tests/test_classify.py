@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from policeuk import row, write
 
-from ruralaction.classify import classify, farm_location_pattern
 from ruralaction.definition import load_definition
-from ruralaction.geography import build_geography, locate
-from ruralaction.loader import load_incidents
+from ruralaction.geography.boundaries import build_geography, locate
+from ruralaction.incidents.classify import classify, farm_location_pattern
+from ruralaction.incidents.loader import load_incidents
 
 DEF = load_definition()
 
@@ -189,6 +189,6 @@ def test_locate_handles_nan_boundary_and_outside(geo):
 
 
 def test_classify_empty_frame(geo):
-    from ruralaction.loader import empty_incidents
+    from ruralaction.incidents.loader import empty_incidents
     df = classify(empty_incidents(), geo, DEF)
     assert df.empty and "rural_reason" in df.columns

@@ -21,14 +21,14 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tiny_county import write_tiny_county
 
-from app_actions import SIGNED_IN_KEY
+from dashboard.actions import SIGNED_IN_KEY
 from ruralaction.actions import add_action, open_database
 from ruralaction.actions.users import add_user
 from ruralaction.concerns import link_to_action, submit_concern, validate_concern
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = re.findall(r'st\.Page\(\s*"(app_pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text("utf-8"))
+PAGES = re.findall(r'st\.Page\(\s*"(dashboard/pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text("utf-8"))
 ADMIN = "admin@pcc.example"
 TINY_WARDS = {"W1": "Brixworth", "W2": "Castle"}
 PEOPLE = [
@@ -119,8 +119,8 @@ def found(blob: bytes) -> list[str]:
 
 
 def test_every_page_of_the_navigation_is_checked():
-    assert {"app_pages/overview.py", "app_pages/map.py", "app_pages/local_area.py", "app_pages/actions.py", "app_pages/data.py",
-            "app_pages/get_involved.py"} <= set(PAGES)
+    assert {"dashboard/pages/overview.py", "dashboard/pages/map.py", "dashboard/pages/local_area.py", "dashboard/pages/actions.py", "dashboard/pages/data.py",
+            "dashboard/pages/get_involved.py"} <= set(PAGES)
 
 
 @pytest.mark.parametrize("page_file", PAGES)
@@ -130,14 +130,14 @@ def test_no_page_or_download_shows_a_residents_personal_details_to_the_public(pa
     blob = sent_to_browser(at, downloads)
     assert len(blob) > 1000, "the page drew something"
     assert found(blob) == [], f"{page_file} shows personal details"
-    if page_file == "app_pages/get_involved.py":  # the public view was really drawn, with its download
+    if page_file == "dashboard/pages/get_involved.py":  # the public view was really drawn, with its download
         assert b"Night patrols after outbuilding thefts" in blob and b"concern about burglary" in blob
         assert b"action_title" in blob  # the ward's "you said, we did" CSV was among the downloads
 
 
 def test_the_scan_finds_personal_details_where_admins_see_them(data_root, monkeypatch, downloads):
     """Positive control: the admins' queue holds every detail, and the same scan sees them."""
-    at = render(data_root, "app_pages/get_involved.py", monkeypatch, admin=True)
+    at = render(data_root, "dashboard/pages/get_involved.py", monkeypatch, admin=True)
     assert "Review concerns" in [t.label for t in at.tabs]
     assert set(found(sent_to_browser(at, downloads))) >= {"Zebedee", "Quillfeather", "zebedee.quill@privacy.example",
                                                          "07700900987", "Ottoline", "441604555321", "Xylophonic"}

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from ruralaction import demo as demo_module
-from ruralaction.demo import DemoSummary, default_end_month, write_demo
+from ruralaction.incidents import demo as demo_module
+from ruralaction.incidents.demo import DemoSummary, default_end_month, write_demo
 
 END = "2026-09"
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
@@ -339,7 +339,7 @@ def test_farms_are_rural_and_farm_named_streets_exist(police, lookup):
 
 
 def test_farm_texts_agree_with_the_classifier():
-    classify = pytest.importorskip("ruralaction.classify")
+    classify = pytest.importorskip("ruralaction.incidents.classify")
     from ruralaction.definition import load_definition
 
     pattern = classify.farm_location_pattern(load_definition())
@@ -472,7 +472,7 @@ def test_hare_coursing_is_an_autumn_and_winter_crime(export):
 
 
 def test_the_real_loader_reads_the_demo_without_rejections(demo):
-    loader = pytest.importorskip("ruralaction.loader")
+    loader = pytest.importorskip("ruralaction.incidents.loader")
     police = loader.load_incidents([demo.data_dir / "police_uk"])
     assert len(police.rejected) == 0, police.rejected.head().to_string()
     assert len(police.incidents) == demo.n_incidents and police.summary.balanced
@@ -484,7 +484,7 @@ def test_the_real_loader_reads_the_demo_without_rejections(demo):
 
 
 def test_the_real_loader_reads_both_sources_together(demo):
-    loader = pytest.importorskip("ruralaction.loader")
+    loader = pytest.importorskip("ruralaction.incidents.loader")
     both = loader.load_incidents([demo.data_dir / "police_uk", demo.data_dir / "force_export"])
     assert len(both.rejected) == 0
     assert len(both.incidents) == demo.n_incidents + demo.n_force_export

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, DEMO_END_MONTH
 
-from app_state import DEMO_LABEL
+from dashboard.state import DEMO_LABEL
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def serve(log: Path, **env: str):
 @pytest.fixture(scope="module")
 def e2e_data(tmp_path_factory) -> Path:
     """The data directory the module's server reads: the demo only."""
-    from ruralaction.demo import write_demo
+    from ruralaction.incidents.demo import write_demo
 
     data = tmp_path_factory.mktemp("e2e_data")
     write_demo(data / "demo", end_month=DEMO_END_MONTH)

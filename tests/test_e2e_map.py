@@ -20,7 +20,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     wait_healthy,
 )
 
-from app_state import DEMO_LABEL
+from dashboard.state import DEMO_LABEL
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 @pytest.fixture(scope="module")
 def map_url(tmp_path_factory):
     """Base URL of ``streamlit run app.py`` serving the demo, and the demo's ward codes by name."""
-    from ruralaction.demo import write_demo
+    from ruralaction.incidents.demo import write_demo
 
     data = tmp_path_factory.mktemp("e2e_map")
     write_demo(data / "demo", end_month=DEMO_END_MONTH)

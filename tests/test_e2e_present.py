@@ -24,7 +24,7 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     wait_healthy,
 )
 
-from app_state import DEMO_LABEL
+from dashboard.state import DEMO_LABEL
 
 pytestmark = pytest.mark.browser
 

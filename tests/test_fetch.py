@@ -1,4 +1,4 @@
-"""``ruralaction.fetch`` against a fake data.police.uk served from 127.0.0.1.
+"""``ruralaction.incidents.fetch`` against a fake data.police.uk served from 127.0.0.1.
 
 The fake serves the JSON files under ``tests/fixtures/police_api/`` in the real API's shapes and
 behaves like the real service where it matters: ``crimes-street/all-crime`` returns the month's
@@ -24,16 +24,16 @@ import pytest
 import requests
 from shapely.geometry import Point, Polygon
 
-from ruralaction import fetch as fetch_mod
-from ruralaction.fetch import (
+from ruralaction.incidents import fetch as fetch_mod
+from ruralaction.incidents.fetch import (
     FetchError,
     add_arguments,
     fetch_force,
     month_path,
     run_cli,
 )
-from ruralaction.loader import load_incidents
-from ruralaction.schema import POLICE_UK_COLUMNS
+from ruralaction.incidents.loader import load_incidents
+from ruralaction.incidents.schema import POLICE_UK_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "police_api"
 FORCE = "northamptonshire"
@@ -553,8 +553,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_cli_writes_into_the_data_dir_and_the_pipeline_loads_it(api, tmp_path, monkeypatch, capsys):
-    from ruralaction.fetch import API_FOLDER
-    from ruralaction.store import Store
+    from ruralaction.incidents.fetch import API_FOLDER
+    from ruralaction.incidents.store import Store
 
     monkeypatch.setenv("RURALACTION_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RURALACTION_POLICE_API", api.base_url)

@@ -1,4 +1,4 @@
-"""The shared filters (``ruralaction.filters``): masks counted by hand on the tiny county, the
+"""The shared filters (``ruralaction.measures.filters``): masks counted by hand on the tiny county, the
 URL round trip, and junk in the query string that must never raise.
 
 Rural crimes of the tiny county (``tiny_county.py``), by hand::
@@ -20,7 +20,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ruralaction.filters import QUERY_KEYS, REASONS, Filters, options, parse_month
+from ruralaction.measures.filters import (
+    QUERY_KEYS,
+    REASONS,
+    Filters,
+    options,
+    parse_month,
+)
 
 CATEGORIES = ("burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime")
 

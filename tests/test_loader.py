@@ -10,8 +10,12 @@ import pandas as pd
 import pytest
 from policeuk import csv_text, row, write
 
-from ruralaction.loader import load_incidents
-from ruralaction.schema import CRIME_TYPES, INCIDENT_COLUMNS, POLICE_UK_COLUMNS
+from ruralaction.incidents.loader import load_incidents
+from ruralaction.incidents.schema import (
+    CRIME_TYPES,
+    INCIDENT_COLUMNS,
+    POLICE_UK_COLUMNS,
+)
 
 
 def test_one_file_loads_typed_canonical_frame(tmp_path):

@@ -1,4 +1,4 @@
-"""Map data built on the server (``ruralaction.maplayers``): hexagon aggregation, payload size,
+"""Map data built on the server (``ruralaction.measures.maplayers``): hexagon aggregation, payload size,
 plain-text tooltips that cannot run markup, the legend's escaping, and the partner-actions slot."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ruralaction import maplayers as ml
-from ruralaction import measures
-from ruralaction.filters import Filters
+from ruralaction.measures.filters import Filters
+from ruralaction.measures.trends import maplayers as ml
+from ruralaction.measures.trends import trends as measures
 
 XSS = "<img src=x onerror=alert(1)>"
 

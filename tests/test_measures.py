@@ -1,4 +1,4 @@
-"""Measures of the Map and Local area pages (``ruralaction.measures``), on hand-computed cases.
+"""Measures of the Map and Local area pages (``ruralaction.measures.trends``), on hand-computed cases.
 
 Most cases use small frames built here (a month, a category, a ward and an outcome per row),
 so every expected number can be counted by eye.
@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from ruralaction import measures
-from ruralaction.measures import (
+from ruralaction.measures.trends import (
     change,
     change_words,
     compare_with_rural_average,
@@ -26,6 +25,7 @@ from ruralaction.measures import (
     standout_categories,
     standout_months,
 )
+from ruralaction.measures.trends import trends as measures
 
 CATEGORIES = ["burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"]
 WARDS = ["W1", "W2", "W3"]

@@ -1,4 +1,4 @@
-"""The Overview page's numbers (``ruralaction.overview``), checked against hand counts.
+"""The Overview page's numbers (``ruralaction.measures.overview``), checked against hand counts.
 
 The inputs are the tiny county of ``tiny_county.py`` run through the real pipeline; every
 expected number below is counted from its rows by hand.
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from tiny_county import TINY_EXPECTED
 
-from ruralaction import overview
+from ruralaction.measures.trends import overview
 
 JAN, FEB, MAR = (pd.Timestamp(m) for m in ("2024-01-01", "2024-02-01", "2024-03-01"))
 CATEGORIES = ["burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"]
@@ -117,7 +117,7 @@ def test_rejected_csv_round_trips_with_file_line_and_reason(tiny):
 
 def test_demo_data_is_labelled_and_has_rural_crime(demo_dir):
     """The real demo: its overview is consistent."""
-    from ruralaction.pipeline import load_data_dir
+    from ruralaction.incidents.pipeline import load_data_dir
 
     df = load_data_dir(demo_dir).incidents
     h = overview.headline(df)

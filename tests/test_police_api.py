@@ -6,7 +6,14 @@ import pytest
 from shapely.geometry import Polygon
 from test_fetch import FORCE, FakeClock
 
-from ruralaction.fetch import FetchError, RateLimiter, fetch_force, poly_param, resolve_months, split_polygon
+from ruralaction.incidents.fetch import (
+    FetchError,
+    RateLimiter,
+    fetch_force,
+    poly_param,
+    resolve_months,
+    split_polygon,
+)
 
 
 @pytest.fixture

@@ -8,10 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from progress_helpers import action, actions, concerns, incidents, monthly_rows, months_between
+from progress_helpers import (
+    action,
+    actions,
+    concerns,
+    incidents,
+    monthly_rows,
+    months_between,
+)
 
-from ruralaction import progress as pm
-from ruralaction.periods import (
+from ruralaction.measures.periods import (
     PeriodError,
     calendar_year,
     choices,
@@ -22,14 +28,19 @@ from ruralaction.periods import (
     parse_period,
     rolling_12,
 )
-from ruralaction.progress_config import (
+from ruralaction.progress.aims import aims as pm
+from ruralaction.progress.config import (
     MEASURE_AIMS,
     MeasureConfig,
     ProgressConfigError,
     load_progress_config,
     rag,
 )
-from ruralaction.scorecard import build_scorecard, change_from_baseline, target_words
+from ruralaction.progress.scorecard import (
+    build_scorecard,
+    change_from_baseline,
+    target_words,
+)
 
 FY25 = financial_year(2025)  # Apr 2025 – Mar 2026
 AS_OF = dt.date(2026, 6, 1)  # after FY25 ended
@@ -157,7 +168,7 @@ def test_rag_where_lower_is_better_is_mirrored(value, level):
 
 
 def test_statuses_have_distinct_words_symbols_and_readable_colours():
-    from ruralaction.progress_config import status
+    from ruralaction.progress.config import status
 
     all_ = [status(level) for level in ("green", "amber", "red", "none")]
     assert len({s.word for s in all_}) == len({s.symbol for s in all_}) == 4
@@ -231,7 +242,7 @@ def test_crime_by_category_counts_each_category_in_each_window():
 
 
 def test_priorities_are_counted_where_the_data_allows():
-    from ruralaction.progress_config import Priority
+    from ruralaction.progress.config import Priority
 
     rows = [{"month": m, "rural": False} for m in months_between("2024-04", "2026-03")]
     rows += [{"month": "2025-05", "description": "Tractor taken from yard"} for _ in range(6)]

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from policeuk import csv_text, row
 
-from ruralaction.loader import load_incidents
-from ruralaction.schema import CRIME_TYPES
+from ruralaction.incidents.loader import load_incidents
+from ruralaction.incidents.schema import CRIME_TYPES
 
 SAFE_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
 

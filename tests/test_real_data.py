@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from ruralaction.definition import load_definition
-from ruralaction.geography import build_geography, find_geography_files
-from ruralaction.pipeline import run
+from ruralaction.geography.boundaries import build_geography, find_geography_files
+from ruralaction.incidents.pipeline import run
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")

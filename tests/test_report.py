@@ -15,11 +15,12 @@ import unicodedata
 import pytest
 from progress_helpers import action, actions, incidents, monthly_rows, months_between
 
-from ruralaction import charts, report
 from ruralaction.cli import main
-from ruralaction.periods import financial_year, parse_period
-from ruralaction.progress_config import load_progress_config
-from ruralaction.scorecard import build_scorecard
+from ruralaction.measures.periods import financial_year, parse_period
+from ruralaction.progress.aims import charts
+from ruralaction.progress.config import load_progress_config
+from ruralaction.progress.scorecard import build_scorecard
+from ruralaction.reports import pack as report
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def pack_root(demo_dir, tmp_path_factory):
 def expected_scorecard(root, period: str, ward: str | None = None):
     """The scorecard the pack should show, computed again from the same store and database."""
     from ruralaction.actions import list_actions, open_database
-    from ruralaction.store import Store
+    from ruralaction.incidents.store import Store
 
     store = Store(root)
     data = store.load("demo")

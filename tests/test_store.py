@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from policeuk import csv_text, row
 
-from ruralaction.coverage import coverage, freshness_sentence, months_between
-from ruralaction.geography import GeographyError
-from ruralaction.store import Store, StoreError, safe_name
+from ruralaction.geography.boundaries import GeographyError
+from ruralaction.incidents.store import Store, StoreError, safe_name
+from ruralaction.measures.coverage import coverage, freshness_sentence, months_between
 
 WARDS = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"},
          "geometry": {"type": "Polygon", "coordinates": [[[-1, 52], [-0.8, 52], [-0.8, 52.2], [-1, 52.2], [-1, 52]]]}}]}
@@ -124,14 +124,14 @@ def test_coverage_gap_month_is_zero_not_missing(tmp_path):
 
 
 def test_coverage_of_nothing():
-    from ruralaction.loader import empty_incidents
+    from ruralaction.incidents.loader import empty_incidents
 
     cov = coverage(empty_incidents().assign(is_rural_crime=pd.Series(dtype=bool), in_rural_ward=pd.Series(dtype="boolean")))
     assert cov.rows == 0 and cov.latest_month is None and freshness_sentence(cov) == "No incidents are loaded."
 
 
 def test_ensure_demo_writes_only_the_demo_dataset(tmp_path, monkeypatch):
-    import ruralaction.demo as demo
+    import ruralaction.incidents.demo as demo
 
     calls = []
     real = demo.write_demo

@@ -29,13 +29,27 @@ vocab
 
 from __future__ import annotations
 
-from .audit import history
-from .db import DatabaseError, database_url, make_engine, migrate, open_database
-from .demo import ensure_demo_actions, seed_demo_actions
-from .measure import SMALL_NUMBER, BeforeAfter, before_after
-from .permissions import ANONYMOUS, Actor, Permission, PermissionDenied, Role, can, require
-from .places import action_points, ward_summary
-from .tracker import (
+from ruralaction.actions.audit import history
+from ruralaction.actions.db import (
+    DatabaseError,
+    database_url,
+    make_engine,
+    migrate,
+    open_database,
+)
+from ruralaction.actions.demo import ensure_demo_actions, seed_demo_actions
+from ruralaction.actions.measure import SMALL_NUMBER, BeforeAfter, before_after
+from ruralaction.actions.permissions import (
+    ANONYMOUS,
+    Actor,
+    Permission,
+    PermissionDenied,
+    Role,
+    can,
+    require,
+)
+from ruralaction.actions.places import action_points, ward_summary
+from ruralaction.actions.tracker import (
     ActionError,
     ActionInput,
     ActionNotFound,
@@ -50,9 +64,22 @@ from .tracker import (
     restore_action,
     update_action,
 )
-from .transfer import ImportFileError, ImportReport, export_csv, export_frame, import_csv
-from .users import SignInError, TooManyAttempts, UserError, add_user, identify, sign_in
-from .vocab import STATUSES, Vocabulary, load_vocabulary
+from ruralaction.actions.transfer import (
+    ImportFileError,
+    ImportReport,
+    export_csv,
+    export_frame,
+    import_csv,
+)
+from ruralaction.actions.users import (
+    SignInError,
+    TooManyAttempts,
+    UserError,
+    add_user,
+    identify,
+    sign_in,
+)
+from ruralaction.actions.vocab import STATUSES, Vocabulary, load_vocabulary
 
 __all__ = [
     "ANONYMOUS", "ActionError", "ActionInput", "ActionNotFound", "ActionRecord", "Actor", "BeforeAfter",

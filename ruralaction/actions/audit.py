@@ -12,8 +12,10 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, utcnow
-from .permissions import Actor, Permission, require
+from ruralaction.actions.db import read_session
+from ruralaction.actions.models import AuditEntry, utcnow
+from ruralaction.actions.permissions import Actor, Permission, require
+from ruralaction.actions.principal import principal
 
 #: Operations recorded, in words for the history table.
 OPERATIONS = {"create": "added", "update": "changed", "delete": "deleted", "restore": "restored"}
@@ -76,9 +78,6 @@ def history(engine: Engine, actor: Actor, action_id: int, entity: str = "action"
     """An action's history, oldest first: ``at, who, what, changes, note`` (plus the raw JSON in
     ``before`` and ``after``). Needs :attr:`Permission.VIEW_HISTORY`.
     """
-    from .db import read_session
-    from .users import principal
-
     with read_session(engine) as s:
         require(principal(s, actor), Permission.VIEW_HISTORY)
         rows = s.scalars(select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == action_id)

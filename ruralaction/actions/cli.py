@@ -13,14 +13,18 @@ import os
 import sys
 from pathlib import Path
 
-from ..definition import DefinitionError, load_definition
-from ..exports import csv_bytes
-from ..geography import GeographyError, build_geography, find_geography_files
-from ..store import Store, StoreError
-from .db import DB_FILE_NAME, DatabaseError, open_database, safe_url
-from .permissions import Actor, PermissionDenied, Role
-from .transfer import ImportFileError, export_frame, import_csv
-from .users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
+from ruralaction.actions.db import DB_FILE_NAME, DatabaseError, open_database, safe_url
+from ruralaction.actions.permissions import Actor, PermissionDenied, Role
+from ruralaction.actions.transfer import ImportFileError, export_frame, import_csv
+from ruralaction.actions.users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
+from ruralaction.definition import DefinitionError, load_definition
+from ruralaction.exports import csv_bytes
+from ruralaction.geography.boundaries import (
+    GeographyError,
+    build_geography,
+    find_geography_files,
+)
+from ruralaction.incidents.store import Store, StoreError
 
 
 def ward_names(folder: Path) -> dict[str, str]:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from ..pipeline import data_dir
+from ruralaction.settings import data_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_FILE_NAME = "ruralaction.db"

@@ -18,11 +18,11 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import write_session
-from .models import Action, utcnow
-from .permissions import Actor
-from .tracker import ActionInput, create_in_session
-from .vocab import load_vocabulary
+from ruralaction.actions.db import write_session
+from ruralaction.actions.models import Action, utcnow
+from ruralaction.actions.permissions import Actor
+from ruralaction.actions.tracker import ActionInput, create_in_session
+from ruralaction.actions.vocab import load_vocabulary
 
 DEMO_ACTOR = Actor.system_actor("demo data")
 DEMO_DATASET = "demo"

@@ -114,8 +114,8 @@ def before_after(incidents: pd.DataFrame, ward_codes: Sequence[str], category: s
     mon = month[hit.to_numpy(dtype=bool)]
     before = int(((mon >= before_w[0]) & (mon <= before_w[1])).sum())
     after = int(((mon >= after_w[0]) & (mon <= after_w[1])).sum())
-    common = dict(category=category, months=months, before_window=before_w, after_window=after_w,
-                  months_before_loaded=n_before, months_after_loaded=n_after)
+    common = {"category": category, "months": months, "before_window": before_w, "after_window": after_w,
+                  "months_before_loaded": n_before, "months_after_loaded": n_after}
     counts = (f"{_n(before, category)} in the {_months(months)} before ({_span(*before_w)}), "
               f"{after:,} in the {_months(months)} after ({_span(*after_w)})")
     if n_before == 0 and n_after == 0:

@@ -19,13 +19,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..schema import UK_BOUNDS
-from .audit import record
-from .db import read_session, write_session
-from .models import Action, ActionSupporter, ActionWard, utcnow
-from .permissions import Actor, Permission, require
-from .users import principal
-from .vocab import STATUSES, Vocabulary, load_vocabulary
+from ruralaction.actions.audit import record
+from ruralaction.actions.db import read_session, write_session
+from ruralaction.actions.models import Action, ActionSupporter, ActionWard, utcnow
+from ruralaction.actions.permissions import Actor, Permission, require
+from ruralaction.actions.principal import principal
+from ruralaction.actions.vocab import STATUSES, Vocabulary, load_vocabulary
+from ruralaction.incidents.schema import UK_BOUNDS
 
 DATASETS = ("ours", "demo")
 MAX_TITLE = 200

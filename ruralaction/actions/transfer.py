@@ -31,11 +31,11 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from ..exports import csv_bytes
-from .db import write_session
-from .models import Action
-from .permissions import Actor, PermissionDenied
-from .tracker import (
+from ruralaction.actions.db import write_session
+from ruralaction.actions.models import Action
+from ruralaction.actions.permissions import Actor, PermissionDenied
+from ruralaction.actions.principal import principal
+from ruralaction.actions.tracker import (
     ActionInput,
     ActionRecord,
     ValidationError,
@@ -45,8 +45,8 @@ from .tracker import (
     to_record,
     update_in_session,
 )
-from .users import principal
-from .vocab import Vocabulary, load_vocabulary
+from ruralaction.actions.vocab import Vocabulary, load_vocabulary
+from ruralaction.exports import csv_bytes
 
 EXPORT_COLUMNS = (
     "id", "reference", "title", "description", "wards", "ward_names", "lead_partner", "supporting_partners", "issue",

@@ -18,13 +18,13 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.orm import Session
 
-from .audit import record
-from .db import read_session, write_session
-from .models import SignInFailure, User, utcnow
-from .permissions import ANONYMOUS, Actor, Permission, Role, require
-from .vocab import load_vocabulary
+from ruralaction.actions.audit import record
+from ruralaction.actions.db import read_session, write_session
+from ruralaction.actions.models import SignInFailure, User, utcnow
+from ruralaction.actions.permissions import ANONYMOUS, Actor, Permission, Role, require
+from ruralaction.actions.principal import actor_of, normalise_email, principal  # noqa: F401  (part of this module's API)
+from ruralaction.actions.vocab import load_vocabulary
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)
@@ -70,30 +70,9 @@ class UserInfo:
     last_sign_in_at: dt.datetime | None
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def hash_password(password: str) -> str:
     """An Argon2id hash of ``password`` (salted; the salt and cost are inside the string)."""
     return _HASHER.hash(password)
-
-
-def _actor(user: User) -> Actor:
-    return Actor(email=user.email, role=Role(user.role), partner=user.partner, name=user.name)
-
-
-def principal(session: Session, actor: Actor) -> Actor:
-    """``actor`` as the database knows it now: role and partner from the account row.
-
-    System actors are taken as given; an email with no active account has no role.
-    """
-    if actor.system or actor.anonymous:
-        return actor
-    user = session.scalar(select(User).where(User.email == normalise_email(actor.email)))
-    if user is None or not user.active:
-        return Actor(email=normalise_email(actor.email), name=actor.name)
-    return _actor(user)
 
 
 def identify(engine: Engine, email: str | None, name: str = "") -> Actor:
@@ -207,7 +186,7 @@ def sign_in(engine: Engine, email: str, password: str, now: dt.datetime | None =
             user.last_sign_in_at = now
             if _HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            return _actor(user)
+            return actor_of(user)
         s.execute(delete(SignInFailure).where(SignInFailure.at < now - 4 * WINDOW))  # tidy old rows
         s.add(SignInFailure(account=account, at=now))
     raise SignInError("That email and password do not match an account.")

@@ -26,25 +26,30 @@ one chain of migrations).
 
 from __future__ import annotations
 
-from .demo import ensure_demo_concerns, seed_demo_concerns
-from .form import (
+from ruralaction.concerns.demo import ensure_demo_concerns, seed_demo_concerns
+from ruralaction.concerns.form import (
     ConcernInput,
     category_label,
     concern_categories,
     matching_issues,
     validate_concern,
 )
-from .limits import BurstGuard, SessionLimiter, wait_words
-from .places import WardMatch, match_ward, read_postcode_lookup
-from .privacy import (
+from ruralaction.concerns.limits import BurstGuard, SessionLimiter, wait_words
+from ruralaction.concerns.places import WardMatch, match_ward, read_postcode_lookup
+from ruralaction.concerns.privacy import (
     PERSONAL_FIELDS,
     PrivacyError,
     check_public,
     period_words,
     retention,
 )
-from .public import concerns_frame, said_and_done, ward_concern_counts, you_said_we_did
-from .store import (
+from ruralaction.concerns.public import (
+    concerns_frame,
+    said_and_done,
+    ward_concern_counts,
+    you_said_we_did,
+)
+from ruralaction.concerns.store import (
     STATUSES,
     ConcernError,
     ConcernNotFound,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..actions.cli import _common, _engine, _guard
-from .privacy import DEFAULT_RETENTION, RETENTION_ENV, retention
-from .store import purge_personal
+from ruralaction.actions.cli import _common, _engine, _guard
+from ruralaction.concerns.privacy import DEFAULT_RETENTION, RETENTION_ENV, retention
+from ruralaction.concerns.store import purge_personal
 
 
 def cmd_purge(args: argparse.Namespace) -> int:

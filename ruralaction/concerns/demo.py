@@ -21,11 +21,15 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..actions.db import write_session
-from ..actions.models import Action, Concern, ConcernAction, utcnow
-from .form import LOCATION_DECIMALS, concern_categories, matching_issues
-from .privacy import cutoff, retention
-from .store import make_reference
+from ruralaction.actions.db import write_session
+from ruralaction.actions.models import Action, Concern, ConcernAction, utcnow
+from ruralaction.concerns.form import (
+    LOCATION_DECIMALS,
+    concern_categories,
+    matching_issues,
+)
+from ruralaction.concerns.privacy import cutoff, retention
+from ruralaction.concerns.store import make_reference
 
 DEMO_DATASET = "demo"
 DEMO_ADMIN = "demo data"
@@ -179,7 +183,7 @@ def ensure_demo_concerns(engine: Engine, demo_dir: str | os.PathLike, seed: int 
     """
     import geopandas as gpd
 
-    from ..actions.demo import ensure_demo_actions
+    from ruralaction.actions.demo import ensure_demo_actions
 
     root = Path(demo_dir)
     marker, bounds = root / "demo.json", root / "boundaries" / "wards" / "demo_wards.geojson"

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..definition import Definition, load_definition
-from ..schema import UK_BOUNDS
-from .places import WardMatch, match_ward, ward_table
+from ruralaction.concerns.places import WardMatch, match_ward, ward_table
+from ruralaction.definition import Definition, load_definition
+from ruralaction.incidents.schema import UK_BOUNDS
 
 #: Fields of the form, in the order they are shown (the keys of ``errors_by_field``, plus
 #: ``"contact"`` for the "email or phone, at least one" rule).

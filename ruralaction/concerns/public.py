@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from ..actions.db import read_session
-from ..actions.models import Action, Concern, ConcernAction
-from .form import category_label
-from .privacy import check_public
+from ruralaction.actions.db import read_session
+from ruralaction.actions.models import Action, Concern, ConcernAction
+from ruralaction.concerns.form import category_label
+from ruralaction.concerns.privacy import check_public
 
 #: Columns of :func:`concerns_frame`.
 FRAME_COLUMNS = ("id", "ward_code", "category", "raised_at", "status", "first_action_at")

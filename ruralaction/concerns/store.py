@@ -20,12 +20,12 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..actions.audit import record
-from ..actions.db import read_session, write_session
-from ..actions.models import Action, Concern, ConcernAction, utcnow
-from ..actions.permissions import Actor, Permission, require
-from ..actions.users import principal
-from .form import (
+from ruralaction.actions.audit import record
+from ruralaction.actions.db import read_session, write_session
+from ruralaction.actions.models import Action, Concern, ConcernAction, utcnow
+from ruralaction.actions.permissions import Actor, Permission, require
+from ruralaction.actions.principal import principal
+from ruralaction.concerns.form import (
     MAX_DESCRIPTION,
     MAX_EMAIL,
     MAX_NAME,
@@ -33,7 +33,7 @@ from .form import (
     MAX_PLACE,
     ConcernInput,
 )
-from .privacy import PERSONAL_FIELDS, cutoff, retention
+from ruralaction.concerns.privacy import PERSONAL_FIELDS, cutoff, retention
 
 DATASETS = ("ours", "demo")
 #: A concern's status, in the order work goes ("dismissed": spam or a duplicate, left out of
@@ -349,7 +349,7 @@ class PurgeReport:
     before: dt.datetime
 
     def line(self) -> str:
-        from .privacy import period_words
+        from ruralaction.concerns.privacy import period_words
 
         return (f"Erased the name and contact details of {self.erased:,} concern{'s' if self.erased != 1 else ''} "
                 f"raised before {self.before:%d %b %Y} (older than {period_words(self.older_than)}); "
@@ -391,7 +391,7 @@ def purge_personal(engine: Engine, older_than: str | None = None, *, actor: Acto
             return PurgeReport(len(due), period, before)
         snaps = {c.id: snapshot(_record(c)) for c in due}
         s.execute(update(Concern).where(Concern.id.in_(list(snaps)))
-                  .values(**{f: None for f in PERSONAL_FIELDS}, personal_erased_at=now),
+                  .values(**dict.fromkeys(PERSONAL_FIELDS), personal_erased_at=now),
                   execution_options={"synchronize_session": False})
         for cid, snap in snaps.items():
             record(s, who, "concern", cid, "update", snap, {**snap, "personal_details": "erased"},

@@ -1,0 +1,154 @@
+"""The Streamlit side of the action tracker, shared by the Actions page and (for reading) the
+Map and Local area pages.
+
+The library (:mod:`ruralaction.actions`) does the work; this module decides when: the database
+is opened and migrated once per process (``st.cache_resource``), demo actions are seeded once
+when the demo is shown, and it says who the current visitor is. Actions are read fresh on every
+rerun (a few thousand rows take milliseconds), so every instance shows what partners just
+saved.
+
+Who is signed in:
+
+- when ``[auth]`` is configured in ``.streamlit/secrets.toml``, ``st.login`` (the council's
+  identity provider) says who someone is, and their account row says what they may do;
+- otherwise built-in accounts: the email of the account that signed in with its password is
+  kept in this browser session's server-side state (``actions_signed_in``), never in the
+  browser.
+
+Either way the library checks permissions again inside every write.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard import state
+from ruralaction.actions import ANONYMOUS, Actor, identify, list_actions, open_database
+from ruralaction.actions.db import database_url
+from ruralaction.actions.demo import ensure_demo_actions
+from ruralaction.concerns import ensure_demo_concerns
+
+SIGNED_IN_KEY = "actions_signed_in"
+
+
+@st.cache_resource(show_spinner="Opening the actions database…", max_entries=4)
+def _open(url: str) -> Engine:
+    return open_database(url)
+
+
+@st.cache_resource(show_spinner="Adding the demo actions and concerns…", max_entries=4)
+def _seed_demo(url: str, demo_dir: str) -> int:
+    """Demo partners' actions and residents' concerns, once per process and database."""
+    engine = _open(url)
+    return ensure_demo_actions(engine, demo_dir) + ensure_demo_concerns(engine, demo_dir)
+
+
+def _secrets_section(name: str) -> dict:
+    try:
+        return dict(st.secrets.get(name, {}))
+    except Exception:  # noqa: BLE001 - no secrets file at all, or one that does not parse
+        return {}
+
+
+def db_url() -> str:
+    """``$RURALACTION_DB_URL``, else ``[connections.ruralaction] url`` in secrets, else the SQLite default."""
+    import os
+
+    if os.environ.get("RURALACTION_DB_URL"):
+        return database_url()
+    url = _secrets_section("connections").get("ruralaction", {}).get("url")
+    return database_url(url or None)
+
+
+def engine() -> Engine:
+    """The migrated database engine for this process."""
+    return _open(db_url())
+
+
+def dataset() -> str:
+    """The dataset shown ("ours" or "demo"); seeds the demo actions the first time the demo shows."""
+    src = state.source()
+    if src.demo:
+        _seed_demo(db_url(), str(src.store.path("demo")))
+    return src.dataset
+
+
+def actions(include_deleted: bool = False) -> pd.DataFrame:
+    """Every action of the dataset shown (:func:`ruralaction.actions.list_actions`)."""
+    return list_actions(engine(), dataset(), include_deleted=include_deleted)
+
+
+def wards() -> pd.DataFrame:
+    """The loaded wards: ``ward_code, ward_name, label`` (label = "Name (District)"), by name."""
+    w = state.classified().geography.wards
+    if w is None or w.empty:
+        return pd.DataFrame({"ward_code": [], "ward_name": [], "label": []})
+    out = pd.DataFrame({"ward_code": w["ward_code"].astype(str), "ward_name": w["ward_name"].astype(str)})
+    district = w["district"].astype("object") if "district" in w else pd.Series(None, index=w.index)
+    out["label"] = [f"{n} ({d})" if isinstance(d, str) and d else n for n, d in zip(out["ward_name"], district)]
+    return out.drop_duplicates("ward_code").sort_values("label", ignore_index=True)
+
+
+def oidc_configured() -> bool:
+    """Whether sign-in goes through ``st.login`` (an ``[auth]`` section in secrets)."""
+    return bool(_secrets_section("auth"))
+
+
+def actor() -> Actor:
+    """Who is using this session, with the role and partner their account has right now."""
+    if oidc_configured():
+        user = st.user
+        if not user.get("is_logged_in"):
+            return ANONYMOUS
+        return identify(engine(), user.get("email"), str(user.get("name") or ""))
+    email = st.session_state.get(SIGNED_IN_KEY)
+    return identify(engine(), email) if email else ANONYMOUS
+
+
+# --------------------------------------------------------------------------- for other pages
+
+
+def map_points(ward_codes: list[str] | None = None, date_from=None, date_to=None) -> pd.DataFrame:
+    """The shown dataset's actions as map points (:func:`ruralaction.actions.action_points`):
+    ``lon, lat, title, date, partner, visible, marker, …``, optionally only those in
+    ``ward_codes`` or dated within ``date_from``–``date_to``. Feed it to the map's actions layer."""
+    from ruralaction.actions import action_points, filter_actions
+
+    acts = filter_actions(actions(), wards=ward_codes or (), date_from=date_from, date_to=date_to)
+    return action_points(acts, state.classified().geography.wards)
+
+
+def ward_section(ward_code: str, ward_name: str, months: int = 6, link: bool = True) -> None:
+    """Draw "What partners did here" for one ward (the Local area page): counts, the ward's
+    actions newest first, and before/after for the latest completed one. Text is shown as text.
+    ``link`` adds a link to the Actions page (only inside the app's navigation)."""
+    from ruralaction.actions import before_after, filter_actions, load_vocabulary
+    from ruralaction.actions.measure import CAVEAT
+
+    st.subheader(f"What partners did in {state.md(ward_name)}")
+    here = filter_actions(actions(), wards=[ward_code])
+    if here.empty:
+        st.caption("No actions are recorded in this ward yet. Partners add them on the Actions page.")
+        return
+    c = st.columns(3)
+    c[0].metric("Actions", f"{len(here):,}", border=True)
+    c[1].metric("Visible (Rural Action)", f"{int(here['visible'].sum()):,}", border=True)
+    c[2].metric("Completed", f"{int((here['status'] == 'completed').sum()):,}", border=True)
+    st.dataframe(here[["action_date", "title", "lead_partner", "issue", "action_type", "status", "visible"]],
+                 hide_index=True, key=f"ward_actions_{ward_code}", column_config={
+                     "action_date": st.column_config.DateColumn("Date", format="DD MMM YYYY"),
+                     "title": "Action", "lead_partner": "Lead partner", "issue": "Issue", "action_type": "Type",
+                     "status": "Status", "visible": st.column_config.CheckboxColumn("Visible")})
+    done = here[here["status"] == "completed"]
+    if len(done):
+        latest = done.iloc[0]
+        vocab = load_vocabulary()
+        ba = before_after(state.classified().incidents, latest["ward_codes"], vocab.category_of(latest["issue"]),
+                          latest["completed_on"], months, latest["issue"])
+        st.markdown(f"**Latest completed: {state.md(latest['title'])}.** {state.md(ba.sentence)}")
+        if ba.status in ("measured", "too few", "incomplete"):
+            st.caption(state.md(CAVEAT))
+    if link:
+        st.page_link("dashboard/pages/actions.py", label="All actions, and adding one", icon=":material/handshake:")

@@ -1,0 +1,120 @@
+"""The Streamlit side of the Progress page and presentation mode.
+
+The library (:mod:`ruralaction.progress.scorecard`, :mod:`ruralaction.progress.charts`, :mod:`ruralaction.reports.pack`)
+does the work; this module decides when. Actions and concerns are read fresh on every run (a
+few thousand rows take milliseconds), so a figure always includes what partners just saved; the
+definition's ``[progress]`` settings are re-read when the file changes; ward outlines for the
+map are built once per data version (``st.cache_resource``, read-only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import actions, filters, state
+from ruralaction.exports import csv_bytes
+from ruralaction.measures.periods import Period, latest_full, loaded_months
+from ruralaction.progress.aims import charts
+from ruralaction.progress.config import ProgressConfig, Status, load_progress_config
+from ruralaction.progress.scorecard import Scorecard, build_scorecard
+from ruralaction.reports import pack as report
+
+
+@st.cache_resource(max_entries=4)
+def _config(path: str, mtime_ns: int) -> ProgressConfig:
+    # ``mtime_ns`` is unused in the body: an edited file is a new cache key.
+    return load_progress_config(path)
+
+
+def config() -> ProgressConfig:
+    """The ``[progress]`` section of the loaded definition file (re-read when the file changes)."""
+    path = state.classified().definition.path
+    if not path or not Path(path).is_file():
+        return load_progress_config()
+    return _config(str(path), Path(path).stat().st_mtime_ns)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the ward map…")
+def _shapes(root: str, dataset: str, version: str) -> charts.WardShapes | None:
+    wards = state.classified().geography.wards
+    return None if wards is None or not len(wards) else charts.ward_shapes(wards)
+
+
+def shapes() -> charts.WardShapes | None:
+    """Ward outlines in the British National Grid for the map (cached per data version)."""
+    src = state.source()
+    return _shapes(str(src.root), src.dataset, src.version)
+
+
+def months() -> list[str]:
+    """Months of crime data loaded, ``"YYYY-MM"``."""
+    return loaded_months(state.classified().incidents)
+
+
+def default_period(loaded: list[str]) -> Period:
+    """The latest financial year fully loaded."""
+    return latest_full("fy", loaded[-1])
+
+
+def ward_names() -> dict[str, str]:
+    wards = state.classified().geography.wards
+    if wards is None or not len(wards):
+        return {}
+    return dict(zip(wards["ward_code"].astype(str), wards["ward_name"].astype(str)))
+
+
+def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.DataFrame]:
+    """Every measure for ``period`` and ``ward`` from the data as it is now; also every action."""
+    data = state.classified()
+    src = state.source()
+    acts = actions.actions()
+    concerns, note, issues = report.read_concerns(actions.engine(), actions.dataset())
+    sc = build_scorecard(data.incidents, acts, concerns, period, config(), read_at=dt.datetime.now(), ward=ward,
+                         ward_names=ward_names(), county=data.definition.county, demo=src.demo, issues_for=issues,
+                         wildlife_category=data.definition.wildlife_category, concerns_note=note)
+    return sc, acts
+
+
+def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int = 620) -> charts.Chart | None:
+    """The ward choropleth for the scorecard's period, with the period's actions (None without wards)."""
+    from ruralaction.actions import action_points
+    from ruralaction.measures.filters import Filters
+
+    shp = shapes()
+    if shp is None:
+        return None
+    data = state.classified()
+    wards = data.geography.wards
+    rates = charts.map_data(data.incidents, Filters().apply(data.incidents), wards, filters.prepared().areas,
+                            sc.period, data.definition.rural_classes)
+    return charts.map_chart(shp, rates, sc.period, action_points(report.pack_actions(acts, sc), wards),
+                            big=big, height=height, highlight=sc.ward)
+
+
+def badge(s: Status) -> None:
+    """A RAG status as a chip: colour, symbol and word (never colour alone), with why as a tooltip."""
+    st.html(f"<span class='ra-status ra-{s.level}' title='{html.escape(s.why, quote=True)}' "
+            f"style='display:inline-block;padding:.1rem .55rem;border:2px solid {s.colour};border-radius:.4rem;"
+            f"color:{s.colour};background:{s.background};font-weight:700;font-size:1.05rem'>{html.escape(s.text)}</span>")
+
+
+def downloads(chart: charts.Chart, key: str) -> None:
+    """PNG (kaleido, drawn when clicked) and CSV downloads of a chart."""
+    c = st.columns([1, 1, 4])
+    c[0].download_button("PNG", data=lambda: _png(chart), file_name=f"{chart.name}.png", mime="image/png",
+                         on_click="ignore", icon=":material/image:", key=f"{key}_png",
+                         help="The chart as an image (made when you click; takes a few seconds).")
+    c[1].download_button("CSV", data=csv_bytes(chart.data), file_name=f"{chart.name}.csv", mime="text/csv",
+                         on_click="ignore", icon=":material/download:", key=f"{key}_csv", help="The chart's data.")
+
+
+def _png(chart: charts.Chart) -> bytes:
+    try:
+        return charts.png(chart.fig)
+    except charts.ChartExportError as exc:  # a download cannot show an error: say so in a text file's place
+        raise RuntimeError(f"The PNG could not be made: {exc}") from exc

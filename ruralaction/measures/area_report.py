@@ -1,0 +1,229 @@
+"""One ward's story for the Local area page: every measure in one object, as CSV and as HTML.
+
+:func:`local_area_summary` runs the measures of :mod:`ruralaction.measures.trends` for one ward under
+the page's filters and returns an :class:`AreaSummary`; the page draws it, and
+:func:`summary_csv` / :func:`summary_html` turn the same object into the downloads, so the
+screen, the CSV and the printed page can never disagree.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from ruralaction.measures.filters import FilterOptions, Filters, month_label
+from ruralaction.measures.trends import Change, Comparison, Standout
+from ruralaction.measures.trends import trends as measures
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """Everything the Local area page says about one ward.
+
+    Attributes
+    ----------
+    ward_code, ward_name : str
+    district : str or None
+    rural : bool or None
+        Whether the ward's rural-urban class counts as rural (None when unknown).
+    filters_text : str
+        The filters other than the ward, in words (:meth:`Filters.describe`).
+    first_month, last_month : str
+        The months shown, ``"YYYY-MM"``.
+    crimes : int
+        Rural crimes in the ward over the months shown.
+    trend : DataFrame
+        :func:`measures.monthly` for the ward.
+    change : Change
+        Last 12 months to ``last_month`` against the 12 before.
+    comparison : Comparison
+        Against the county's rural-ward average.
+    standout_months, standout_categories : list of Standout
+    by_category : Series
+        Crimes per category (every category).
+    outcomes : DataFrame
+        :func:`measures.outcomes`.
+    demo : bool
+        Whether the data is the generated demo (the downloads say so).
+    """
+
+    ward_code: str
+    ward_name: str
+    district: str | None
+    rural: bool | None
+    filters_text: str
+    first_month: str
+    last_month: str
+    crimes: int
+    trend: pd.DataFrame
+    change: Change
+    comparison: Comparison
+    standout_months: list[Standout]
+    standout_categories: list[Standout]
+    by_category: pd.Series
+    outcomes: pd.DataFrame
+    demo: bool = False
+
+    @property
+    def period(self) -> str:
+        return f"{month_label(self.first_month)} to {month_label(self.last_month)}"
+
+    @property
+    def months(self) -> int:
+        return (pd.Period(self.last_month, "M") - pd.Period(self.first_month, "M")).n + 1
+
+
+def local_area_summary(
+    df: pd.DataFrame,
+    wards: pd.DataFrame,
+    areas: pd.Series,
+    rural_classes: tuple[str, ...] | list[str],
+    filters: Filters,
+    opts: FilterOptions,
+    demo: bool = False,
+    population: pd.Series | None = None,
+) -> AreaSummary:
+    """Measure one ward (``filters.ward``) under the other filters.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A classified frame.
+    wards : DataFrame
+        ``Geography.wards``.
+    areas : Series
+        :func:`measures.ward_areas_km2`.
+    rural_classes : sequence of str
+        ``Definition.rural_classes``.
+    filters : Filters
+        Cleaned filters with a ward.
+    opts : FilterOptions
+    demo : bool, default False
+    population : Series, optional
+        Residents per ward code; the comparison is then per 1,000 residents.
+
+    Raises
+    ------
+    ValueError
+        When ``filters.ward`` is not set or no months are loaded.
+    """
+    if filters.ward is None or not opts.months:
+        raise ValueError("A ward and some loaded months are needed for a local area summary.")
+    first = filters.month_from or opts.months[0]
+    last = filters.month_to or opts.months[-1]
+    n_months = (pd.Period(last, "M") - pd.Period(first, "M")).n + 1
+    mask = filters.apply(df, wards)
+    county_mask = filters.without_area().apply(df, wards)
+    trend = measures.monthly(df, mask, first, last)
+    change = measures.change(df, filters.without_months().apply(df, wards), last, opts.months[0])
+    rates = measures.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
+    comparison = measures.compare_with_rural_average(rates, filters.ward, n_months, "1000" if population is not None else "km2")
+    area_cats = measures.by_category(df, mask)
+    row = wards.loc[wards["ward_code"].astype(str) == filters.ward]
+    ruc = row["ruc_code"].iloc[0] if len(row) else None
+    return AreaSummary(
+        ward_code=filters.ward,
+        ward_name=opts.ward_name(filters.ward) or filters.ward,
+        district=opts.ward_district(filters.ward),
+        rural=None if ruc is None or pd.isna(ruc) else bool(ruc in rural_classes),
+        filters_text=filters.without_area().describe(opts),
+        first_month=first, last_month=last,
+        crimes=int(mask.sum()),
+        trend=trend,
+        change=change,
+        comparison=comparison,
+        standout_months=measures.standout_months(measures.monthly_totals(trend)),
+        standout_categories=measures.standout_categories(area_cats, measures.by_category(df, county_mask)),
+        by_category=area_cats,
+        outcomes=measures.outcomes(df, mask),
+        demo=demo,
+    )
+
+
+def area_kind(s: AreaSummary) -> str:
+    return {True: "rural ward", False: "urban ward", None: "ward of unknown rural-urban class"}[s.rural]
+
+
+def summary_frame(s: AreaSummary) -> pd.DataFrame:
+    """The summary as rows of ``section, measure, value`` (for a CSV download)."""
+    rows: list[tuple[str, str, object]] = [
+        ("Area", "Ward", s.ward_name), ("Area", "Ward code", s.ward_code),
+        ("Area", "District", s.district or ""), ("Area", "Kind", area_kind(s)),
+        ("Area", "Filters", s.filters_text), ("Area", "Months", s.period),
+        ("Area", "Data", "Demo data: generated, not real incidents" if s.demo else "Loaded police data"),
+        ("Totals", "Rural crimes", s.crimes),
+    ]
+    rows += [("By category", str(c).capitalize(), int(n)) for c, n in s.by_category.items()]
+    rows += [
+        ("Change", f"12 months to {month_label(s.change.end_month)}", s.change.recent),
+        ("Change", "12 months before", s.change.previous if s.change.complete else ""),
+        ("Change", "In words", s.change.words),
+        ("Compared with the county", f"Rate {s.comparison.unit}", "" if s.comparison.rate is None else round(s.comparison.rate, 3)),
+        ("Compared with the county", f"County rural-ward average {s.comparison.unit}",
+         "" if s.comparison.county_rate is None else round(s.comparison.county_rate, 3)),
+        ("Compared with the county", "In words", s.comparison.words),
+    ]
+    rows += [("Stands out", "Month", x.words) for x in s.standout_months]
+    rows += [("Stands out", "Category", x.words) for x in s.standout_categories]
+    rows += [("Outcomes", str(o), int(n)) for o, n in zip(s.outcomes["outcome"], s.outcomes["crimes"])]
+    return pd.DataFrame(rows, columns=["section", "measure", "value"])
+
+
+def summary_csv(s: AreaSummary) -> bytes:
+    return summary_frame(s).to_csv(index=False).encode("utf-8")
+
+
+def standout_lines(s: AreaSummary) -> list[str]:
+    return [x.words for x in (*s.standout_categories, *s.standout_months)]
+
+
+_PRINT_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#111;max-width:46rem;margin:2rem auto;
+     padding:0 1rem;font-size:12pt;line-height:1.45}
+h1{font-size:1.7rem;margin:0 0 .2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4rem 0;border-bottom:1px solid #8A9A86}
+.note{background:#FFF4CE;border:1px solid #C9A227;padding:.4rem .6rem}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.25rem .4rem;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+@media print{body{margin:0}a{color:#111}}
+"""
+
+
+def summary_html(s: AreaSummary) -> str:
+    """A print-friendly page of the summary; every text from the data is HTML-escaped."""
+    e = html.escape
+    cats = "".join(f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
+                   for c, n in s.by_category.items() if n)
+    outs = "".join(
+        f"<tr><td>{e(str(o))}</td><td class='n'>{int(n):,}</td>"
+        f"<td class='n'>{'' if pd.isna(sh) else f'{sh:.0%}'}</td></tr>"
+        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share"]))
+    stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
+    district = f", {e(s.district)}" if s.district else ""
+    demo = ("<p class='note'><strong>Demo data — generated, not real incidents.</strong> "
+            "These figures show how the dashboard works; they are not police records.</p>") if s.demo else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(s.ward_name)}: rural crime summary</title>
+<style>{_PRINT_CSS}</style></head><body>
+<h1>{e(s.ward_name)}: rural crime</h1>
+<p>{e(area_kind(s).capitalize())}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
+{demo}<p>Showing: {e(s.filters_text)}.</p>
+<h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months} months.</p>
+<table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table>
+<h2>How it is changing</h2><p>12 months to {e(month_label(s.change.end_month))} against the 12 before: <strong>{e(s.change.words)}</strong>.</p>
+<h2>Compared with the county</h2><p>{e(s.comparison.words)}</p>
+<h2>What stands out</h2><ul>{stand}</ul>
+<h2>Outcomes</h2><table><thead><tr><th>Last outcome</th><th class='n'>Crimes</th><th class='n'>Share</th></tr></thead>
+<tbody>{outs or "<tr><td>No rural crimes</td><td></td><td></td></tr>"}</tbody></table>
+<h2>Actions taken here</h2><p>Actions will appear here once partners record them.</p>
+<p><small>Locations in police.uk data are anonymised to the nearest snap point, so counts near a ward's
+edge may include nearby roads. Counts under {measures.MIN_COUNT} are not turned into percentages.</small></p>
+</body></html>
+"""
+
+
+def with_ward(filters: Filters, ward: str | None) -> Filters:
+    """The same filters for another ward (its district dropped: the ward decides)."""
+    return replace(filters, ward=ward, district=None if ward else filters.district)
+
