@@ -33,7 +33,9 @@ pages = [
     st.Page("dashboard/pages/map.py", title="Map", icon=":material/map:", url_path="crime-map"),
     st.Page("dashboard/pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"),
     st.Page("dashboard/pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
-    st.Page("dashboard/pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"),
+    st.Page(
+        "dashboard/pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"
+    ),
     st.Page("dashboard/pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
     st.Page("dashboard/pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
     st.Page("dashboard/pages/data.py", title="Data", icon=":material/database:"),

@@ -31,9 +31,25 @@ from ruralaction.incidents.loader import load_incidents  # noqa: E402
 from ruralaction.incidents.pipeline import geography_from_folder  # noqa: E402
 from ruralaction.incidents.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
 
-MIX = np.array([.34, .17, .02, .07, .09, .03, .02, .08, .01, .06, .02, .01, .05, .03])  # ≈ a county's year
-STREETS = ["Church Lane", "High Street", "Main Road", "Station Road", "Mill Lane", "Manor Farm", "Home Farm Close",
-           "Parking Area", "Supermarket", "Petrol Station", "School Lane", "The Green", "Glebe Farm", "London Road"]
+MIX = np.array(
+    [0.34, 0.17, 0.02, 0.07, 0.09, 0.03, 0.02, 0.08, 0.01, 0.06, 0.02, 0.01, 0.05, 0.03]
+)  # ≈ a county's year
+STREETS = [
+    "Church Lane",
+    "High Street",
+    "Main Road",
+    "Station Road",
+    "Mill Lane",
+    "Manor Farm",
+    "Home Farm Close",
+    "Parking Area",
+    "Supermarket",
+    "Petrol Station",
+    "School Lane",
+    "The Green",
+    "Glebe Farm",
+    "London Road",
+]
 
 
 def synthetic_csv(path: Path, n: int, n_points: int, geography, seed: int = 1) -> None:
@@ -43,8 +59,11 @@ def synthetic_csv(path: Path, n: int, n_points: int, geography, seed: int = 1) -
     minx, miny, maxx, maxy = wards.total_bounds
     lon = rng.uniform(minx, maxx, n_points * 2)
     lat = rng.uniform(miny, maxy, n_points * 2)
-    keep = np.flatnonzero(wards.union_all().contains_xy(lon, lat) if hasattr(wards.union_all(), "contains_xy")
-                          else __import__("shapely").contains_xy(wards.union_all(), lon, lat))[:n_points]
+    keep = np.flatnonzero(
+        wards.union_all().contains_xy(lon, lat)
+        if hasattr(wards.union_all(), "contains_xy")
+        else __import__("shapely").contains_xy(wards.union_all(), lon, lat)
+    )[:n_points]
     lon, lat = lon[keep], lat[keep]
     lsoas = geography.lsoa_classes.index.to_numpy()
     point_lsoa = rng.choice(lsoas, len(lon))
@@ -54,13 +73,22 @@ def synthetic_csv(path: Path, n: int, n_points: int, geography, seed: int = 1) -
     asb = types == "Anti-social behaviour"
     months = np.array([f"2025-{m:02d}" for m in range(1, 13)])[rng.integers(0, 12, n)]
     ids = pd.Series(rng.integers(0, 2**62, n)).map("{:064x}".format).to_numpy()
-    df = pd.DataFrame({
-        "Crime ID": np.where(asb, "", ids), "Month": months,
-        "Reported by": "Northamptonshire Police", "Falls within": "Northamptonshire Police",
-        "Longitude": np.char.mod("%.6f", lon[pick]), "Latitude": np.char.mod("%.6f", lat[pick]),
-        "Location": point_loc[pick], "LSOA code": point_lsoa[pick], "LSOA name": "Demo 001A",
-        "Crime type": types, "Last outcome category": np.where(asb, "", "Under investigation"), "Context": "",
-    })[list(POLICE_UK_COLUMNS)]
+    df = pd.DataFrame(
+        {
+            "Crime ID": np.where(asb, "", ids),
+            "Month": months,
+            "Reported by": "Northamptonshire Police",
+            "Falls within": "Northamptonshire Police",
+            "Longitude": np.char.mod("%.6f", lon[pick]),
+            "Latitude": np.char.mod("%.6f", lat[pick]),
+            "Location": point_loc[pick],
+            "LSOA code": point_lsoa[pick],
+            "LSOA name": "Demo 001A",
+            "Crime type": types,
+            "Last outcome category": np.where(asb, "", "Under investigation"),
+            "Context": "",
+        }
+    )[list(POLICE_UK_COLUMNS)]
     df.to_csv(path, index=False)
 
 
@@ -88,10 +116,14 @@ def main() -> None:
         classified, t_classify = timed(lambda: classify(loaded.incidents, geography, definition))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rural = int(classified["is_rural_crime"].sum())
-    print(f"rows                      {args.rows:>12,}  ({size_mb:.0f} MB CSV, {args.snap_points:,} snap points, "
-          f"{len(geography.wards)} ward polygons; written in {t_write:.1f} s)")
+    print(
+        f"rows                      {args.rows:>12,}  ({size_mb:.0f} MB CSV, {args.snap_points:,} snap points, "
+        f"{len(geography.wards)} ward polygons; written in {t_write:.1f} s)"
+    )
     print(f"pandas read_csv (parse)   {t_parse:>12.3f} s")
-    print(f"load + validate           {t_load:>12.3f} s   ({loaded.summary.rows_loaded:,} loaded, {loaded.summary.rows_rejected:,} rejected)")
+    print(
+        f"load + validate           {t_load:>12.3f} s   ({loaded.summary.rows_loaded:,} loaded, {loaded.summary.rows_rejected:,} rejected)"
+    )
     print(f"classify                  {t_classify:>12.3f} s   ({rural:,} rural crimes)")
     print(f"classify / parse          {t_classify / t_parse:>12.2f}     (target <= 0.5)")
     print(f"load+validate / parse     {t_load / t_parse:>12.2f}")

@@ -59,13 +59,22 @@ def synthetic_csvs(folder: Path, n: int, n_points: int, wards, lsoas: np.ndarray
     asb = types == "Anti-social behaviour"
     months = MONTHS[rng.integers(0, len(MONTHS), n)]
     ids = pd.Series(rng.integers(0, 2**62, n)).map("{:064x}".format).to_numpy()
-    df = pd.DataFrame({
-        "Crime ID": np.where(asb, "", ids), "Month": months,
-        "Reported by": "Northamptonshire Police", "Falls within": "Northamptonshire Police",
-        "Longitude": np.char.mod("%.6f", lon[pick]), "Latitude": np.char.mod("%.6f", lat[pick]),
-        "Location": point_loc[pick], "LSOA code": point_lsoa[pick], "LSOA name": "Demo 001A",
-        "Crime type": types, "Last outcome category": np.where(asb, "", "Under investigation"), "Context": "",
-    })[list(POLICE_UK_COLUMNS)]
+    df = pd.DataFrame(
+        {
+            "Crime ID": np.where(asb, "", ids),
+            "Month": months,
+            "Reported by": "Northamptonshire Police",
+            "Falls within": "Northamptonshire Police",
+            "Longitude": np.char.mod("%.6f", lon[pick]),
+            "Latitude": np.char.mod("%.6f", lat[pick]),
+            "Location": point_loc[pick],
+            "LSOA code": point_lsoa[pick],
+            "LSOA name": "Demo 001A",
+            "Crime type": types,
+            "Last outcome category": np.where(asb, "", "Under investigation"),
+            "Context": "",
+        }
+    )[list(POLICE_UK_COLUMNS)]
     folder.mkdir(parents=True, exist_ok=True)
     for year in sorted({m[:4] for m in MONTHS}):
         df[df["Month"].str.startswith(year)].to_csv(folder / f"{year}-northamptonshire-street.csv", index=False)
@@ -91,8 +100,9 @@ def map_page_calls(c, prep, f: Filters, layer: str) -> int:
     n_months = opts.months.index(last) - opts.months.index(first) + 1
     int((mask & df["in_rural_ward"].to_numpy(dtype=bool, na_value=False)).sum())
     int((mask & df["at_farm"].to_numpy(dtype=bool)).sum())
-    rates = measures.area_rates(df, f.without_area().apply(df, wards), wards, prep["areas"], n_months,
-                                c.definition.rural_classes)
+    rates = measures.area_rates(
+        df, f.without_area().apply(df, wards), wards, prep["areas"], n_months, c.definition.rural_classes
+    )
     if layer == "points" and n <= maplayers.POINTS_MAX:
         layers, _ = maplayers.point_layers(df, mask)
     elif layer == "wards":
@@ -107,8 +117,9 @@ def map_page_calls(c, prep, f: Filters, layer: str) -> int:
 
 def local_page_calls(c, prep, f: Filters) -> None:
     """What ``pages/local_area.py`` computes on a rerun (its downloads are built on click)."""
-    s = area_report.local_area_summary(c.incidents, c.geography.wards, prep["areas"], c.definition.rural_classes,
-                                       f, prep["options"])
+    s = area_report.local_area_summary(
+        c.incidents, c.geography.wards, prep["areas"], c.definition.rural_classes, f, prep["options"]
+    )
     area_report.summary_csv(s)
     area_report.summary_html(s)
 
@@ -159,37 +170,62 @@ def main() -> None:
         for sub in ("boundaries", "ruc"):
             shutil.copytree(demo / sub, root / "ours" / sub)
         geo = load_data_dir(demo).geography
-        _, t_write = timed(lambda: synthetic_csvs(root / "ours" / "police_uk", args.rows, args.snap_points,
-                                                   geo.wards, geo.lsoa_classes.index.to_numpy()))
+        _, t_write = timed(
+            lambda: synthetic_csvs(
+                root / "ours" / "police_uk", args.rows, args.snap_points, geo.wards, geo.lsoa_classes.index.to_numpy()
+            )
+        )
         c, t_load = timed(lambda: load_data_dir(root / "ours"))
         df, wards = c.incidents, c.geography.wards
 
         def prepare():
-            return {"options": options(df, wards), "index": maplayers.build_index(df, wards),
-                    "areas": measures.ward_areas_km2(wards)}
+            return {
+                "options": options(df, wards),
+                "index": maplayers.build_index(df, wards),
+                "areas": measures.ward_areas_km2(wards),
+            }
 
         prep, t_prep = timed(prepare)
-        busiest = measures.area_rates(df, Filters().apply(df, wards), wards, prep["areas"], 36,
-                                      c.definition.rural_classes).sort_values("crimes").iloc[-1]
+        busiest = (
+            measures.area_rates(df, Filters().apply(df, wards), wards, prep["areas"], 36, c.definition.rural_classes)
+            .sort_values("crimes")
+            .iloc[-1]
+        )
         ward = str(busiest["ward_code"])
-        print(f"incidents                          {len(df):>12,}  ({int(df['is_rural_crime'].sum()):,} rural crimes, "
-              f"{len(wards)} wards, {len(prep['index'].cell_polygons):,} hexagons; CSVs written in {t_write:.1f} s)")
+        print(
+            f"incidents                          {len(df):>12,}  ({int(df['is_rural_crime'].sum()):,} rural crimes, "
+            f"{len(wards)} wards, {len(prep['index'].cell_polygons):,} hexagons; CSVs written in {t_write:.1f} s)"
+        )
         print(f"load + classify (once per version) {t_load:>12.2f} s")
         print(f"map index, options, ward areas     {t_prep:>12.3f} s   (once per data version, cached)")
         print("\nServer time of the pages' library calls (best of 5), and map JSON bytes:")
         cases = [
             ("map, hotspots, all rural crime", lambda: map_page_calls(c, prep, Filters(), "hotspots")),
-            ("map, hotspots, burglary (filter change)", lambda: map_page_calls(c, prep, Filters(categories=("burglary",)), "hotspots")),
-            ("map, wards, 2026 only (filter change)", lambda: map_page_calls(c, prep, Filters(month_from="2026-01"), "wards")),
-            ("map, points, one ward, one category", lambda: map_page_calls(c, prep, Filters(ward=ward, categories=("robbery",)), "points")),
+            (
+                "map, hotspots, burglary (filter change)",
+                lambda: map_page_calls(c, prep, Filters(categories=("burglary",)), "hotspots"),
+            ),
+            (
+                "map, wards, 2026 only (filter change)",
+                lambda: map_page_calls(c, prep, Filters(month_from="2026-01"), "wards"),
+            ),
+            (
+                "map, points, one ward, one category",
+                lambda: map_page_calls(c, prep, Filters(ward=ward, categories=("robbery",)), "points"),
+            ),
             ("local area, all rural crime", lambda: local_page_calls(c, prep, Filters(ward=ward))),
-            ("local area, vehicle crime (filter change)", lambda: local_page_calls(c, prep, Filters(ward=ward, categories=("vehicle crime",)))),
+            (
+                "local area, vehicle crime (filter change)",
+                lambda: local_page_calls(c, prep, Filters(ward=ward, categories=("vehicle crime",))),
+            ),
         ]
         for label, fn in cases:
             size, t = timed(fn, repeat=5)
             extra = f"   map JSON {size / 1e6:6.2f} MB" if size else ""
             print(f"  {label:<44} {t * 1000:8.1f} ms{extra}")
-        _, t_mask = timed(lambda: Filters(categories=("burglary",), reason="ward", month_from="2025-01").apply(df, wards), repeat=5)
+        _, t_mask = timed(
+            lambda: Filters(categories=("burglary",), reason="ward", month_from="2025-01").apply(df, wards), repeat=5
+        )
         print(f"  {'Filters.apply alone (three filters)':<44} {t_mask * 1000:8.1f} ms")
         if not args.no_apptest:
             print("\nAppTest wall time (server side of a page run, Streamlit included):")

@@ -136,17 +136,32 @@ def ward_section(ward_code: str, ward_name: str, months: int = 6, link: bool = T
     c[0].metric("Actions", f"{len(here):,}", border=True)
     c[1].metric("Visible (Rural Action)", f"{int(here['visible'].sum()):,}", border=True)
     c[2].metric("Completed", f"{int((here['status'] == 'completed').sum()):,}", border=True)
-    st.dataframe(here[["action_date", "title", "lead_partner", "issue", "action_type", "status", "visible"]],
-                 hide_index=True, key=f"ward_actions_{ward_code}", column_config={
-                     "action_date": st.column_config.DateColumn("Date", format="DD MMM YYYY"),
-                     "title": "Action", "lead_partner": "Lead partner", "issue": "Issue", "action_type": "Type",
-                     "status": "Status", "visible": st.column_config.CheckboxColumn("Visible")})
+    st.dataframe(
+        here[["action_date", "title", "lead_partner", "issue", "action_type", "status", "visible"]],
+        hide_index=True,
+        key=f"ward_actions_{ward_code}",
+        column_config={
+            "action_date": st.column_config.DateColumn("Date", format="DD MMM YYYY"),
+            "title": "Action",
+            "lead_partner": "Lead partner",
+            "issue": "Issue",
+            "action_type": "Type",
+            "status": "Status",
+            "visible": st.column_config.CheckboxColumn("Visible"),
+        },
+    )
     done = here[here["status"] == "completed"]
     if len(done):
         latest = done.iloc[0]
         vocab = load_vocabulary()
-        ba = before_after(state.classified().incidents, latest["ward_codes"], vocab.category_of(latest["issue"]),
-                          latest["completed_on"], months, latest["issue"])
+        ba = before_after(
+            state.classified().incidents,
+            latest["ward_codes"],
+            vocab.category_of(latest["issue"]),
+            latest["completed_on"],
+            months,
+            latest["issue"],
+        )
         st.markdown(f"**Latest completed: {state.md(latest['title'])}.** {state.md(ba.sentence)}")
         if ba.status in ("measured", "too few", "incomplete"):
             st.caption(state.md(CAVEAT))

@@ -39,8 +39,13 @@ from ruralaction.measures.trends import maplayers
 from ruralaction.measures.trends import trends as measures
 
 _LAST = "filters_last"
-_KEYS = {"months": "filters_months", "cat": "filters_cat", "reason": "filters_reason",
-         "district": "filters_district", "ward": "filters_ward"}
+_KEYS = {
+    "months": "filters_months",
+    "cat": "filters_cat",
+    "reason": "filters_reason",
+    "district": "filters_district",
+    "ward": "filters_ward",
+}
 _ALL = ""  # the "whole county" / "all wards" choice of the select boxes
 
 
@@ -58,8 +63,9 @@ def _prepare(root: str, dataset: str, version: str) -> Prepared:
     # ``version`` is unused in the body: it is part of the cache key.
     data = state.classified()
     wards = data.geography.wards
-    return Prepared(options(data.incidents, wards), maplayers.build_index(data.incidents, wards),
-                    measures.ward_areas_km2(wards))
+    return Prepared(
+        options(data.incidents, wards), maplayers.build_index(data.incidents, wards), measures.ward_areas_km2(wards)
+    )
 
 
 def prepared() -> Prepared:
@@ -75,8 +81,12 @@ def _url_filters() -> dict[str, list[str]]:
 
 def _set_widgets(f: Filters, opts: FilterOptions) -> None:
     """Give the widgets these values before they are drawn (only the ones that differ)."""
-    want = {_KEYS["cat"]: list(f.categories), _KEYS["reason"]: f.reason,
-            _KEYS["district"]: f.district or _ALL, _KEYS["ward"]: f.ward or _ALL}
+    want = {
+        _KEYS["cat"]: list(f.categories),
+        _KEYS["reason"]: f.reason,
+        _KEYS["district"]: f.district or _ALL,
+        _KEYS["ward"]: f.ward or _ALL,
+    }
     if len(opts.months) > 1:
         months = (f.month_from or opts.months[0], f.month_to or opts.months[-1])
         # The slider's own default is the whole span; setting it as well would only log a warning.
@@ -91,9 +101,14 @@ def _read_widgets(opts: FilterOptions) -> Filters:
     ss = st.session_state
     months = ss.get(_KEYS["months"])
     lo, hi = months if isinstance(months, (tuple, list)) and len(months) == 2 else (None, None)
-    return Filters(month_from=lo, month_to=hi, categories=tuple(ss.get(_KEYS["cat"], ())),
-                   reason=ss.get(_KEYS["reason"], "any"), district=ss.get(_KEYS["district"]) or None,
-                   ward=ss.get(_KEYS["ward"]) or None).clean(opts)
+    return Filters(
+        month_from=lo,
+        month_to=hi,
+        categories=tuple(ss.get(_KEYS["cat"], ())),
+        reason=ss.get(_KEYS["reason"], "any"),
+        district=ss.get(_KEYS["district"]) or None,
+        ward=ss.get(_KEYS["ward"]) or None,
+    ).clean(opts)
 
 
 def _write_url(f: Filters) -> None:
@@ -135,21 +150,40 @@ def sidebar(opts: FilterOptions, active: bool = True) -> Filters:
             st.subheader("Filters")
         if len(opts.months) > 1:
             # value= makes it a range slider; its value comes from session state (set above)
-            st.select_slider("Months", options=list(opts.months), value=(opts.months[0], opts.months[-1]),
-                             key=_KEYS["months"], format_func=month_label, help="The first and last month shown.")
-        st.multiselect("Categories", options=list(opts.categories), key=_KEYS["cat"],
-                       format_func=lambda c: c.capitalize(), placeholder="All categories")
+            st.select_slider(
+                "Months",
+                options=list(opts.months),
+                value=(opts.months[0], opts.months[-1]),
+                key=_KEYS["months"],
+                format_func=month_label,
+                help="The first and last month shown.",
+            )
+        st.multiselect(
+            "Categories",
+            options=list(opts.categories),
+            key=_KEYS["cat"],
+            format_func=lambda c: c.capitalize(),
+            placeholder="All categories",
+        )
         st.radio("Why it counts as rural", options=list(REASONS), key=_KEYS["reason"], format_func=REASON_LABELS.get)
-        st.selectbox("District", options=[_ALL, *opts.districts], key=_KEYS["district"],
-                     format_func=lambda d: d or "Whole county")
+        st.selectbox(
+            "District",
+            options=[_ALL, *opts.districts],
+            key=_KEYS["district"],
+            format_func=lambda d: d or "Whole county",
+        )
         district = st.session_state[_KEYS["district"]] or None
         wards = opts.wards_in(district)
         codes = wards["ward_code"].tolist()
         if st.session_state[_KEYS["ward"]] not in ("", *codes):
             st.session_state[_KEYS["ward"]] = _ALL  # a ward of another district: before the widget exists
         names = dict(zip(wards["ward_code"], _ward_labels(wards, district is None)))
-        st.selectbox("Ward", options=[_ALL, *codes], key=_KEYS["ward"],
-                     format_func=lambda c: names.get(c, "All wards") if c else "All wards")
+        st.selectbox(
+            "Ward",
+            options=[_ALL, *codes],
+            key=_KEYS["ward"],
+            format_func=lambda c: names.get(c, "All wards") if c else "All wards",
+        )
         st.button("Reset filters", on_click=_reset, args=(opts,), icon=":material/restart_alt:")
 
     f = _read_widgets(opts)

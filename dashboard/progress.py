@@ -74,9 +74,21 @@ def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.Da
     src = state.source()
     acts = actions.actions()
     concerns, note, issues = report.read_concerns(actions.engine(), actions.dataset())
-    sc = build_scorecard(data.incidents, acts, concerns, period, config(), read_at=dt.datetime.now(), ward=ward,
-                         ward_names=ward_names(), county=data.definition.county, demo=src.demo, issues_for=issues,
-                         wildlife_category=data.definition.wildlife_category, concerns_note=note)
+    sc = build_scorecard(
+        data.incidents,
+        acts,
+        concerns,
+        period,
+        config(),
+        read_at=dt.datetime.now(),
+        ward=ward,
+        ward_names=ward_names(),
+        county=data.definition.county,
+        demo=src.demo,
+        issues_for=issues,
+        wildlife_category=data.definition.wildlife_category,
+        concerns_note=note,
+    )
     return sc, acts
 
 
@@ -90,27 +102,57 @@ def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int 
         return None
     data = state.classified()
     wards = data.geography.wards
-    rates = charts.map_data(data.incidents, Filters().apply(data.incidents), wards, filters.prepared().areas,
-                            sc.period, data.definition.rural_classes)
-    return charts.map_chart(shp, rates, sc.period, action_points(report.pack_actions(acts, sc), wards),
-                            big=big, height=height, highlight=sc.ward)
+    rates = charts.map_data(
+        data.incidents,
+        Filters().apply(data.incidents),
+        wards,
+        filters.prepared().areas,
+        sc.period,
+        data.definition.rural_classes,
+    )
+    return charts.map_chart(
+        shp,
+        rates,
+        sc.period,
+        action_points(report.pack_actions(acts, sc), wards),
+        big=big,
+        height=height,
+        highlight=sc.ward,
+    )
 
 
 def badge(s: Status) -> None:
     """A RAG status as a chip: colour, symbol and word (never colour alone), with why as a tooltip."""
-    st.html(f"<span class='ra-status ra-{s.level}' title='{html.escape(s.why, quote=True)}' "
-            f"style='display:inline-block;padding:.1rem .55rem;border:2px solid {s.colour};border-radius:.4rem;"
-            f"color:{s.colour};background:{s.background};font-weight:700;font-size:1.05rem'>{html.escape(s.text)}</span>")
+    st.html(
+        f"<span class='ra-status ra-{s.level}' title='{html.escape(s.why, quote=True)}' "
+        f"style='display:inline-block;padding:.1rem .55rem;border:2px solid {s.colour};border-radius:.4rem;"
+        f"color:{s.colour};background:{s.background};font-weight:700;font-size:1.05rem'>{html.escape(s.text)}</span>"
+    )
 
 
 def downloads(chart: charts.Chart, key: str) -> None:
     """PNG (kaleido, drawn when clicked) and CSV downloads of a chart."""
     c = st.columns([1, 1, 4])
-    c[0].download_button("PNG", data=lambda: _png(chart), file_name=f"{chart.name}.png", mime="image/png",
-                         on_click="ignore", icon=":material/image:", key=f"{key}_png",
-                         help="The chart as an image (made when you click; takes a few seconds).")
-    c[1].download_button("CSV", data=csv_bytes(chart.data), file_name=f"{chart.name}.csv", mime="text/csv",
-                         on_click="ignore", icon=":material/download:", key=f"{key}_csv", help="The chart's data.")
+    c[0].download_button(
+        "PNG",
+        data=lambda: _png(chart),
+        file_name=f"{chart.name}.png",
+        mime="image/png",
+        on_click="ignore",
+        icon=":material/image:",
+        key=f"{key}_png",
+        help="The chart as an image (made when you click; takes a few seconds).",
+    )
+    c[1].download_button(
+        "CSV",
+        data=csv_bytes(chart.data),
+        file_name=f"{chart.name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"{key}_csv",
+        help="The chart's data.",
+    )
 
 
 def _png(chart: charts.Chart) -> bytes:

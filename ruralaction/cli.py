@@ -66,9 +66,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     df = result.incidents
     counts = rural_counts(df)
     in_county = int(df["in_county"].fillna(False).sum())
-    print(f"Rural crimes: {int(df['is_rural_crime'].sum()):,} of {in_county:,} incidents in {definition.county}"
-          f" ({int((~df['in_county'].fillna(True)).sum()):,} outside the county, "
-          f"{int(df['in_rural_ward'].isna().sum()):,} with no rural-urban class).")
+    print(
+        f"Rural crimes: {int(df['is_rural_crime'].sum()):,} of {in_county:,} incidents in {definition.county}"
+        f" ({int((~df['in_county'].fillna(True)).sum()):,} outside the county, "
+        f"{int(df['in_rural_ward'].isna().sum()):,} with no rural-urban class)."
+    )
     print("By category:")
     for cat, n in counts["by_category"].items():
         print(f"  {cat:<24}{n:>9,}")
@@ -93,8 +95,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     if not result.accepted:
         print("Nothing could be loaded: the data directory is unchanged.", file=sys.stderr)
         return 1
-    print(f"Added {len(result.saved)} file{'s' if len(result.saved) != 1 else ''} to {store.path('ours')}; "
-          f"the dashboard shows {LABELS[store.active()].lower()}.")
+    print(
+        f"Added {len(result.saved)} file{'s' if len(result.saved) != 1 else ''} to {store.path('ours')}; "
+        f"the dashboard shows {LABELS[store.active()].lower()}."
+    )
     return 0
 
 
@@ -109,16 +113,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     engine = open_database()
     seeded = ensure_demo_actions(engine, target, seed=args.seed)
     concerns = ensure_demo_concerns(engine, target)
-    print(f"Wrote demo data to {summary.data_dir}: {summary.n_incidents:,} police.uk rows over "
-          f"{len(summary.months)} months ({summary.months[0]} to {summary.months[-1]}), "
-          f"{summary.n_force_export:,} force-export rows, {summary.n_wards} demo wards"
-          + (f", {seeded} demo partner actions" if seeded else "")
-          + (f", {concerns} demo residents' concerns." if concerns else "."))
+    print(
+        f"Wrote demo data to {summary.data_dir}: {summary.n_incidents:,} police.uk rows over "
+        f"{len(summary.months)} months ({summary.months[0]} to {summary.months[-1]}), "
+        f"{summary.n_force_export:,} force-export rows, {summary.n_wards} demo wards"
+        + (f", {seeded} demo partner actions" if seeded else "")
+        + (f", {concerns} demo residents' concerns." if concerns else ".")
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ruralaction", description="Rural Action: load, classify and measure rural crime.")
+    p = argparse.ArgumentParser(
+        prog="python -m ruralaction", description="Rural Action: load, classify and measure rural crime."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("classify", help="load police.uk CSVs (files, folders, zips) and classify every row")
@@ -148,10 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
     d.set_defaults(func=cmd_demo)
 
-    add_fetch_arguments(sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs"))
+    add_fetch_arguments(
+        sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs")
+    )
     add_actions_arguments(sub)
     add_concerns_arguments(sub)
-    add_report_arguments(sub.add_parser("report", help="the meeting pack (scorecard, map, trends, actions) as HTML or PDF"))
+    add_report_arguments(
+        sub.add_parser("report", help="the meeting pack (scorecard, map, trends, actions) as HTML or PDF")
+    )
     return p
 
 

@@ -15,8 +15,15 @@ DAY = dt.date(2025, 6, 1)
 
 def patrol(**kw) -> ActionInput:
     """A valid completed Police patrol in Brixworth; keyword arguments change any field."""
-    base = {"title": "Night patrols of farm tracks", "wards": ("E05900001",), "lead_partner": "Police", "issue": "Burglary",
-                "action_type": "Patrol", "status": "completed", "completed_on": DAY}
+    base = {
+        "title": "Night patrols of farm tracks",
+        "wards": ("E05900001",),
+        "lead_partner": "Police",
+        "issue": "Burglary",
+        "action_type": "Patrol",
+        "status": "completed",
+        "completed_on": DAY,
+    }
     return ActionInput(**{**base, **kw})
 
 

@@ -23,13 +23,15 @@ from ruralaction.actions.models import AuditEntry
 from ruralaction.actions.users import add_user
 from ruralaction.cli import main
 
-HEADER = ("reference,title,wards,lead_partner,issue,action_type,status,completed_on,planned_on,visible,description,"
-          "supporting_partners")
+HEADER = (
+    "reference,title,wards,lead_partner,issue,action_type,status,completed_on,planned_on,visible,description,"
+    "supporting_partners"
+)
 GOOD = [
     'P-1,Night patrols,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,yes,"Patrols of farm tracks, two weeks",'
-    'Farm Watch; NFU',
-    'P-2,Marking day,Castle,Farm Watch,Machinery theft,Property marking,completed,14/03/2025,,no,,',
-    'P-3,Gates on the green lane,E05900002; Moulton,Highways,Criminal damage,Gate or road measure,planned,,2099-01-01,no,,',
+    "Farm Watch; NFU",
+    "P-2,Marking day,Castle,Farm Watch,Machinery theft,Property marking,completed,14/03/2025,,no,,",
+    "P-3,Gates on the green lane,E05900002; Moulton,Highways,Criminal damage,Gate or road measure,planned,,2099-01-01,no,,",
 ]
 
 
@@ -73,21 +75,21 @@ def test_a_changed_row_updates_its_action_and_the_audit_says_which_file_and_line
 
 def test_bad_rows_are_reported_with_line_and_reason_and_the_good_ones_still_import(actions_db):
     lines = [
-        GOOD[0],                                                                                         # line 2: good
-        'P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,',                              # 3: no title
-        'P-5,No ward,,Police,Burglary,Patrol,completed,2025-03-01,,no,,',                                # 4: no ward
-        'P-6,Unknown ward,E05999999,Police,Burglary,Patrol,completed,2025-03-01,,no,,',                  # 5
-        'P-7,Bad date,E05900001,Police,Burglary,Patrol,completed,31/02/2025,,no,,',                      # 6
-        'P-8,Words for a date,E05900001,Police,Burglary,Patrol,completed,next week,,no,,',               # 7
-        'P-1,Same reference again,E05900001,Police,Burglary,Patrol,completed,2025-03-02,,no,,',          # 8
+        GOOD[0],  # line 2: good
+        "P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,",  # 3: no title
+        "P-5,No ward,,Police,Burglary,Patrol,completed,2025-03-01,,no,,",  # 4: no ward
+        "P-6,Unknown ward,E05999999,Police,Burglary,Patrol,completed,2025-03-01,,no,,",  # 5
+        "P-7,Bad date,E05900001,Police,Burglary,Patrol,completed,31/02/2025,,no,,",  # 6
+        "P-8,Words for a date,E05900001,Police,Burglary,Patrol,completed,next week,,no,,",  # 7
+        "P-1,Same reference again,E05900001,Police,Burglary,Patrol,completed,2025-03-02,,no,,",  # 8
         'P-9,"<script>alert(1)</script> & <b>bold</b>",E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,'
-        '"<img src=x onerror=alert(2)>",',                                                               # 9: good
-        'P-10,"A description',                                                                           # 10-11:
-        'over two lines",E05900001,Police,Fly-tipping,Clean-up,completed,2025-03-01,,no,,',              #   good
-        'P-11,Unknown partner,E05900001,Ministry of Magic,Burglary,Patrol,completed,2025-03-01,,no,,',   # 12
-        'P-12,Visible maybe,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,perhaps,,',           # 13
-        ',No reference,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,',                     # 14
-        'P-13,Finished next year,E05900001,Police,Burglary,Patrol,completed,2099-01-01,,no,,',           # 15
+        '"<img src=x onerror=alert(2)>",',  # 9: good
+        'P-10,"A description',  # 10-11:
+        'over two lines",E05900001,Police,Fly-tipping,Clean-up,completed,2025-03-01,,no,,',  #   good
+        "P-11,Unknown partner,E05900001,Ministry of Magic,Burglary,Patrol,completed,2025-03-01,,no,,",  # 12
+        "P-12,Visible maybe,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,perhaps,,",  # 13
+        ",No reference,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,",  # 14
+        "P-13,Finished next year,E05900001,Police,Burglary,Patrol,completed,2099-01-01,,no,,",  # 15
     ]
     report = import_csv(actions_db, csv_of(*lines), SYSTEM, WARDS)
     problems = {p.line: p.reason for p in report.problems}
@@ -131,7 +133,9 @@ def test_the_good_rows_go_in_one_transaction(actions_db, monkeypatch):
 
 def test_a_file_without_the_required_columns_imports_nothing(actions_db):
     with pytest.raises(ImportFileError, match="Required columns missing: wards, lead_partner"):
-        import_csv(actions_db, b"reference,title,issue,action_type,status\nP-1,x,Burglary,Patrol,completed\n", SYSTEM, WARDS)
+        import_csv(
+            actions_db, b"reference,title,issue,action_type,status\nP-1,x,Burglary,Patrol,completed\n", SYSTEM, WARDS
+        )
     with pytest.raises(ImportFileError, match="empty"):
         import_csv(actions_db, b"", SYSTEM, WARDS)
     assert list_actions(actions_db).empty
@@ -147,10 +151,30 @@ def test_an_editor_imports_only_their_own_partners_rows(actions_db):
 
 
 def test_an_export_reimports_unchanged_even_with_formula_like_text(actions_db):
-    add_action(actions_db, SYSTEM, patrol(title="=HYPERLINK(\"http://evil.example\",\"click\")", reference="F-1",
-                                          description="-5 degrees, +2 vans", outcome="@everyone"), WARDS)
-    add_action(actions_db, SYSTEM, patrol(title="Plain", latitude=52.25, longitude=-0.88, place_name="Manor Farm",
-                                          supporting_partners=("NFU",), visible=True), WARDS)  # no reference: by id
+    add_action(
+        actions_db,
+        SYSTEM,
+        patrol(
+            title='=HYPERLINK("http://evil.example","click")',
+            reference="F-1",
+            description="-5 degrees, +2 vans",
+            outcome="@everyone",
+        ),
+        WARDS,
+    )
+    add_action(
+        actions_db,
+        SYSTEM,
+        patrol(
+            title="Plain",
+            latitude=52.25,
+            longitude=-0.88,
+            place_name="Manor Farm",
+            supporting_partners=("NFU",),
+            visible=True,
+        ),
+        WARDS,
+    )  # no reference: by id
     data = export_csv(actions_db)
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads the accents right
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -179,10 +203,20 @@ def test_an_exported_row_changed_in_the_database_since_is_refused(actions_db):
 @pytest.fixture
 def data_dir(tmp_path):
     """A data directory with demo-coded ward boundaries under ours/."""
-    wards = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"WD13CD": code, "WD13NM": name, "RUC11CD": "E1"},
-         "geometry": {"type": "Polygon", "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]]}}
-        for x, (code, name) in zip((-1.0, -0.9, -0.8), WARDS.items())]}
+    wards = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"WD13CD": code, "WD13NM": name, "RUC11CD": "E1"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]],
+                },
+            }
+            for x, (code, name) in zip((-1.0, -0.9, -0.8), WARDS.items())
+        ],
+    }
     folder = tmp_path / "data" / "ours" / "boundaries" / "wards"
     folder.mkdir(parents=True)
     (folder / "wards.geojson").write_text(json.dumps(wards))
@@ -192,7 +226,7 @@ def data_dir(tmp_path):
 def test_import_and_export_commands(data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("RURALACTION_DB_URL", raising=False)
     src = tmp_path / "in.csv"
-    src.write_bytes(csv_of(GOOD[0], 'P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,', GOOD[1]))
+    src.write_bytes(csv_of(GOOD[0], "P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,", GOOD[1]))
     rejected = tmp_path / "rejected.csv"
     assert main(["actions", "import", str(src), "--data-dir", str(data_dir), "--rejected", str(rejected)]) == 0
     out = capsys.readouterr().out
@@ -208,7 +242,7 @@ def test_import_and_export_commands(data_dir, tmp_path, monkeypatch, capsys):
     assert "2 rows read: 0 added, 0 updated, 2 unchanged, 0 refused." in capsys.readouterr().out
 
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(csv_of('P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,'))
+    bad.write_bytes(csv_of("P-4,,E05900001,Police,Burglary,Patrol,completed,2025-03-01,,no,,"))
     assert main(["actions", "import", str(bad), "--data-dir", str(data_dir)]) == 1  # nothing usable
     (tmp_path / "nocols.csv").write_text("a,b\n1,2\n")
     assert main(["actions", "import", str(tmp_path / "nocols.csv"), "--data-dir", str(data_dir)]) == 2

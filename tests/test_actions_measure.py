@@ -29,16 +29,26 @@ def incidents(counts: dict[tuple[str, str, str], int]) -> pd.DataFrame:
 
 # Burglary in W1 and W2 and vehicle crime in W1, Jan..Dec 2024, counted by hand:
 #   window before a mid-June completion (3 months): Mar, Apr, May; after: Jul, Aug, Sep.
-HAND = incidents({
-    ("2024-01-01", "W1", "burglary"): 9,   # outside both windows
-    ("2024-03-01", "W1", "burglary"): 2, ("2024-04-01", "W1", "burglary"): 3, ("2024-05-01", "W1", "burglary"): 1,
-    ("2024-06-01", "W1", "burglary"): 5,   # the completion month: in neither window
-    ("2024-07-01", "W1", "burglary"): 1, ("2024-08-01", "W1", "burglary"): 1, ("2024-09-01", "W1", "burglary"): 1,
-    ("2024-04-01", "W2", "burglary"): 4, ("2024-08-01", "W2", "burglary"): 2,
-    ("2024-05-01", "W1", "vehicle crime"): 7, ("2024-07-01", "W1", "vehicle crime"): 1,
-    ("2024-10-01", "W3", "burglary"): 1, ("2024-02-01", "W3", "burglary"): 1, ("2024-11-01", "W3", "burglary"): 1,
-    ("2024-12-01", "W3", "burglary"): 1,
-})
+HAND = incidents(
+    {
+        ("2024-01-01", "W1", "burglary"): 9,  # outside both windows
+        ("2024-03-01", "W1", "burglary"): 2,
+        ("2024-04-01", "W1", "burglary"): 3,
+        ("2024-05-01", "W1", "burglary"): 1,
+        ("2024-06-01", "W1", "burglary"): 5,  # the completion month: in neither window
+        ("2024-07-01", "W1", "burglary"): 1,
+        ("2024-08-01", "W1", "burglary"): 1,
+        ("2024-09-01", "W1", "burglary"): 1,
+        ("2024-04-01", "W2", "burglary"): 4,
+        ("2024-08-01", "W2", "burglary"): 2,
+        ("2024-05-01", "W1", "vehicle crime"): 7,
+        ("2024-07-01", "W1", "vehicle crime"): 1,
+        ("2024-10-01", "W3", "burglary"): 1,
+        ("2024-02-01", "W3", "burglary"): 1,
+        ("2024-11-01", "W3", "burglary"): 1,
+        ("2024-12-01", "W3", "burglary"): 1,
+    }
+)
 JUNE = dt.date(2024, 6, 15)
 
 
@@ -46,9 +56,15 @@ def test_one_ward_with_too_few_after_gives_counts_and_no_percentage():
     ba = before_after(HAND, ["W1"], "burglary", JUNE, months=3)
     assert (ba.status, ba.before, ba.after, ba.change) == ("too few", 6, 3, None)
     assert (str(ba.before_window[0]), str(ba.before_window[1]), str(ba.after_window[0]), str(ba.after_window[1])) == (
-        "2024-03", "2024-05", "2024-07", "2024-09")
-    assert ba.sentence.startswith("6 burglary incidents in the 3 months before (Mar 2024 to May 2024), "
-                                  "3 in the 3 months after (Jul 2024 to Sep 2024). Too few to tell")
+        "2024-03",
+        "2024-05",
+        "2024-07",
+        "2024-09",
+    )
+    assert ba.sentence.startswith(
+        "6 burglary incidents in the 3 months before (Mar 2024 to May 2024), "
+        "3 in the 3 months after (Jul 2024 to Sep 2024). Too few to tell"
+    )
     assert "%" not in ba.sentence
 
 
@@ -83,8 +99,10 @@ def test_windows_not_fully_loaded_give_no_percentage():
     assert "No month after completion is loaded yet (Jan 2025 to Mar 2025)" in dec.sentence
     later = before_after(HAND, ["W1"], "burglary", dt.date(2026, 6, 1), months=3)
     assert (later.status, later.before, later.after) == ("no data", None, None)
-    assert later.sentence == ("The incidents loaded (Jan 2024 to Dec 2024) do not cover the 3 months either side "
-                              "of its completion (Jun 2026).")
+    assert later.sentence == (
+        "The incidents loaded (Jan 2024 to Dec 2024) do not cover the 3 months either side "
+        "of its completion (Jun 2026)."
+    )
 
 
 def test_issues_without_a_measure_and_actions_not_completed_say_so():
@@ -99,16 +117,34 @@ def test_issues_without_a_measure_and_actions_not_completed_say_so():
 
 
 def test_action_points_escape_text_and_place_each_action(actions_db):
-    add_action(actions_db, SYSTEM, patrol(title="<img src=x onerror=alert(1)>", visible=True, latitude=52.05,
-                                          longitude=-0.95, place_name="<b>Manor</b> Farm"), WARDS)
+    add_action(
+        actions_db,
+        SYSTEM,
+        patrol(
+            title="<img src=x onerror=alert(1)>",
+            visible=True,
+            latitude=52.05,
+            longitude=-0.95,
+            place_name="<b>Manor</b> Farm",
+        ),
+        WARDS,
+    )
     add_action(actions_db, SYSTEM, patrol(title="Two wards", wards=("E05900001", "E05900002")), WARDS)
     add_action(actions_db, SYSTEM, patrol(title="Unknown ward", wards=("E05900003",)), WARDS)
-    wards = gpd.GeoDataFrame({"ward_code": ["E05900001", "E05900002"]},
-                             geometry=[shapely.box(-1.0, 52.0, -0.9, 52.1), shapely.box(-0.9, 52.0, -0.8, 52.1)], crs="EPSG:4326")
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["E05900001", "E05900002"]},
+        geometry=[shapely.box(-1.0, 52.0, -0.9, 52.1), shapely.box(-0.9, 52.0, -0.8, 52.1)],
+        crs="EPSG:4326",
+    )
     pts = action_points(list_actions(actions_db), wards)
     assert sorted(pts["located_by"]) == ["point", "ward", "ward"]  # the third action's ward has no polygon
     own = pts[pts["located_by"] == "point"].iloc[0]
-    assert (own["lon"], own["lat"], own["marker"], own["color"]) == (-0.95, 52.05, "rural action", list(RURAL_ACTION_RGBA))
+    assert (own["lon"], own["lat"], own["marker"], own["color"]) == (
+        -0.95,
+        52.05,
+        "rural action",
+        list(RURAL_ACTION_RGBA),
+    )
     assert own["title_html"] == "&lt;img src=x onerror=alert(1)&gt;" and own["title"] == "<img src=x onerror=alert(1)>"
     assert (own["date"], own["partner"]) == ("01 Jun 2025", "Police")
     assert "<img" not in own["tooltip_html"] and "&lt;b&gt;Manor&lt;/b&gt; Farm" in own["tooltip_html"]

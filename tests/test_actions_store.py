@@ -59,8 +59,13 @@ def db(actions_db):
 
 def audit_rows(engine, action_id: int) -> list[AuditEntry]:
     with sa.orm.Session(engine) as s:
-        return list(s.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "action", AuditEntry.entity_id == action_id)
-                              .order_by(AuditEntry.id)))
+        return list(
+            s.scalars(
+                sa.select(AuditEntry)
+                .where(AuditEntry.entity == "action", AuditEntry.entity_id == action_id)
+                .order_by(AuditEntry.id)
+            )
+        )
 
 
 # --------------------------------------------------------------------------- schema and migrations
@@ -80,16 +85,28 @@ def test_a_version_1_database_upgrades_in_place_keeping_its_data(db_url):
         assert "sign_in_failures" not in table_names(engine)
         now = dt.datetime(2025, 1, 2, 3, 4, 5)
         with engine.begin() as conn:  # rows as the first release wrote them
-            conn.execute(sa.text(
-                "INSERT INTO actions (id, dataset, reference, title, description, lead_partner, issue, action_type, status, "
-                "completed_on, visible, outcome, evidence, created_at, created_by, updated_at, updated_by, version) VALUES "
-                "(7, 'ours', 'OLD-1', 'Old patrol', 'from v1', 'Police', 'Burglary', 'Patrol', 'completed', "
-                "'2024-12-01', :t, '', '', :now, 'v1@x.example', :now, 'v1@x.example', 3)"), {"t": True, "now": now})
-            conn.execute(sa.text("INSERT INTO action_wards (action_id, ward_code, ward_name, position) "
-                                 "VALUES (7, 'E05900001', 'Brixworth', 0)"))
-            conn.execute(sa.text("INSERT INTO users (email, name, role, partner, password_hash, active, created_at) "
-                                 "VALUES ('v1@x.example', 'V1', 'admin', NULL, :h, :t, :now)"),
-                         {"h": hash_password("an old password"), "t": True, "now": now})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO actions (id, dataset, reference, title, description, lead_partner, issue, action_type, status, "
+                    "completed_on, visible, outcome, evidence, created_at, created_by, updated_at, updated_by, version) VALUES "
+                    "(7, 'ours', 'OLD-1', 'Old patrol', 'from v1', 'Police', 'Burglary', 'Patrol', 'completed', "
+                    "'2024-12-01', :t, '', '', :now, 'v1@x.example', :now, 'v1@x.example', 3)"
+                ),
+                {"t": True, "now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO action_wards (action_id, ward_code, ward_name, position) "
+                    "VALUES (7, 'E05900001', 'Brixworth', 0)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (email, name, role, partner, password_hash, active, created_at) "
+                    "VALUES ('v1@x.example', 'V1', 'admin', NULL, :h, :t, :now)"
+                ),
+                {"h": hash_password("an old password"), "t": True, "now": now},
+            )
 
         assert migrate(engine) == head_revision()
 
@@ -103,7 +120,9 @@ def test_a_version_1_database_upgrades_in_place_keeping_its_data(db_url):
 
         assert sign_in(engine, "v1@x.example", "an old password").email == "v1@x.example"
         # the upgraded database is usable like a new one: the old action can be edited
-        saved = update_action(engine, Actor(email="v1@x.example"), 7, replace(old.to_input(), place_name="Manor Farm"), 3, WARDS)
+        saved = update_action(
+            engine, Actor(email="v1@x.example"), 7, replace(old.to_input(), place_name="Manor Farm"), 3, WARDS
+        )
         assert saved.version == 4 and saved.place_name == "Manor Farm"
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
@@ -146,11 +165,21 @@ def test_migrating_again_changes_nothing(actions_db):
 
 
 def test_an_added_action_reads_back_with_every_field(db):
-    inp = patrol(title="Property marking at Manor Farm", wards=("E05900002", "E05900001"),
-                 supporting_partners=("NFU", "Farm Watch"),
-                 visible=True, description="Tools and quad bikes marked.", place_name="Manor Farm", latitude=52.3,
-                 longitude=-0.9, outcome="34 items marked", evidence="https://example.org/news/1", reference="P-1",
-                 planned_on=dt.date(2025, 5, 1), started_on=dt.date(2025, 5, 20))
+    inp = patrol(
+        title="Property marking at Manor Farm",
+        wards=("E05900002", "E05900001"),
+        supporting_partners=("NFU", "Farm Watch"),
+        visible=True,
+        description="Tools and quad bikes marked.",
+        place_name="Manor Farm",
+        latitude=52.3,
+        longitude=-0.9,
+        outcome="34 items marked",
+        evidence="https://example.org/news/1",
+        reference="P-1",
+        planned_on=dt.date(2025, 5, 1),
+        started_on=dt.date(2025, 5, 20),
+    )
     a = add_action(db, POLICE, inp, WARDS)
     assert a.id > 0 and a.version == 1 and a.created_by == POLICE.email and a.dataset == "ours"
     back = get_action(db, a.id)
@@ -164,15 +193,30 @@ def test_an_added_action_reads_back_with_every_field(db):
 
 def test_validation_reports_every_problem_at_once():
     vocab = load_vocabulary()
-    inp = ActionInput(title="", wards=("E0599999",), lead_partner="Ministry of Magic", issue="Dragons", action_type="Patrol",
-                      status="completed", completed_on=dt.date.today() + dt.timedelta(days=3),
-                      started_on=dt.date.today() + dt.timedelta(days=9),
-                      latitude=48.0, evidence="javascript:alert(1)")
+    inp = ActionInput(
+        title="",
+        wards=("E0599999",),
+        lead_partner="Ministry of Magic",
+        issue="Dragons",
+        action_type="Patrol",
+        status="completed",
+        completed_on=dt.date.today() + dt.timedelta(days=3),
+        started_on=dt.date.today() + dt.timedelta(days=9),
+        latitude=48.0,
+        evidence="javascript:alert(1)",
+    )
     errors = validate(inp.cleaned(), vocab, WARDS)
     text = " ".join(errors)
-    for expected in ("title is required", "Unknown ward code: E0599999", "'Ministry of Magic' is not a partner",
-                     "'Dragons' is not an issue", "is in the future", "start date is after the completion date",
-                     "both latitude and longitude", "must start with https://"):
+    for expected in (
+        "title is required",
+        "Unknown ward code: E0599999",
+        "'Ministry of Magic' is not a partner",
+        "'Dragons' is not an issue",
+        "is in the future",
+        "start date is after the completion date",
+        "both latitude and longitude",
+        "must start with https://",
+    ):
         assert expected in text, expected
     assert validate(patrol().cleaned(), vocab, WARDS) == []
     assert "needs its completion date" in " ".join(validate(patrol(completed_on=None).cleaned(), vocab, WARDS))
@@ -197,10 +241,32 @@ def test_a_reference_is_unique_within_a_dataset_but_not_across_datasets(db):
 
 def test_filters_match_any_ward_lead_or_supporting_partner_and_dates(db):
     add_action(db, POLICE, patrol(title="a", wards=("E05900001",), completed_on=dt.date(2025, 1, 10)), WARDS)
-    add_action(db, POLICE, patrol(title="b", wards=("E05900002", "E05900003"), supporting_partners=("Fire and Rescue",),
-                                  completed_on=dt.date(2025, 3, 10), issue="Fly-tipping", visible=True), WARDS)
-    add_action(db, FIRE, patrol(title="c", lead_partner="Fire and Rescue", wards=("E05900003",), status="planned",
-                                completed_on=None, planned_on=dt.date(2025, 5, 1)), WARDS)
+    add_action(
+        db,
+        POLICE,
+        patrol(
+            title="b",
+            wards=("E05900002", "E05900003"),
+            supporting_partners=("Fire and Rescue",),
+            completed_on=dt.date(2025, 3, 10),
+            issue="Fly-tipping",
+            visible=True,
+        ),
+        WARDS,
+    )
+    add_action(
+        db,
+        FIRE,
+        patrol(
+            title="c",
+            lead_partner="Fire and Rescue",
+            wards=("E05900003",),
+            status="planned",
+            completed_on=None,
+            planned_on=dt.date(2025, 5, 1),
+        ),
+        WARDS,
+    )
     df = list_actions(db)
     titles = lambda **kw: sorted(filter_actions(df, **kw)["title"])  # noqa: E731
     assert titles() == ["a", "b", "c"]
@@ -253,7 +319,10 @@ def test_delete_is_soft_and_only_an_admin_restores(db):
     assert back.deleted_at is None and list_actions(db)["id"].tolist() == [a.id]
     entries = audit_rows(db, a.id)
     assert [(e.operation, e.actor) for e in entries] == [
-        ("create", POLICE.email), ("delete", POLICE.email), ("restore", ADMIN.email)]
+        ("create", POLICE.email),
+        ("delete", POLICE.email),
+        ("restore", ADMIN.email),
+    ]
     assert entries[1].before["deleted_at"] is None and entries[1].after["deleted_by"] == POLICE.email
 
 
@@ -262,9 +331,11 @@ def test_delete_is_soft_and_only_an_admin_restores(db):
 
 def test_anonymous_visitors_can_read_but_not_write(db):
     a = add_action(db, POLICE, patrol(), WARDS)
-    for attempt in (lambda: add_action(db, ANONYMOUS, patrol(), WARDS),
-                    lambda: update_action(db, ANONYMOUS, a.id, patrol(title="x"), 1, WARDS),
-                    lambda: delete_action(db, ANONYMOUS, a.id, 1)):
+    for attempt in (
+        lambda: add_action(db, ANONYMOUS, patrol(), WARDS),
+        lambda: update_action(db, ANONYMOUS, a.id, patrol(title="x"), 1, WARDS),
+        lambda: delete_action(db, ANONYMOUS, a.id, 1),
+    ):
         with pytest.raises(PermissionDenied, match="Sign in"):
             attempt()
     assert len(list_actions(db)) == 1 and get_action(db, a.id).version == 1
@@ -305,7 +376,9 @@ def test_the_role_comes_from_the_account_not_from_what_the_caller_claims(db):
 
 def test_the_audit_log_records_who_when_and_before_and_after(db):
     a = add_action(db, POLICE, patrol(), WARDS)
-    update_action(db, POLICE2, a.id, patrol(status="completed", visible=True, wards=("E05900001", "E05900002")), 1, WARDS)
+    update_action(
+        db, POLICE2, a.id, patrol(status="completed", visible=True, wards=("E05900001", "E05900002")), 1, WARDS
+    )
     created, changed = audit_rows(db, a.id)
     assert (created.actor, created.operation, created.before) == (POLICE.email, "create", None)
     assert created.after["title"] == "Night patrols of farm tracks" and created.after["wards"] == ["Brixworth"]

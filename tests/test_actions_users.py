@@ -63,8 +63,12 @@ def test_every_failure_gives_the_same_message(actions_db):
     add_user(actions_db, SYSTEM, "a@police.example", "editor", "Police", password=PASSWORD)
     add_user(actions_db, SYSTEM, "oidc@police.example", "editor", "Police")  # no password: provider only
     messages = set()
-    for email, password in (("a@police.example", "wrong password!"), ("nobody@police.example", PASSWORD),
-                            ("oidc@police.example", ""), ("a@police.example", "")):
+    for email, password in (
+        ("a@police.example", "wrong password!"),
+        ("nobody@police.example", PASSWORD),
+        ("oidc@police.example", ""),
+        ("a@police.example", ""),
+    ):
         with pytest.raises(SignInError) as caught:
             sign_in(actions_db, email, password)
         messages.add(str(caught.value))
@@ -83,7 +87,9 @@ def test_failed_sign_ins_are_limited_per_account_across_instances(actions_db, db
                 sign_in(engine, "a@police.example", f"guess {i}", now=t0 + dt.timedelta(seconds=i))
         with pytest.raises(TooManyAttempts, match="Try again in 15 minutes"):  # even the right password
             sign_in(other_instance, "a@police.example", PASSWORD, now=t0 + dt.timedelta(seconds=30))
-        assert sign_in(actions_db, "b@police.example", PASSWORD, now=t0).email == "b@police.example"  # others unaffected
+        assert (
+            sign_in(actions_db, "b@police.example", PASSWORD, now=t0).email == "b@police.example"
+        )  # others unaffected
         later = t0 + WINDOW + dt.timedelta(seconds=MAX_FAILURES)
         assert sign_in(actions_db, "a@police.example", PASSWORD, now=later).email == "a@police.example"
         # success clears the count: four more failures do not lock the account
@@ -120,14 +126,30 @@ def test_adding_users_checks_its_input_and_who_asks(actions_db):
     add_user(actions_db, SYSTEM, "boss@pcc.example", "admin")
     add_user(actions_db, Actor(email="boss@pcc.example"), "new@fire.example", "editor", "Fire and Rescue")
     assert [u.email for u in list_users(actions_db, Actor(email="boss@pcc.example"))] == [
-        "boss@pcc.example", "ed@police.example", "new@fire.example"]
+        "boss@pcc.example",
+        "ed@police.example",
+        "new@fire.example",
+    ]
 
 
 def test_users_add_reads_the_password_from_stdin_and_never_prints_it(tmp_path, caplog, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     secret = "a very secret passphrase 42"
-    cmd = [sys.executable, "-m", "ruralaction", "users", "add", "Officer@Police.example", "--role", "editor",
-           "--partner", "Police", "--password-stdin", "--db-url", url]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ruralaction",
+        "users",
+        "add",
+        "Officer@Police.example",
+        "--role",
+        "editor",
+        "--partner",
+        "Police",
+        "--password-stdin",
+        "--db-url",
+        url,
+    ]
     done = subprocess.run(cmd, input=secret + "\n", capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "Added officer@police.example: editor for Police, with a password." in done.stdout
@@ -152,5 +174,7 @@ def test_users_add_without_a_terminal_or_stdin_flag_refuses(tmp_path, monkeypatc
     from ruralaction.cli import main
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    assert main(["users", "add", "x@police.example", "--role", "admin", "--db-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
+    assert (
+        main(["users", "add", "x@police.example", "--role", "admin", "--db-url", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
+    )
     assert "--password-stdin" in capsys.readouterr().err

@@ -81,8 +81,14 @@ def test_tiny_county_tables_and_rejected_rows(tiny_app):
     evidence, wards, rejected = (d.value for d in tiny_app.dataframe)
     by_cat = evidence.set_index("category")
     assert by_cat.loc["Burglary"].tolist() == [2, 1, 0, 3]  # a1, c5 in Brixworth; a3 at Manor Farm in Castle
-    assert by_cat["total"].to_dict() == {"Burglary": 3, "Theft from the person": 0, "Vehicle crime": 1, "Robbery": 1,
-                                         "Criminal damage": 1, "Wildlife crime": 1}
+    assert by_cat["total"].to_dict() == {
+        "Burglary": 3,
+        "Theft from the person": 0,
+        "Vehicle crime": 1,
+        "Robbery": 1,
+        "Criminal damage": 1,
+        "Wildlife crime": 1,
+    }
     assert wards[["ward_name", "crimes"]].values.tolist() == [["Brixworth", 6], ["Castle", 1]]
     assert len(rejected) == 1 and rejected.iloc[0]["column"] == "Month"
     assert [b.label for b in tiny_app.get("download_button")] == ["Download rejected rows (CSV)"]

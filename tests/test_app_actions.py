@@ -74,8 +74,16 @@ class ActionsPage:
 
     def texts(self) -> str:
         """Every markdown, caption, alert and title text on the actions_page."""
-        els = [*self.at.markdown, *self.at.caption, *self.at.error, *self.at.warning, *self.at.success,
-               *self.at.info, *self.at.title, *self.at.subheader]
+        els = [
+            *self.at.markdown,
+            *self.at.caption,
+            *self.at.error,
+            *self.at.warning,
+            *self.at.success,
+            *self.at.info,
+            *self.at.title,
+            *self.at.subheader,
+        ]
         return "\n".join(str(e.value) for e in els)
 
     def plain(self) -> str:
@@ -101,8 +109,12 @@ def actions_page(tmp_path):
 
 
 def police_action(actions_page: ActionsPage, **kw):
-    return add_action(actions_page.engine, Actor(email="pc@police.example"),
-                      patrol(wards=("W1",), completed_on=dt.date(2024, 2, 10), **kw), TINY_WARDS)
+    return add_action(
+        actions_page.engine,
+        Actor(email="pc@police.example"),
+        patrol(wards=("W1",), completed_on=dt.date(2024, 2, 10), **kw),
+        TINY_WARDS,
+    )
 
 
 def test_anyone_sees_the_actions_without_signing_in(actions_page):
@@ -143,8 +155,13 @@ def test_a_partner_signs_in_and_adds_an_action(actions_page):
     actions_page.run()
     assert "Added action 1: Farm watch meeting" in actions_page.plain()
     stored = list_actions(actions_page.engine).iloc[0]
-    assert (stored["title"], stored["lead_partner"], stored["action_type"], stored["visible"], stored["created_by"]) == (
-        "Farm watch meeting at the village hall", "Police", "Community meeting", True, "pc@police.example")
+    assert (
+        stored["title"],
+        stored["lead_partner"],
+        stored["action_type"],
+        stored["visible"],
+        stored["created_by"],
+    ) == ("Farm watch meeting at the village hall", "Police", "Community meeting", True, "pc@police.example")
     assert stored["completed_on"] == dt.date.today()
     assert at.dataframe[0].value["title"].tolist() == ["Farm watch meeting at the village hall"]
     assert at.text_input(key="actions_add_title").value == ""  # ready for the next one
@@ -157,7 +174,10 @@ def test_editing_saves_and_a_stale_save_is_refused_with_who_and_when(actions_pag
     at = actions_page.open(a.id)
     at.text_input(key=actions_page.edit_key(a.id, 1, "title")).set_value("Night patrols, two weeks")
     actions_page.save(a.id)
-    assert "Saved action 1." in actions_page.plain() and get_action(actions_page.engine, a.id).title == "Night patrols, two weeks"
+    assert (
+        "Saved action 1." in actions_page.plain()
+        and get_action(actions_page.engine, a.id).title == "Night patrols, two weeks"
+    )
 
     # a colleague saves the action while this page still shows version 2
     now = get_action(actions_page.engine, a.id)
@@ -193,7 +213,10 @@ def test_another_partners_action_shows_no_edit_form(actions_page):
 
 
 def test_a_provider_signed_in_user_gets_the_role_of_their_account(actions_page):
-    actions_page.at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32}
+    actions_page.at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+    }
     actions_page.at.user = {"is_logged_in": False}
     at = actions_page.run()
     assert [b.label for b in at.button if b.key == "actions_login"] == ["Sign in with your organisation account"]
@@ -223,8 +246,13 @@ def test_text_people_typed_is_shown_as_text(actions_page):
 
 def test_filters_narrow_the_list(actions_page):
     police_action(actions_page)
-    fire = patrol(title="Fire safety visits", wards=("W2",), lead_partner="Fire and Rescue", action_type="Fire-safety visit",
-                  completed_on=dt.date(2024, 3, 1))
+    fire = patrol(
+        title="Fire safety visits",
+        wards=("W2",),
+        lead_partner="Fire and Rescue",
+        action_type="Fire-safety visit",
+        completed_on=dt.date(2024, 3, 1),
+    )
     add_action(actions_page.engine, Actor(email="ff@fire.example"), fire, TINY_WARDS)
     at = actions_page.run()
     assert len(at.dataframe[0].value) == 2
@@ -259,7 +287,9 @@ def test_the_ward_section_and_map_points_for_other_pages(actions_page):
     assert at.dataframe[0].value["title"].tolist() == ["<b>Patrols</b>"]
     latest = [m.value for m in at.markdown if m.value.startswith("**Latest completed")][0]
     assert "\\<b\\>Patrols\\<\\/b\\>" in latest
-    assert "1 burglary incident in the 6 months before" in latest and "Only 1 of 6 months before" in latest  # Jan, Mar 2024
+    assert (
+        "1 burglary incident in the 6 months before" in latest and "Only 1 of 6 months before" in latest
+    )  # Jan, Mar 2024
     assert at.text[0].value == "2 points: Fire visits@point|<b>Patrols</b>@ward"  # newest first
 
 
@@ -279,8 +309,10 @@ def test_an_editor_deletes_and_only_an_admin_sees_and_restores_it(actions_page):
     actions_page.sign_in("admin@pcc.example")  # an admin without a password cannot use the form
     assert "That email and password do not match an account." in actions_page.plain()
     with actions_page.engine.begin() as conn:  # give the admin a password, as `users add` would
-        conn.execute(text("UPDATE users SET password_hash = :h WHERE email = :e"),
-                     {"h": hash_password(PASSWORD), "e": "admin@pcc.example"})
+        conn.execute(
+            text("UPDATE users SET password_hash = :h WHERE email = :e"),
+            {"h": hash_password(PASSWORD), "e": "admin@pcc.example"},
+        )
     at = actions_page.sign_in("admin@pcc.example")
     at.toggle(key="actions_show_deleted").set_value(True)
     actions_page.run()

@@ -32,7 +32,9 @@ class DataPage:
 
     def submit(self, form_index: int, files) -> AppTest:
         self.at.file_uploader[form_index].set_value(files)
-        self.at.button(key=f"FormSubmitter:{'data_add_incidents' if form_index == 0 else 'data_add_geography'}-Check and add").click()
+        self.at.button(
+            key=f"FormSubmitter:{'data_add_incidents' if form_index == 0 else 'data_add_geography'}-Check and add"
+        ).click()
         return self.run()
 
     def close(self):
@@ -82,7 +84,9 @@ def test_bad_upload_is_refused_and_keeps_the_old_data(data_page):
     store.add_incidents([("old.csv", csv_text([row("keep")]).encode())])
     version = store.version("ours")
     at = data_page.run()
-    at = data_page.submit(0, [("notes.csv", b"name,age\nann,3\n", "text/csv"), ("photo.csv", b"\x89PNG\x00\x00", "text/csv")])
+    at = data_page.submit(
+        0, [("notes.csv", b"name,age\nann,3\n", "text/csv"), ("photo.csv", b"\x89PNG\x00\x00", "text/csv")]
+    )
     assert "Nothing was added" in texts(at, "error")
     problems = at.dataframe[-1].value["problem"].tolist()
     assert any("notes.csv is not a police.uk street-level CSV" in p for p in problems)
@@ -92,10 +96,23 @@ def test_bad_upload_is_refused_and_keeps_the_old_data(data_page):
 
 def test_geography_upload_good_and_bad(data_page):
     data_page.run()
-    wards = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"},
-             "geometry": {"type": "Polygon", "coordinates": [[[-1, 52], [-0.8, 52], [-0.8, 52.2], [-1, 52]]]}}]}
-    at = data_page.submit(1, [("wards.geojson", json.dumps(wards).encode(), "application/geo+json"),
-                         ("junk.csv", b"a,b\n1,2\n", "text/csv")])
+    wards = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"},
+                "geometry": {"type": "Polygon", "coordinates": [[[-1, 52], [-0.8, 52], [-0.8, 52.2], [-1, 52]]]},
+            }
+        ],
+    }
+    at = data_page.submit(
+        1,
+        [
+            ("wards.geojson", json.dumps(wards).encode(), "application/geo+json"),
+            ("junk.csv", b"a,b\n1,2\n", "text/csv"),
+        ],
+    )
     assert "Added ward file wards.geojson." in texts(at, "success")
     assert "junk.csv is not a rural-urban lookup" in texts(at, "error")
     assert (data_page.root / "ours" / "boundaries" / "wards.geojson").is_file()

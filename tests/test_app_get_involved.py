@@ -62,8 +62,11 @@ class GetInvolved:
 
     def messages(self) -> list[str]:
         """The red messages beside the fields, as a reader sees them."""
-        return [unescape(m.value.removeprefix(":red[:material/error: ").removesuffix("]"))
-                for m in self.at.markdown if m.value.startswith(":red[")]
+        return [
+            unescape(m.value.removeprefix(":red[:material/error: ").removesuffix("]"))
+            for m in self.at.markdown
+            if m.value.startswith(":red[")
+        ]
 
     def stored(self) -> int:
         with self.engine.connect() as conn:
@@ -75,8 +78,14 @@ def unescape(text: str) -> str:
 
 
 def good() -> dict:
-    return {"name": "Sam Farmer", "email": "sam@example.org", "ward_code": "W1", "category": "fly-tipping",
-            "description": "Rubbish dumped in the field gateway on Back Lane.", "consent": True}
+    return {
+        "name": "Sam Farmer",
+        "email": "sam@example.org",
+        "ward_code": "W1",
+        "category": "fly-tipping",
+        "description": "Rubbish dumped in the field gateway on Back Lane.",
+        "consent": True,
+    }
 
 
 @pytest.fixture
@@ -95,9 +104,13 @@ def test_an_empty_form_shows_a_message_beside_every_required_field_and_stores_no
     assert at.text_input(key=K + "name").label == "Your name *"
     at = gi.send()
     assert gi.messages() == [
-        "Tell us your name.", "Give an email address or a phone number (at least one), so we can reply.",
-        "Choose your parish or ward, or type the name of your village or town.", "Choose what the concern is about.",
-        "Describe the concern.", "Tick the box to agree that we may contact you about this concern."]
+        "Tell us your name.",
+        "Give an email address or a phone number (at least one), so we can reply.",
+        "Choose your parish or ward, or type the name of your village or town.",
+        "Choose what the concern is about.",
+        "Describe the concern.",
+        "Tick the box to agree that we may contact you about this concern.",
+    ]
     assert "6 things to fix" in at.error[0].value
     assert gi.stored() == 0
 
@@ -106,8 +119,10 @@ def test_a_bad_field_is_reported_and_the_rest_is_kept_for_correcting(gi):
     gi.run()
     gi.fill(**{**good(), "email": "sam@example", "phone": "12"})
     gi.send()
-    assert gi.messages() == ["That is not a valid email address; it should look like name@example.org.",
-                               "That is not a phone number we can ring: a UK number is 0 and 9 or 10 more digits."]
+    assert gi.messages() == [
+        "That is not a valid email address; it should look like name@example.org.",
+        "That is not a phone number we can ring: a UK number is 0 and 9 or 10 more digits.",
+    ]
     assert gi.stored() == 0
     assert gi.at.text_input(key=K + "name").value == "Sam Farmer"  # nothing typed is lost
     gi.fill(email="sam@example.org", phone="")
@@ -124,8 +139,9 @@ def test_a_valid_concern_is_stored_confirmed_with_its_reference_and_the_form_cle
     assert len(stored) == 1
     ref = stored["reference"].iloc[0]
     assert re.fullmatch(r"RA-\d{4}-\d{6}", ref)
-    assert unescape(at.success[0].value).startswith(f"**Thank you: your concern is recorded.** Your reference is **{ref}** "
-                                                    "(Fly-tipping, Brixworth)")
+    assert unescape(at.success[0].value).startswith(
+        f"**Thank you: your concern is recorded.** Your reference is **{ref}** (Fly-tipping, Brixworth)"
+    )
     assert stored["description"].iloc[0] == PAYLOAD and stored["name"].iloc[0] == "<b>Sam</b>"  # stored as typed
     assert at.text_input(key=K + "name").value == "" and at.checkbox(key=K + "consent").value is False
     assert at.error == []
@@ -172,9 +188,19 @@ def test_a_burst_is_refused_at_once_without_losing_what_was_typed(gi, monkeypatc
 def test_you_said_we_did_for_a_ward(gi):
     clean, _ = validate_concern({**good(), "email": "jo@example.org", "name": "Jo Walker"}, TINY_WARDS)
     done = submit_concern(gi.engine, clean, now=dt.datetime(2026, 2, 3, tzinfo=dt.UTC))
-    action = add_action(gi.engine, SYSTEM, patrol(title="Fly-tipping clear-up", wards=("W1",), issue="Fly-tipping",
-                                                   action_type="Clean-up", completed_on=dt.date(2026, 2, 20),
-                                                   lead_partner="District or unitary council"), TINY_WARDS)
+    action = add_action(
+        gi.engine,
+        SYSTEM,
+        patrol(
+            title="Fly-tipping clear-up",
+            wards=("W1",),
+            issue="Fly-tipping",
+            action_type="Clean-up",
+            completed_on=dt.date(2026, 2, 20),
+            lead_partner="District or unitary council",
+        ),
+        TINY_WARDS,
+    )
     add_user(gi.engine, SYSTEM, ADMIN, "admin")
     from ruralaction.concerns import link_to_action
 
@@ -196,9 +222,18 @@ def test_admins_review_the_queue_and_link_an_action_others_never_see_it(gi):
     add_user(gi.engine, SYSTEM, "pc@police.example", "editor", "Police")
     clean, _ = validate_concern({**good(), "description": PAYLOAD, "phone": "07700 900123"}, TINY_WARDS)
     done = submit_concern(gi.engine, clean)
-    action = add_action(gi.engine, SYSTEM, patrol(title="Fly-tipping clear-up", wards=("W1",), issue="Fly-tipping",
-                                                   action_type="Clean-up", lead_partner="District or unitary council"),
-                        TINY_WARDS)
+    action = add_action(
+        gi.engine,
+        SYSTEM,
+        patrol(
+            title="Fly-tipping clear-up",
+            wards=("W1",),
+            issue="Fly-tipping",
+            action_type="Clean-up",
+            lead_partner="District or unitary council",
+        ),
+        TINY_WARDS,
+    )
     gi.at.session_state[SIGNED_IN_KEY] = "pc@police.example"  # an editor: no queue
     at = gi.run()
     assert "Review concerns" not in [t.label for t in at.tabs]
@@ -208,8 +243,9 @@ def test_admins_review_the_queue_and_link_an_action_others_never_see_it(gi):
     at = gi.run()
     assert [t.label for t in at.tabs][-1] == "Review concerns"
     queue = at.dataframe[-1].value
-    assert queue[["reference", "name", "email", "phone"]].values.tolist() == [[done.reference, "Sam Farmer",
-                                                                               "sam@example.org", "07700900123"]]
+    assert queue[["reference", "name", "email", "phone"]].values.tolist() == [
+        [done.reference, "Sam Farmer", "sam@example.org", "07700900123"]
+    ]
     at.selectbox(key=K + "open").set_value(done.id)
     at = gi.run()
     shown = "\n".join(m.value for m in at.markdown)

@@ -122,12 +122,15 @@ def test_map_renders_the_demo_labelled_as_demo(map_page):
     assert at.query_params == {}
 
 
-@pytest.mark.parametrize(("key", "value", "param"), [
-    ("filters_months", ("2026-01", "2026-09"), {"from": "2026-01"}),
-    ("filters_cat", ["burglary"], {"cat": "burglary"}),
-    ("filters_reason", "farm", {"reason": "farm"}),
-    ("filters_district", "Daventry", {"district": "Daventry"}),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "param"),
+    [
+        ("filters_months", ("2026-01", "2026-09"), {"from": "2026-01"}),
+        ("filters_cat", ["burglary"], {"cat": "burglary"}),
+        ("filters_reason", "farm", {"reason": "farm"}),
+        ("filters_district", "Daventry", {"district": "Daventry"}),
+    ],
+)
 def test_each_sidebar_filter_changes_the_figures_and_the_url(map_page, key, value, param):
     before = map_page.number("Rural crimes shown")
     _widget(map_page.at, key).set_value(value)
@@ -228,15 +231,19 @@ def test_ward_in_the_url_opens_that_wards_page(app, codes):
     assert [t.value for t in at.title] == ["Brixworth"]
     assert any(DEMO_LABEL in w.value for w in at.main.warning)
     assert app.number("Rural crimes") > 0
-    assert {"How it is changing", "Compared with the county", "What stands out", "Outcomes",
-            "Download"} <= {s.value for s in at.subheader}
+    assert {"How it is changing", "Compared with the county", "What stands out", "Outcomes", "Download"} <= {
+        s.value for s in at.subheader
+    }
     assert {"What partners did in Brixworth", "What residents raised in Brixworth"} <= {s.value for s in at.subheader}
     assert at.get("plotly_chart")
     changes = " ".join(m.value for m in at.markdown)
     assert "12 months to Sep 2026 against the 12 before" in changes
     assert "county\\'s rural\\-ward average" in changes
     assert [b.proto.label for b in at.get("download_button")] == [
-        "This ward's crimes (CSV)", "Summary (CSV)", "Print-friendly summary (HTML)"]
+        "This ward's crimes (CSV)",
+        "Summary (CSV)",
+        "Print-friendly summary (HTML)",
+    ]
     assert at.selectbox(key="filters_ward").value == codes["Brixworth"]  # the sidebar follows the URL
     app.reset()
 

@@ -80,8 +80,9 @@ def test_the_progress_page_scores_the_period_chosen(app, demo_incidents):
     crime = "Rural crime against the baseline year"
     assert first[crime] == expected_crimes(demo_incidents, financial_year(2025))
     statuses = [h.proto.body for h in at.get("html") if "ra-status" in h.proto.body]
-    assert len(statuses) == 9 and all(any(w in s for w in ("On track", "At risk", "Off track", "Not rated"))
-                                      for s in statuses)
+    assert len(statuses) == 9 and all(
+        any(w in s for w in ("On track", "At risk", "Off track", "Not rated")) for s in statuses
+    )
     captions = " ".join(c.value for c in at.caption)
     # every figure states its period and "data as of" (captions are markdown-escaped)
     assert captions.count("**Period:**") == 9 and captions.count("**Period:** Financial year 2025\\-26") == 7

@@ -28,8 +28,14 @@ def summary(tiny, parts, f: Filters, **kw):
 def test_brixworth_summary_matches_hand_counts(tiny, parts):
     s = summary(tiny, parts, Filters(ward="W1"))
     assert (s.ward_name, s.rural, s.crimes, s.period, s.months) == ("Brixworth", True, 6, "Jan 2024 to Mar 2024", 3)
-    assert s.by_category.to_dict() == {"burglary": 2, "theft from the person": 0, "vehicle crime": 1, "robbery": 1,
-                                       "criminal damage": 1, "wildlife crime": 1}
+    assert s.by_category.to_dict() == {
+        "burglary": 2,
+        "theft from the person": 0,
+        "vehicle crime": 1,
+        "robbery": 1,
+        "criminal damage": 1,
+        "wildlife crime": 1,
+    }
     assert s.trend["crimes"].sum() == 6 and s.trend["month"].nunique() == 3
     assert not s.change.complete and "no year before" in s.change.words
     # Brixworth is the only rural ward, so it *is* the county's rural-ward average.
@@ -70,8 +76,9 @@ def test_summary_html_is_printable_and_escapes_data(tiny, parts):
     df, wards, areas, _ = parts
     hostile = wards.assign(ward_name=[XSS, "Castle"])
     hostile_opts = options(df, hostile)
-    s = area_report.local_area_summary(df, hostile, areas, tiny.definition.rural_classes,
-                                       Filters(ward="W1"), hostile_opts, demo=True)
+    s = area_report.local_area_summary(
+        df, hostile, areas, tiny.definition.rural_classes, Filters(ward="W1"), hostile_opts, demo=True
+    )
     page = area_report.summary_html(s)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.startswith("<!doctype html>") and "@media print" in page

@@ -16,25 +16,53 @@ from ruralaction.incidents.schema import CLASSIFICATION_COLUMNS, POLICE_UK_COLUM
 def _geography(folder):
     (folder / "boundaries" / "wards_by_lad").mkdir(parents=True)
     (folder / "ruc").mkdir()
-    sq = lambda x: {"type": "Polygon", "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]]}  # noqa: E731
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"}, "geometry": sq(-1.0)},
-        {"type": "Feature", "properties": {"WD13CD": "W2", "WD13NM": "Castle"}, "geometry": sq(-0.9)}]}
+
+    def sq(x):
+        return {
+            "type": "Polygon",
+            "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]],
+        }
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"}, "geometry": sq(-1.0)},
+            {"type": "Feature", "properties": {"WD13CD": "W2", "WD13NM": "Castle"}, "geometry": sq(-0.9)},
+        ],
+    }
     (folder / "boundaries" / "wards_by_lad" / "X.json").write_text(json.dumps(fc))
-    (folder / "ruc" / "wards.csv").write_text("WD11CD,WD11NM,RUC11\nW1,Brixworth,Rural town and fringe\nW2,Castle,Urban city and town\n")
-    (folder / "ruc" / "lsoa.csv").write_text("LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A 001A,C1,Urban city and town\n")
+    (folder / "ruc" / "wards.csv").write_text(
+        "WD11CD,WD11NM,RUC11\nW1,Brixworth,Rural town and fringe\nW2,Castle,Urban city and town\n"
+    )
+    (folder / "ruc" / "lsoa.csv").write_text(
+        "LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A 001A,C1,Urban city and town\n"
+    )
 
 
 def test_classify_writes_rows_rejected_and_summary(tmp_path, capsys):
     _geography(tmp_path / "geo")
-    src = write(tmp_path / "in" / "2024-01" / "2024-01-northamptonshire-street.csv", [
-        row("a", lon="-0.95", lat="52.05"),
-        row("b", lon="-0.85", lat="52.05", crime_type="Vehicle crime"),
-        row("c", lon="-0.95", lat="52.05", month="nope"),
-        row("", lon="-0.95", lat="52.05", crime_type="Anti-social behaviour", outcome=""),
-    ])
+    src = write(
+        tmp_path / "in" / "2024-01" / "2024-01-northamptonshire-street.csv",
+        [
+            row("a", lon="-0.95", lat="52.05"),
+            row("b", lon="-0.85", lat="52.05", crime_type="Vehicle crime"),
+            row("c", lon="-0.95", lat="52.05", month="nope"),
+            row("", lon="-0.95", lat="52.05", crime_type="Anti-social behaviour", outcome=""),
+        ],
+    )
     out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
-    code = main(["classify", str(tmp_path / "in"), "--geography", str(tmp_path / "geo"), "--out", str(out), "--rejected", str(rej)])
+    code = main(
+        [
+            "classify",
+            str(tmp_path / "in"),
+            "--geography",
+            str(tmp_path / "geo"),
+            "--out",
+            str(out),
+            "--rejected",
+            str(rej),
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "Rows: 4 read = 3 loaded + 1 rejected + 0 replaced" in text
@@ -72,15 +100,23 @@ def test_bad_geography_file_is_a_clear_error(tmp_path, capsys):
 
 def test_module_entry_point_runs(tmp_path):
     src = write(tmp_path / "f.csv", [row("a")])
-    proc = subprocess.run([sys.executable, "-m", "ruralaction", "classify", str(src), "--out", str(tmp_path / "o.csv")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruralaction", "classify", str(src), "--out", str(tmp_path / "o.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Wrote 1 classified rows" in proc.stdout
 
 
 def test_load_adds_files_and_geography_to_the_data_dir(tmp_path, capsys):
     _geography(tmp_path / "geo")
-    src = write(tmp_path / "in" / "2024-01-northamptonshire-street.csv", [row("a", lon="-0.95", lat="52.05"), row("b", month="x")])
+    src = write(
+        tmp_path / "in" / "2024-01-northamptonshire-street.csv",
+        [row("a", lon="-0.95", lat="52.05"), row("b", month="x")],
+    )
     data = tmp_path / "data"
     assert main(["load", str(src), "--geography", str(tmp_path / "geo"), "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out

@@ -35,19 +35,30 @@ from ruralaction.concerns.privacy import (
     retention,
 )
 
-WARDS = pd.DataFrame({
-    "ward_code": ["E1", "E2", "E3", "E4", "E5", "E6"],
-    "ward_name": ["Brixworth", "Crick and West Haddon", "Woodford", "Woodford Halse", "Castle", "Castle"],
-    "district": ["Daventry", "Daventry", "East Northamptonshire", "Daventry", "Northampton", "Corby"],
-})
+WARDS = pd.DataFrame(
+    {
+        "ward_code": ["E1", "E2", "E3", "E4", "E5", "E6"],
+        "ward_name": ["Brixworth", "Crick and West Haddon", "Woodford", "Woodford Halse", "Castle", "Castle"],
+        "district": ["Daventry", "Daventry", "East Northamptonshire", "Daventry", "Northampton", "Corby"],
+    }
+)
 T0 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
 
 def good(**changes) -> dict:
     """A valid filled-in form; keyword arguments change fields (None removes one)."""
-    form = {"name": "Sam Farmer", "email": "sam@example.org", "phone": "", "ward_code": "E1", "place": "",
-            "category": "fly-tipping", "description": "Rubbish dumped in the field gateway on Back Lane again.",
-            "latitude": "", "longitude": "", "consent": True}
+    form = {
+        "name": "Sam Farmer",
+        "email": "sam@example.org",
+        "phone": "",
+        "ward_code": "E1",
+        "place": "",
+        "category": "fly-tipping",
+        "description": "Rubbish dumped in the field gateway on Back Lane again.",
+        "latitude": "",
+        "longitude": "",
+        "consent": True,
+    }
     form.update(changes)
     return {k: v for k, v in form.items() if v is not None}
 
@@ -89,11 +100,26 @@ def test_contact_needs_an_email_or_a_phone_and_either_alone_is_enough():
     assert clean.phone == "+4407700900123" and clean.email == ""
 
 
-@pytest.mark.parametrize("value", [
-    "sam", "sam@", "@example.org", "sam@example", "sam@@example.org", "sam example@x.org", "sam@exa mple.org",
-    ".sam@example.org", "sam.@example.org", "sa..m@example.org", "sam@-example.org", "sam@example.c",
-    "<script>@x.org", "a" * 65 + "@example.org", "sam@" + "a" * 250 + ".org",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sam",
+        "sam@",
+        "@example.org",
+        "sam@example",
+        "sam@@example.org",
+        "sam example@x.org",
+        "sam@exa mple.org",
+        ".sam@example.org",
+        "sam.@example.org",
+        "sa..m@example.org",
+        "sam@-example.org",
+        "sam@example.c",
+        "<script>@x.org",
+        "a" * 65 + "@example.org",
+        "sam@" + "a" * 250 + ".org",
+    ],
+)
 def test_bad_emails_are_refused(value):
     assert list(errors_of(email=value)) == ["email"]
 
@@ -103,18 +129,37 @@ def test_good_emails_are_accepted(value):
     assert errors_of(email=value) == {}
 
 
-@pytest.mark.parametrize("value", [
-    "01604", "phone me", "0160412345678", "1604 123456", "00441604123456", "+44 0 1604", "+0 1234 5678",
-    "07700 9001+23", "0" * 31, "+1 23", "=1+1", "01604 123456 ext 2",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "01604",
+        "phone me",
+        "0160412345678",
+        "1604 123456",
+        "00441604123456",
+        "+44 0 1604",
+        "+0 1234 5678",
+        "07700 9001+23",
+        "0" * 31,
+        "+1 23",
+        "=1+1",
+        "01604 123456 ext 2",
+    ],
+)
 def test_bad_phone_numbers_are_refused(value):
     assert list(errors_of(email="", phone=value)) == ["phone"]
 
 
-@pytest.mark.parametrize("value,stored", [
-    ("01604 123456", "01604123456"), ("07700-900-123", "07700900123"), ("(01604) 12345", "0160412345"),
-    ("+44 1604 123456", "+441604123456"), ("+353 1 234 5678", "+35312345678"),
-])
+@pytest.mark.parametrize(
+    "value,stored",
+    [
+        ("01604 123456", "01604123456"),
+        ("07700-900-123", "07700900123"),
+        ("(01604) 12345", "0160412345"),
+        ("+44 1604 123456", "+441604123456"),
+        ("+353 1 234 5678", "+35312345678"),
+    ],
+)
 def test_good_phone_numbers_are_accepted_and_stored_as_digits(value, stored):
     clean, errors = validate_concern(good(phone=value), WARDS)
     assert errors == {} and clean.phone == stored
@@ -124,10 +169,16 @@ def test_a_bad_email_is_reported_even_when_the_phone_is_good():
     assert list(errors_of(email="not an email", phone="01604 123456")) == ["email"]
 
 
-@pytest.mark.parametrize("value,problem", [
-    ("x" * (MAX_NAME + 1), "too long"), ("12345", "letter"), ("Sam\nFarmer", "line breaks"), ("Sam\x00", "control"),
-    ("   ", "Tell us your name"),
-])
+@pytest.mark.parametrize(
+    "value,problem",
+    [
+        ("x" * (MAX_NAME + 1), "too long"),
+        ("12345", "letter"),
+        ("Sam\nFarmer", "line breaks"),
+        ("Sam\x00", "control"),
+        ("   ", "Tell us your name"),
+    ],
+)
 def test_bad_names_are_refused(value, problem):
     errors = errors_of(name=value)
     assert list(errors) == ["name"] and problem in errors["name"]
@@ -160,8 +211,14 @@ def test_bad_categories_are_refused(category):
 
 def test_categories_are_the_definitions_rural_crime_categories_plus_the_extra_ones():
     cats = concern_categories()
-    assert cats[:6] == ("burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage",
-                        "wildlife crime")
+    assert cats[:6] == (
+        "burglary",
+        "theft from the person",
+        "vehicle crime",
+        "robbery",
+        "criminal damage",
+        "wildlife crime",
+    )
     assert cats[6:] == ("fly-tipping", "hare coursing", "speeding", "anti-social behaviour", "other")
     assert errors_of(category="Hare Coursing") == {}
     assert category_label("anti-social behaviour") == "Anti-social behaviour (ASB)"
@@ -173,10 +230,18 @@ def test_consent_must_be_a_ticked_box_not_any_truthy_value():
         assert list(errors_of(consent=value)) == ["consent"]
 
 
-@pytest.mark.parametrize("lat,lon,problem", [
-    ("52.3", "", "both"), ("", "-0.9", "both"), ("north", "-0.9", "two numbers"), ("nan", "-0.9", "two numbers"),
-    ("48.0", "-0.9", "not in the UK"), ("52.3", "12.0", "not in the UK"), ("inf", "-0.9", "two numbers"),
-])
+@pytest.mark.parametrize(
+    "lat,lon,problem",
+    [
+        ("52.3", "", "both"),
+        ("", "-0.9", "both"),
+        ("north", "-0.9", "two numbers"),
+        ("nan", "-0.9", "two numbers"),
+        ("48.0", "-0.9", "not in the UK"),
+        ("52.3", "12.0", "not in the UK"),
+        ("inf", "-0.9", "two numbers"),
+    ],
+)
 def test_bad_locations_are_refused(lat, lon, problem):
     errors = errors_of(latitude=lat, longitude=lon)
     assert list(errors) == ["location"] and problem in errors["location"]
@@ -200,22 +265,37 @@ def test_a_typed_place_is_matched_to_its_ward():
     assert clean.ward_code == "E3" and clean.ward_matched_by == "picker"  # the picker wins
 
 
-@pytest.mark.parametrize("place,problem", [
-    ("Castle", "could be Castle (Northampton) or Castle (Corby)"), ("Atlantis", "No ward matches"),
-    ("NN6 9AB", "Postcodes cannot be looked up"),
-])
+@pytest.mark.parametrize(
+    "place,problem",
+    [
+        ("Castle", "could be Castle (Northampton) or Castle (Corby)"),
+        ("Atlantis", "No ward matches"),
+        ("NN6 9AB", "Postcodes cannot be looked up"),
+    ],
+)
 def test_a_typed_place_that_matches_no_ward_or_several_is_refused(place, problem):
     errors = errors_of(ward_code="", place=place)
     assert list(errors) == ["ward"] and problem in errors["ward"]
 
 
-@pytest.mark.parametrize("text,code,how", [
-    ("Brixworth", "E1", "exact"), ("BRIXWORTH village", "E1", "exact"), ("near Brixworth", "E1", "exact"),
-    ("West Haddon", "E2", "part"), ("crick", "E2", "part"), ("Woodford", "E3", "exact"),
-    ("Woodford Halse", "E4", "exact"), ("Halse", "E4", "part"), ("Brix", "E1", "prefix"),
-    ("Brixwoth", "E1", "similar"), ("Castle, Corby", "E6", "exact"), ("Castle (Northampton)", "E5", "exact"),
-    ("by the church in Brixworth", "E1", "contains"),
-])
+@pytest.mark.parametrize(
+    "text,code,how",
+    [
+        ("Brixworth", "E1", "exact"),
+        ("BRIXWORTH village", "E1", "exact"),
+        ("near Brixworth", "E1", "exact"),
+        ("West Haddon", "E2", "part"),
+        ("crick", "E2", "part"),
+        ("Woodford", "E3", "exact"),
+        ("Woodford Halse", "E4", "exact"),
+        ("Halse", "E4", "part"),
+        ("Brix", "E1", "prefix"),
+        ("Brixwoth", "E1", "similar"),
+        ("Castle, Corby", "E6", "exact"),
+        ("Castle (Northampton)", "E5", "exact"),
+        ("by the church in Brixworth", "E1", "contains"),
+    ],
+)
 def test_match_ward(text, code, how):
     m = match_ward(text, WARDS)
     assert (m.ward_code, m.how) == (code, how), m.message
@@ -230,7 +310,9 @@ def test_match_ward_never_guesses_between_equals():
 
 
 def test_postcodes_match_through_a_loaded_lookup():
-    lookup = read_postcode_lookup(b"\xef\xbb\xbfpcd7,pcds,osward\nNN6 9AB,NN6 9AB,E1\nNN6 9AD,NN6 9AD,E2\nZZ1 1ZZ,ZZ1 1ZZ,X9\n")
+    lookup = read_postcode_lookup(
+        b"\xef\xbb\xbfpcd7,pcds,osward\nNN6 9AB,NN6 9AB,E1\nNN6 9AD,NN6 9AD,E2\nZZ1 1ZZ,ZZ1 1ZZ,X9\n"
+    )
     assert lookup == {"NN69AB": "E1", "NN69AD": "E2", "ZZ11ZZ": "X9"}
     assert match_ward("nn69ab", WARDS, lookup).ward_code == "E1"
     assert (m := match_ward("NN6", WARDS, lookup)).ward_code is None and set(m.candidates) == {"E1", "E2"}
@@ -261,14 +343,40 @@ def test_the_clicked_spot_is_read_from_the_map_selection():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(["name", "email", "phone", "ward_code", "place", "category", "description",
-                                        "latitude", "longitude", "consent"]),
-                       st.one_of(st.text(max_size=60), st.none(), st.booleans(), st.floats())))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "name",
+                "email",
+                "phone",
+                "ward_code",
+                "place",
+                "category",
+                "description",
+                "latitude",
+                "longitude",
+                "consent",
+            ]
+        ),
+        st.one_of(st.text(max_size=60), st.none(), st.booleans(), st.floats()),
+    )
+)
 def test_validation_never_raises_and_gives_a_clean_concern_or_errors(form):
     clean, errors = validate_concern(form, WARDS)
     assert (clean is None) != (errors == {})
-    assert set(errors) <= {"name", "email", "phone", "contact", "ward", "place", "category", "description",
-                           "location", "consent"}
+    assert set(errors) <= {
+        "name",
+        "email",
+        "phone",
+        "contact",
+        "ward",
+        "place",
+        "category",
+        "description",
+        "location",
+        "consent",
+    }
 
 
 # --------------------------------------------------------------------------- limits

@@ -32,14 +32,37 @@ PAGES = re.findall(r'st\.Page\(\s*"(dashboard/pages/[a-z_]+\.py)"', (ROOT / "app
 ADMIN = "admin@pcc.example"
 TINY_WARDS = {"W1": "Brixworth", "W2": "Castle"}
 PEOPLE = [
-    {"name": "Zebedee Quillfeather", "email": "zebedee.quill@privacy.example", "phone": "07700 900987",
-     "place": "Brixworth", "description": "Xylophonic tractor theft behind Quillfeather barn", "category": "burglary"},
-    {"name": "Ottoline Vantablack", "email": "", "phone": "+44 1604 555 321", "ward_code": "W2",
-     "description": "Fly-tipping noted by Vantablack at the gateway", "category": "fly-tipping"},
+    {
+        "name": "Zebedee Quillfeather",
+        "email": "zebedee.quill@privacy.example",
+        "phone": "07700 900987",
+        "place": "Brixworth",
+        "description": "Xylophonic tractor theft behind Quillfeather barn",
+        "category": "burglary",
+    },
+    {
+        "name": "Ottoline Vantablack",
+        "email": "",
+        "phone": "+44 1604 555 321",
+        "ward_code": "W2",
+        "description": "Fly-tipping noted by Vantablack at the gateway",
+        "category": "fly-tipping",
+    },
 ]
 #: What must never reach an anonymous visitor, in every form it could take.
-SECRETS = ["Zebedee", "Quillfeather", "zebedee.quill@privacy.example", "zebedee.quill", "07700 900987", "07700900987",
-           "Ottoline", "Vantablack", "441604555321", "1604 555 321", "Xylophonic"]
+SECRETS = [
+    "Zebedee",
+    "Quillfeather",
+    "zebedee.quill@privacy.example",
+    "zebedee.quill",
+    "07700 900987",
+    "07700900987",
+    "Ottoline",
+    "Vantablack",
+    "441604555321",
+    "1604 555 321",
+    "Xylophonic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +71,18 @@ def data_root(tmp_path_factory):
     write_tiny_county(root / "ours")
     engine = open_database(f"sqlite:///{root / 'actions.db'}")
     add_user(engine, SYSTEM, ADMIN, "admin", name="Ada Admin")
-    action = add_action(engine, SYSTEM, patrol(title="Night patrols after outbuilding thefts", wards=("W1",),
-                                               completed_on=dt.date(2024, 3, 20), latitude=52.05, longitude=-0.95),
-                        TINY_WARDS)
+    action = add_action(
+        engine,
+        SYSTEM,
+        patrol(
+            title="Night patrols after outbuilding thefts",
+            wards=("W1",),
+            completed_on=dt.date(2024, 3, 20),
+            latitude=52.05,
+            longitude=-0.95,
+        ),
+        TINY_WARDS,
+    )
     for person in PEOPLE:
         form = {"ward_code": "" if "place" in person else "W1", "consent": True, **person}
         clean, errors = validate_concern(form, TINY_WARDS)
@@ -119,13 +151,20 @@ def found(blob: bytes) -> list[str]:
 
 
 def test_every_page_of_the_navigation_is_checked():
-    assert {"dashboard/pages/overview.py", "dashboard/pages/map.py", "dashboard/pages/local_area.py", "dashboard/pages/actions.py", "dashboard/pages/data.py",
-            "dashboard/pages/get_involved.py"} <= set(PAGES)
+    assert {
+        "dashboard/pages/overview.py",
+        "dashboard/pages/map.py",
+        "dashboard/pages/local_area.py",
+        "dashboard/pages/actions.py",
+        "dashboard/pages/data.py",
+        "dashboard/pages/get_involved.py",
+    } <= set(PAGES)
 
 
 @pytest.mark.parametrize("page_file", PAGES)
-def test_no_page_or_download_shows_a_residents_personal_details_to_the_public(page_file, data_root, monkeypatch,
-                                                                              downloads):
+def test_no_page_or_download_shows_a_residents_personal_details_to_the_public(
+    page_file, data_root, monkeypatch, downloads
+):
     at = render(data_root, page_file, monkeypatch, ward="W1")
     blob = sent_to_browser(at, downloads)
     assert len(blob) > 1000, "the page drew something"
@@ -139,5 +178,12 @@ def test_the_scan_finds_personal_details_where_admins_see_them(data_root, monkey
     """Positive control: the admins' queue holds every detail, and the same scan sees them."""
     at = render(data_root, "dashboard/pages/get_involved.py", monkeypatch, admin=True)
     assert "Review concerns" in [t.label for t in at.tabs]
-    assert set(found(sent_to_browser(at, downloads))) >= {"Zebedee", "Quillfeather", "zebedee.quill@privacy.example",
-                                                         "07700900987", "Ottoline", "441604555321", "Xylophonic"}
+    assert set(found(sent_to_browser(at, downloads))) >= {
+        "Zebedee",
+        "Quillfeather",
+        "zebedee.quill@privacy.example",
+        "07700900987",
+        "Ottoline",
+        "441604555321",
+        "Xylophonic",
+    }

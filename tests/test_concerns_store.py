@@ -52,8 +52,15 @@ PAYLOAD = "<script>alert('x')</script><img src=x onerror=alert(1)> dumped again"
 
 def concern(name: str = "Sam Farmer", **kw) -> ConcernInput:
     """A valid concern in Brixworth (E05900001) about fly-tipping; keywords change the form."""
-    form = {"name": name, "email": "sam@example.org", "phone": "01604 123456", "ward_code": "E05900001",
-            "category": "fly-tipping", "description": "Rubbish dumped in the gateway on Back Lane.", "consent": True}
+    form = {
+        "name": name,
+        "email": "sam@example.org",
+        "phone": "01604 123456",
+        "ward_code": "E05900001",
+        "category": "fly-tipping",
+        "description": "Rubbish dumped in the gateway on Back Lane.",
+        "consent": True,
+    }
     clean, errors = validate_concern({**form, **kw}, WARDS)
     assert not errors, errors
     return clean
@@ -101,16 +108,31 @@ def test_a_submitted_concern_is_stored_as_typed_with_a_friendly_unique_reference
     assert demo.reference.startswith("DEMO-2026-")
     row = list_concerns(db, ADMIN).set_index("reference").loc[first.reference]
     assert row["description"] == PAYLOAD  # markup is kept as text; pages escape it
-    assert (row["name"], row["email"], row["phone"], row["place"]) == ("Sam Farmer", "sam@example.org", "01604123456",
-                                                                       "Brixworth")
+    assert (row["name"], row["email"], row["phone"], row["place"]) == (
+        "Sam Farmer",
+        "sam@example.org",
+        "01604123456",
+        "Brixworth",
+    )
     assert row["status"] == "new" and row["raised_at"] == pd.Timestamp(T0) and row["consent"]
     assert len(list_concerns(db, ADMIN, "demo")) == 1  # datasets kept apart
 
 
 def test_an_invalid_concern_is_refused_by_the_store_too(db):
-    bad = ConcernInput(name="", email="", phone="", ward_code="E05900001", ward_name="Brixworth", place="",
-                       ward_matched_by="picker", category="fly-tipping", description="x" * 20, latitude=None,
-                       longitude=None, consent=False)
+    bad = ConcernInput(
+        name="",
+        email="",
+        phone="",
+        ward_code="E05900001",
+        ward_name="Brixworth",
+        place="",
+        ward_matched_by="picker",
+        category="fly-tipping",
+        description="x" * 20,
+        latitude=None,
+        longitude=None,
+        consent=False,
+    )
     with pytest.raises(ConcernError, match="name, contact, consent"):
         submit_concern(db, bad)
     with pytest.raises(ConcernError, match="dataset"):
@@ -191,9 +213,21 @@ def test_readers_are_not_held_up_while_a_write_is_in_progress(db):
 
     def long_write():
         with write_session(db) as s:
-            s.add(Concern(dataset="ours", raised_at=T0, ward_code="E05900002", ward_name="Castle", ward_matched_by="picker",
-                          category="speeding", description="held open", consent=True, status="new", name="Held Open",
-                          email="held@example.org"))
+            s.add(
+                Concern(
+                    dataset="ours",
+                    raised_at=T0,
+                    ward_code="E05900002",
+                    ward_name="Castle",
+                    ward_matched_by="picker",
+                    category="speeding",
+                    description="held open",
+                    consent=True,
+                    status="new",
+                    name="Held Open",
+                    email="held@example.org",
+                )
+            )
             s.flush()
             holding.set()
             release.wait(timeout=30)
@@ -240,9 +274,18 @@ def test_reviewing_takes_a_concern_off_the_queue_and_dismissing_hides_it_from_th
 
 def test_linking_a_concern_to_the_action_that_answers_it(db):
     done = submit_concern(db, concern(), now=T0)
-    clear_up = add_action(db, SYSTEM, patrol(title="Fly-tipping clear-up at Back Lane", issue="Fly-tipping",
-                                            action_type="Clean-up", lead_partner="District or unitary council",
-                                            completed_on=dt.date(2026, 3, 20)), WARDS)
+    clear_up = add_action(
+        db,
+        SYSTEM,
+        patrol(
+            title="Fly-tipping clear-up at Back Lane",
+            issue="Fly-tipping",
+            action_type="Clean-up",
+            lead_partner="District or unitary council",
+            completed_on=dt.date(2026, 3, 20),
+        ),
+        WARDS,
+    )
     other = add_action(db, SYSTEM, patrol(title="Demo action"), WARDS, dataset="demo")
     linked = link_to_action(db, ADMIN, done.id, clear_up.id)
     assert (linked.status, linked.action_ids, linked.reviewed_by) == ("actioned", (clear_up.id,), ADMIN.email)
@@ -268,12 +311,32 @@ def _ward_story(db):
     ids = [submit_concern(db, concern(name=f"P{i}"), now=T0 + dt.timedelta(days=40 * i)).id for i in range(3)]
     speeding = submit_concern(db, concern(category="speeding"), now=T0).id
     castle = submit_concern(db, concern(ward_code="E05900002", category="anti-social behaviour"), now=T0).id
-    clear_up = add_action(db, SYSTEM, patrol(title="Fly-tipping clear-up", issue="Fly-tipping", action_type="Clean-up",
-                                            status="in progress", started_on=dt.date(2026, 4, 2), completed_on=None,
-                                            lead_partner="District or unitary council"), WARDS)
-    camera = add_action(db, SYSTEM, patrol(title="Covert camera at the gateway", issue="Fly-tipping",
-                                          action_type="CCTV or ANPR", completed_on=dt.date(2026, 5, 1),
-                                          lead_partner="District or unitary council"), WARDS)
+    clear_up = add_action(
+        db,
+        SYSTEM,
+        patrol(
+            title="Fly-tipping clear-up",
+            issue="Fly-tipping",
+            action_type="Clean-up",
+            status="in progress",
+            started_on=dt.date(2026, 4, 2),
+            completed_on=None,
+            lead_partner="District or unitary council",
+        ),
+        WARDS,
+    )
+    camera = add_action(
+        db,
+        SYSTEM,
+        patrol(
+            title="Covert camera at the gateway",
+            issue="Fly-tipping",
+            action_type="CCTV or ANPR",
+            completed_on=dt.date(2026, 5, 1),
+            lead_partner="District or unitary council",
+        ),
+        WARDS,
+    )
     link_to_action(db, ADMIN, ids[0], clear_up.id)
     link_to_action(db, ADMIN, ids[1], clear_up.id)
     link_to_action(db, ADMIN, ids[1], camera.id)
@@ -284,23 +347,35 @@ def test_ward_counts_and_you_said_we_did(db):
     *_, camera = _ward_story(db)
     counts = ward_concern_counts(db)
     assert counts[["ward_code", "category", "concerns", "actioned"]].values.tolist() == [
-        ["E05900001", "fly-tipping", 3, 2], ["E05900001", "speeding", 1, 0], ["E05900002", "anti-social behaviour", 1, 0]]
+        ["E05900001", "fly-tipping", 3, 2],
+        ["E05900001", "speeding", 1, 0],
+        ["E05900002", "anti-social behaviour", 1, 0],
+    ]
     first = counts.iloc[0]
     assert (first["first_raised"], first["last_raised"]) == (pd.Timestamp("2026-03-01"), pd.Timestamp("2026-05-01"))
     by_ward = concerns_by_ward(counts)
     assert by_ward[["ward_code", "concerns", "actioned", "categories"]].values.tolist() == [
-        ["E05900001", 4, 2, "Fly-tipping 3, Speeding 1"], ["E05900002", 1, 0, "Anti-social behaviour (ASB) 1"]]
+        ["E05900001", 4, 2, "Fly-tipping 3, Speeding 1"],
+        ["E05900002", 1, 0, "Anti-social behaviour (ASB) 1"],
+    ]
 
     said = you_said_we_did(db, "E05900001")
     assert said[["category", "concerns", "action_title"]].fillna("").values.tolist() == [
-        ["fly-tipping", 3, "Covert camera at the gateway"], ["fly-tipping", 3, "Fly-tipping clear-up"], ["speeding", 1, ""]]
+        ["fly-tipping", 3, "Covert camera at the gateway"],
+        ["fly-tipping", 3, "Fly-tipping clear-up"],
+        ["speeding", 1, ""],
+    ]
     assert said["action_date"].tolist()[:2] == [dt.date(2026, 5, 1), dt.date(2026, 4, 2)]
     lines = said_and_done(said)
     assert lines[0].said == "3 concerns about fly-tipping, Mar 2026 to May 2026"
-    assert lines[0].done == ("Covert camera at the gateway — District or unitary council, completed 1 May 2026",
-                             "Fly-tipping clear-up — District or unitary council, started 2 Apr 2026")
+    assert lines[0].done == (
+        "Covert camera at the gateway — District or unitary council, completed 1 May 2026",
+        "Fly-tipping clear-up — District or unitary council, started 2 Apr 2026",
+    )
     assert (lines[1].said, lines[1].done) == ("1 concern about speeding, Mar 2026", ())
-    assert said_and_done(you_said_we_did(db, "E05900002"))[0].said.startswith("1 concern about anti-social behaviour (ASB)")
+    assert said_and_done(you_said_we_did(db, "E05900002"))[0].said.startswith(
+        "1 concern about anti-social behaviour (ASB)"
+    )
     delete_action(db, SYSTEM, camera.id, 1)  # a deleted action no longer answers anything
     assert "Covert camera at the gateway" not in set(you_said_we_did(db, "E05900001")["action_title"].dropna())
 
@@ -322,8 +397,12 @@ def test_concerns_frame_for_the_progress_page(db):
 
 def test_no_public_function_returns_a_personal_field(db):
     _ward_story(db)
-    frames = [ward_concern_counts(db), you_said_we_did(db, "E05900001"), concerns_frame(db),
-              concerns_by_ward(ward_concern_counts(db))]
+    frames = [
+        ward_concern_counts(db),
+        you_said_we_did(db, "E05900001"),
+        concerns_frame(db),
+        concerns_by_ward(ward_concern_counts(db)),
+    ]
     for frame in frames:
         assert not set(frame.columns) & {*PERSONAL_FIELDS, "description", "latitude", "longitude"}
         text = frame.astype(str).to_csv()
@@ -335,8 +414,11 @@ def test_no_public_function_returns_a_personal_field(db):
 
 
 def test_purge_erases_personal_fields_after_the_retention_period_and_keeps_the_concern(db):
-    old = submit_concern(db, concern(name="Old Resident", place="Brixworth", latitude="52.3", longitude="-0.9"),
-                         now=dt.datetime(2025, 1, 5, tzinfo=dt.UTC))
+    old = submit_concern(
+        db,
+        concern(name="Old Resident", place="Brixworth", latitude="52.3", longitude="-0.9"),
+        now=dt.datetime(2025, 1, 5, tzinfo=dt.UTC),
+    )
     edge = submit_concern(db, concern(name="Edge Resident"), now=dt.datetime(2025, 3, 10, 9, 31, tzinfo=dt.UTC))
     new = submit_concern(db, concern(name="New Resident"), now=T0)
     before = ward_concern_counts(db)
@@ -351,7 +433,11 @@ def test_purge_erases_personal_fields_after_the_retention_period_and_keeps_the_c
     assert all(gone[f] is None or pd.isna(gone[f]) for f in PERSONAL_FIELDS)
     assert gone["personal_erased_at"] == pd.Timestamp(T0)
     assert (gone["ward_code"], gone["category"], gone["description"], gone["latitude"]) == (
-        "E05900001", "fly-tipping", "Rubbish dumped in the gateway on Back Lane.", 52.3)
+        "E05900001",
+        "fly-tipping",
+        "Rubbish dumped in the gateway on Back Lane.",
+        52.3,
+    )
     assert rows.loc[edge.id, "name"] == "Edge Resident" and rows.loc[new.id, "email"] == "sam@example.org"
     pd.testing.assert_frame_equal(ward_concern_counts(db), before)  # the anonymous concern still counts
     assert purge_personal(db, "12m", now=T0).erased == 0  # nothing new to erase
@@ -394,8 +480,12 @@ def test_demo_concerns_sit_in_the_demo_wards_answered_by_demo_actions(demo_dir, 
         rows = list_concerns(engine, SYSTEM, "demo")
         assert len(rows) == 60 and list_concerns(engine, SYSTEM, "ours").empty
         assert rows["reference"].str.fullmatch(r"DEMO-\d{4}-\d{6}").all()
-        assert rows["ward_code"].str.startswith("E059").all() and set(rows["status"]) <= {"new", "reviewed", "actioned",
-                                                                                         "dismissed"}
+        assert rows["ward_code"].str.startswith("E059").all() and set(rows["status"]) <= {
+            "new",
+            "reviewed",
+            "actioned",
+            "dismissed",
+        }
         linked = rows[rows["action_ids"].map(len) > 0]
         assert 15 <= len(linked) <= 45 and (linked["status"] == "actioned").all()
         actions = list_actions(engine, "demo").set_index("id")

@@ -19,26 +19,56 @@ from ruralaction.incidents import demo as demo_module
 from ruralaction.incidents.demo import DemoSummary, default_end_month, write_demo
 
 END = "2026-09"
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-          "Crime type,Last outcome category,Context")
-EXPORT_HEADER = ("Occurrence Reference,Date Committed,Offence Group,Longitude,Latitude,Location Description,"
-                 "LSOA Code,LSOA Name,Premises Type,Description,Wildlife Flag,Outcome")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context"
+)
+EXPORT_HEADER = (
+    "Occurrence Reference,Date Committed,Offence Group,Longitude,Latitude,Location Description,"
+    "LSOA Code,LSOA Name,Premises Type,Description,Wildlife Flag,Outcome"
+)
 CRIME_TYPES = {
-    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
-    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person",
-    "Vehicle crime", "Violence and sexual offences",
+    "Anti-social behaviour",
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
 }
 OUTCOMES = {  # values police.uk publishes (2024 style)
-    "Investigation complete; no suspect identified", "Unable to prosecute suspect", "Under investigation",
-    "Awaiting court outcome", "Action to be taken by another organisation", "Local resolution",
-    "Offender given a caution", "Further action is not in the public interest",
-    "Further investigation is not in the public interest", "Formal action is not in the public interest",
-    "Suspect charged as part of another case", "Offender given penalty notice",
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Under investigation",
+    "Awaiting court outcome",
+    "Action to be taken by another organisation",
+    "Local resolution",
+    "Offender given a caution",
+    "Further action is not in the public interest",
+    "Further investigation is not in the public interest",
+    "Formal action is not in the public interest",
+    "Suspect charged as part of another case",
+    "Offender given penalty notice",
 }
-DISTRICTS = {"Corby", "Daventry", "East Northamptonshire", "Kettering", "Northampton", "South Northamptonshire",
-             "Wellingborough"}
+DISTRICTS = {
+    "Corby",
+    "Daventry",
+    "East Northamptonshire",
+    "Kettering",
+    "Northampton",
+    "South Northamptonshire",
+    "Wellingborough",
+}
 DEFINITION = tomllib.loads(
-    (Path(demo_module.__file__).parent / "definitions" / "northamptonshire.toml").read_text("utf-8"))
+    (Path(demo_module.__file__).parent / "definitions" / "northamptonshire.toml").read_text("utf-8")
+)
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -50,8 +80,10 @@ def demo(tmp_path_factory) -> DemoSummary:
     start = time.perf_counter()
     summary = write_demo(tmp_path_factory.mktemp("demo"), end_month=END)
     seconds = time.perf_counter() - start
-    print(f"\nwrite_demo(years=3): {seconds:.2f} s, {summary.n_incidents:,} police.uk rows, "
-          f"{summary.n_force_export:,} force-export rows, {summary.n_wards} wards")
+    print(
+        f"\nwrite_demo(years=3): {seconds:.2f} s, {summary.n_incidents:,} police.uk rows, "
+        f"{summary.n_force_export:,} force-export rows, {summary.n_wards} wards"
+    )
     return summary
 
 
@@ -63,15 +95,17 @@ def again(tmp_path_factory) -> DemoSummary:
 @pytest.fixture(scope="module")
 def police(demo) -> pd.DataFrame:
     files = sorted((demo.data_dir / "police_uk").rglob("*.csv"))
-    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False).assign(file=f.name) for f in files],
-                     ignore_index=True)
+    return pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False).assign(file=f.name) for f in files], ignore_index=True
+    )
 
 
 @pytest.fixture(scope="module")
 def export(demo) -> pd.DataFrame:
     files = sorted((demo.data_dir / "force_export").glob("*.csv"))
-    return pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False).assign(file=f.name) for f in files],
-                     ignore_index=True)
+    return pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False).assign(file=f.name) for f in files], ignore_index=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +127,8 @@ def ward_of(lon: pd.Series, lat: pd.Series, wards: gpd.GeoDataFrame) -> np.ndarr
     codes, uniq = pd.factorize(x[ok] + 1j * y[ok])
     found = np.full(len(uniq), -1)
     point_idx, ward_idx = shapely.STRtree(wards.geometry.values).query(
-        shapely.points(uniq.real, uniq.imag), predicate="within")
+        shapely.points(uniq.real, uniq.imag), predicate="within"
+    )
     found[point_idx] = ward_idx
     out[ok] = found[codes]
     return out
@@ -158,9 +193,14 @@ def test_seed_changes_incidents_but_not_geography(demo, tmp_path):
     assert other.months == demo.months[-12:]
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    (dt.date(2026, 11, 25), "2026-09"), (dt.date(2026, 2, 1), "2025-12"), (dt.date(2026, 1, 31), "2025-11"),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.date(2026, 11, 25), "2026-09"),
+        (dt.date(2026, 2, 1), "2025-12"),
+        (dt.date(2026, 1, 31), "2025-11"),
+    ],
+)
 def test_default_end_month_is_two_months_back(today, expected):
     assert default_end_month(today) == expected
 
@@ -187,8 +227,10 @@ def test_regenerating_replaces_an_earlier_demo(tmp_path):
     newer = write_demo(tmp_path, years=1, end_month="2026-06")
     months = sorted(p.name for p in (tmp_path / "police_uk").iterdir())
     assert months == newer.months == [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 7)]
-    assert sorted(p.name for p in (tmp_path / "force_export").iterdir()) == ["2025-wildlife-export.csv",
-                                                                              "2026-wildlife-export.csv"]
+    assert sorted(p.name for p in (tmp_path / "force_export").iterdir()) == [
+        "2025-wildlife-export.csv",
+        "2026-wildlife-export.csv",
+    ]
 
 
 def test_a_run_that_failed_half_way_can_be_run_again(tmp_path, monkeypatch):
@@ -248,7 +290,9 @@ def test_asb_has_no_id_or_outcome_and_crimes_have_both(police):
     assert ids.str.fullmatch(r"[0-9a-f]{64}").all() and ids.is_unique
     outcomes = police.loc[~asb, "Last outcome category"]
     assert set(outcomes) <= OUTCOMES
-    assert {"Under investigation", "Awaiting court outcome", "Local resolution", "Offender given a caution"} <= set(outcomes)
+    assert {"Under investigation", "Awaiting court outcome", "Local resolution", "Offender given a caution"} <= set(
+        outcomes
+    )
 
 
 def test_latest_months_are_mostly_still_under_investigation(police):
@@ -310,9 +354,18 @@ def test_incidents_share_a_pool_of_snap_points(police):
 def test_location_texts_are_police_uk_style(police):
     loc = police["Location"]
     assert (loc.str.startswith("On or near ") | (loc == "No Location")).all()
-    snap_types = {"Parking Area", "Supermarket", "Petrol Station", "Sports/Recreation Area",
-                  "Further/Higher Educational Building", "Shopping Area", "Nightclub", "Theatre/Concert Hall",
-                  "Police Station", "Hospital"}
+    snap_types = {
+        "Parking Area",
+        "Supermarket",
+        "Petrol Station",
+        "Sports/Recreation Area",
+        "Further/Higher Educational Building",
+        "Shopping Area",
+        "Nightclub",
+        "Theatre/Concert Hall",
+        "Police Station",
+        "Hospital",
+    }
     assert {f"On or near {t}" for t in snap_types} <= set(loc)
     assert {"On or near High Street", "On or near Church Lane", "On or near Station Road"} <= set(loc)
     share = loc.value_counts(normalize=True)
@@ -408,8 +461,14 @@ def test_lsoa_lookup_has_the_ons_format(demo, lookup):
     assert first == b"LSOA11CD,LSOA11NM,RUC11CD,RUC11"
     assert lookup["LSOA11CD"].is_unique and lookup["LSOA11CD"].str.fullmatch(r"E019\d{5}").all()
     assert lookup["LSOA11NM"].is_unique
-    assert lookup["LSOA11NM"].str.fullmatch(r"(Corby|Daventry|East Northamptonshire|Kettering|Northampton|"
-                                            r"South Northamptonshire|Wellingborough) \d{3}[A-E]").all()
+    assert (
+        lookup["LSOA11NM"]
+        .str.fullmatch(
+            r"(Corby|Daventry|East Northamptonshire|Kettering|Northampton|"
+            r"South Northamptonshire|Wellingborough) \d{3}[A-E]"
+        )
+        .all()
+    )
     assert set(lookup["RUC11CD"]) == {"C1", "D1", "E1"}
     assert 150 <= len(lookup) <= 550
 
@@ -443,9 +502,13 @@ def test_force_export_values(export, lookup, wards):
     assert (ref.str[3:5] == export["Date Committed"].str[8:10]).all()
     known = CRIME_TYPES | set(DEFINITION["formats"]["force_export"]["crime_types"])
     assert set(export["Offence Group"]) <= known
-    assert {"Wildlife crime", "Hare coursing", "Poaching", "Criminal damage", "Theft from person"} <= set(export["Offence Group"])
+    assert {"Wildlife crime", "Hare coursing", "Poaching", "Criminal damage", "Theft from person"} <= set(
+        export["Offence Group"]
+    )
     assert set(export["Wildlife Flag"]) == {"Y", "N"}
-    assert {"Farm", "Farm building", "Agricultural land", "Field", "Woodland", "Dwelling", "Stable"} == set(export["Premises Type"])
+    assert {"Farm", "Farm building", "Agricultural land", "Field", "Woodland", "Dwelling", "Stable"} == set(
+        export["Premises Type"]
+    )
     assert export["LSOA Code"].isin(lookup["LSOA11CD"]).all()
     assert (ward_of(export["Longitude"], export["Latitude"], wards) >= 0).all()
     ruc = export["LSOA Code"].map(lookup.set_index("LSOA11CD")["RUC11CD"])

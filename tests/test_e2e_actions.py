@@ -22,7 +22,7 @@ from tiny_county import write_tiny_county
 pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "pc@police.example", "correct horse battery staple"
-TITLE = "<img src=x onerror=\"window.__pwned=1\"> Gate checks at Manor Farm"
+TITLE = '<img src=x onerror="window.__pwned=1"> Gate checks at Manor Farm'
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,9 @@ def test_a_partner_signs_in_adds_an_action_and_sees_it_listed(actions_url, page)
     expect(main.get_by_test_id("stAlertContentSuccess")).to_contain_text("Added action 1: " + TITLE)
     idle(page)
 
-    expect(page.get_by_test_id("stMetric").filter(has_text="Actions").first.get_by_test_id("stMetricValue")).to_have_text("1")
+    expect(
+        page.get_by_test_id("stMetric").filter(has_text="Actions").first.get_by_test_id("stMetricValue")
+    ).to_have_text("1")
     grid = main.get_by_test_id("stDataFrame")
     expect(grid).to_be_visible()
     # the grid draws on a canvas; its accessible table (hidden from view) holds the cell text

@@ -50,7 +50,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
         except OSError:
             pass
         time.sleep(0.2)  # polling interval of the health check, not a wait for the page
-    pytest.fail(f"streamlit was not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text(errors='replace')}", pytrace=False)
+    pytest.fail(
+        f"streamlit was not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text(errors='replace')}", pytrace=False
+    )
 
 
 @contextlib.contextmanager
@@ -59,9 +61,23 @@ def serve(log: Path, **env: str):
     environment (e.g. ``RURALACTION_DATA_DIR``); yield its base URL once healthy; stop it after.
     The server's output goes to ``log``. One server per test module."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -102,8 +118,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
     }
 
 
@@ -120,8 +141,11 @@ def test_a_bookmarked_deep_link_works_on_a_fresh_server(app_url, e2e_data, page)
     from playwright.sync_api import expect
 
     demo = next(e2e_data.rglob("demo_wards.geojson"))
-    code = next(f["properties"]["WD13CD"] for f in json.loads(demo.read_text())["features"]
-                if f["properties"]["WD13NM"] == "Brixworth")
+    code = next(
+        f["properties"]["WD13CD"]
+        for f in json.loads(demo.read_text())["features"]
+        if f["properties"]["WD13NM"] == "Brixworth"
+    )
     page.goto(f"{app_url}/local-area?ward={code}")  # the server's first page request
     page.locator(APP_IDLE).wait_for(timeout=60_000)
     main = page.get_by_test_id("stMain")
@@ -137,7 +161,9 @@ def test_overview_shows_demo_headline_and_chart(app_url, page):
     elsewhere: list[str] = []  # residents' browsers must not be sent to third parties
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("request", lambda req: None if req.url.startswith((app_url, "data:", "blob:")) else elsewhere.append(req.url))
+    page.on(
+        "request", lambda req: None if req.url.startswith((app_url, "data:", "blob:")) else elsewhere.append(req.url)
+    )
 
     page.goto(app_url)
     page.locator(APP_IDLE).wait_for(timeout=60_000)
@@ -150,8 +176,9 @@ def test_overview_shows_demo_headline_and_chart(app_url, page):
     expect(page.get_by_test_id("stMetric")).to_have_count(8)
     rural = page.get_by_test_id("stMetric").filter(has_text="Rural crimes").first
     expect(rural.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^[1-9][\d,]*$"))
-    expect(page.get_by_test_id("stMetric").filter(has_text="Months covered")
-           .get_by_test_id("stMetricValue")).to_have_text("36")
+    expect(
+        page.get_by_test_id("stMetric").filter(has_text="Months covered").get_by_test_id("stMetricValue")
+    ).to_have_text("36")
 
     chart = page.get_by_test_id("stPlotlyChart")
     expect(chart.locator(".barlayer .trace").first).to_be_visible()

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 ADMIN, PASSWORD = "admin@pcc.example", "correct horse battery staple"
 NAME, EMAIL = "Zebedee <b>Quillfeather</b>", "zebedee@privacy.example"
-DESCRIPTION = "<img src=x onerror=\"window.__pwned=1\"> Rubbish dumped in the gateway on Back Lane"
+DESCRIPTION = '<img src=x onerror="window.__pwned=1"> Rubbish dumped in the gateway on Back Lane'
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +123,9 @@ def test_a_resident_sends_a_concern_and_an_admin_finds_it_in_the_queue(server, p
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Get involved").click()
     idle(page)
     main.get_by_role("tab", name="Review concerns").click()
-    expect(page.get_by_test_id("stMetric").filter(has_text="New concerns waiting")
-           .get_by_test_id("stMetricValue")).to_have_text("1")
+    expect(
+        page.get_by_test_id("stMetric").filter(has_text="New concerns waiting").get_by_test_id("stMetricValue")
+    ).to_have_text("1")
     grid = main.get_by_test_id("stDataFrame").last
     expect(grid.get_by_test_id("glide-cell-0-0")).to_have_text(rows[0][0])
     expect(grid.get_by_test_id("glide-cell-5-0")).to_have_text(NAME)  # shown as text

@@ -39,8 +39,11 @@ def projector(demo_dir, tmp_path_factory):
     """Base URL of the app on the demo, its database URL and one demo ward (code, name)."""
     data = tmp_path_factory.mktemp("e2e_present")
     shutil.copytree(demo_dir, data / "demo")
-    ward = next(f["properties"] for f in json.loads(next((data / "demo" / "boundaries").rglob("*.geojson")).read_text())
-                ["features"] if f["properties"].get("RUC11CD", "").startswith("E"))
+    ward = next(
+        f["properties"]
+        for f in json.loads(next((data / "demo" / "boundaries").rglob("*.geojson")).read_text())["features"]
+        if f["properties"].get("RUC11CD", "").startswith("E")
+    )
     db_url = f"sqlite:///{data / 'actions.db'}"
     log = tmp_path_factory.mktemp("e2e_present_log") / "streamlit.log"
     with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url) as url:
@@ -53,10 +56,23 @@ def add_action_elsewhere(db_url: str, ward: tuple[str, str]) -> None:
 
     engine = open_database(db_url)
     try:
-        add_action(engine, Actor.system_actor("another device"), ActionInput(
-            title=TITLE, wards=(ward[0],), lead_partner="Fire and Rescue", issue="Burglary",
-            action_type="Fire-safety visit", status="completed", completed_on=dt.date.today(), visible=True,
-            supporting_partners=("Police",)), {ward[0]: ward[1]}, dataset="demo")
+        add_action(
+            engine,
+            Actor.system_actor("another device"),
+            ActionInput(
+                title=TITLE,
+                wards=(ward[0],),
+                lead_partner="Fire and Rescue",
+                issue="Burglary",
+                action_type="Fire-safety visit",
+                status="completed",
+                completed_on=dt.date.today(),
+                visible=True,
+                supporting_partners=("Police",),
+            ),
+            {ward[0]: ward[1]},
+            dataset="demo",
+        )
     finally:
         engine.dispose()
 
@@ -67,8 +83,14 @@ def test_an_action_saved_elsewhere_appears_on_the_projector_without_a_reload(pro
     url, db_url, ward = projector
     errors: list[str] = []
     elsewhere: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not BASE_PATH_PROBE.search(m.location.get("url", "")) else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not BASE_PATH_PROBE.search(m.location.get("url", ""))
+            else None
+        ),
+    )
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("request", lambda r: None if r.url.startswith((url, "data:", "blob:")) else elsewhere.append(r.url))
     page.set_viewport_size({"width": 1920, "height": 1080})  # a projector

@@ -43,13 +43,25 @@ NEIGHBOURHOODS = ("Brixworth", "Moulton", "Oundle")
 #: Hand-counted from the fixtures: Force records inside the three neighbourhoods, each once.
 EXPECTED_TYPES = {
     "2024-01": {
-        "Anti-social behaviour": 2, "Bicycle theft": 1, "Burglary": 1, "Criminal damage and arson": 1,
-        "Drugs": 1, "Public order": 1, "Robbery": 1, "Theft from the person": 1, "Vehicle crime": 1,
+        "Anti-social behaviour": 2,
+        "Bicycle theft": 1,
+        "Burglary": 1,
+        "Criminal damage and arson": 1,
+        "Drugs": 1,
+        "Public order": 1,
+        "Robbery": 1,
+        "Theft from the person": 1,
+        "Vehicle crime": 1,
         "Violence and sexual offences": 1,
     },
     "2024-02": {
-        "Anti-social behaviour": 1, "Burglary": 1, "Other crime": 1, "Other theft": 1,
-        "Possession of weapons": 1, "Shoplifting": 1, "Vehicle crime": 1,
+        "Anti-social behaviour": 1,
+        "Burglary": 1,
+        "Other crime": 1,
+        "Other theft": 1,
+        "Possession of weapons": 1,
+        "Shoplifting": 1,
+        "Vehicle crime": 1,
     },
 }
 
@@ -157,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if not path.startswith("/api/"):
             return self._send(404, b"")
-        rel = path[len("/api/"):]
+        rel = path[len("/api/") :]
         entry = Logged(method, rel, form.get("date"), api.neighbourhood_of(form.get("poly")))
         with api.lock:
             api.log.append(entry)
@@ -177,8 +189,11 @@ class Handler(BaseHTTPRequestHandler):
             crimes = json.loads(month_file.read_text()) if month_file.exists() else []
             pts = [tuple(float(v) for v in pair.split(",")) for pair in form["poly"].split(":")]
             area = Polygon([(lng, lat) for lat, lng in pts])
-            hits = [c for c in crimes if area.covers(Point(float(c["location"]["longitude"]),
-                                                           float(c["location"]["latitude"])))]
+            hits = [
+                c
+                for c in crimes
+                if area.covers(Point(float(c["location"]["longitude"]), float(c["location"]["latitude"])))
+            ]
             if len(hits) > self.server.api.max_crimes:
                 return 503, b""
             entry.crime_ids = [c["id"] for c in hits]
@@ -255,8 +270,14 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def run_fetch(api: FakeApi, out: Path, start: str | None = "2024-01", end: str | None = "2024-02",
-              clock: FakeClock | None = None, **kw):
+def run_fetch(
+    api: FakeApi,
+    out: Path,
+    start: str | None = "2024-01",
+    end: str | None = "2024-02",
+    clock: FakeClock | None = None,
+    **kw,
+):
     clock = clock or FakeClock()
     kw.setdefault("session", RecordingSession(clock))
     kw.setdefault("timeout_s", 5)
@@ -283,8 +304,10 @@ def test_two_months_become_police_uk_csvs_that_load_without_rejections(api, tmp_
     assert summary.ok
     # dates + force + neighbourhoods + 3 boundaries + 3 neighbourhoods x 2 months
     assert summary.requests == len(api.log) == 12
-    assert steps == [(i + 1, 6, f"{m} {n}") for i, (m, n) in
-                     enumerate((m, n) for m in ("2024-01", "2024-02") for n in NEIGHBOURHOODS)]
+    assert steps == [
+        (i + 1, 6, f"{m} {n}")
+        for i, (m, n) in enumerate((m, n) for m in ("2024-01", "2024-02") for n in NEIGHBOURHOODS)
+    ]
     assert any("British Transport Police" in m and m.startswith("2024-01") for m in summary.messages)
 
     first_line = summary.files_written[0].read_text(encoding="utf-8").split("\n")[0]
@@ -325,9 +348,14 @@ def test_the_twelve_fields_are_written_from_the_api_record(api, tmp_path):
     text = month_path(tmp_path, FORCE, "2024-01").read_text(encoding="utf-8")
     jan = {c["id"]: c for c in json.loads((FIXTURES / "crimes-street" / "all-crime-2024-01.json").read_text())}
     burglary, asb = jan[116181601], jan[116181603]
-    assert (f"{burglary['persistent_id']},2024-01,{FORCE_NAME},{FORCE_NAME},-0.950000,52.300000,"
-            "On or near Church Lane,,,Burglary,Under investigation,\n") in text
-    assert f",2024-01,{FORCE_NAME},{FORCE_NAME},-0.870000,52.310000,On or near Holcot Road,,,Anti-social behaviour,,\n" in text
+    assert (
+        f"{burglary['persistent_id']},2024-01,{FORCE_NAME},{FORCE_NAME},-0.950000,52.300000,"
+        "On or near Church Lane,,,Burglary,Under investigation,\n"
+    ) in text
+    assert (
+        f",2024-01,{FORCE_NAME},{FORCE_NAME},-0.870000,52.310000,On or near Holcot Road,,,Anti-social behaviour,,\n"
+        in text
+    )
     assert asb["outcome_status"] is None and asb["persistent_id"] == ""
     assert '"On or near Market Place, Oundle"' in text and "\r" not in text
 
@@ -381,8 +409,7 @@ def test_503_after_every_split_is_an_outage_with_a_clear_message(api, tmp_path, 
 def test_timeout_is_retried_then_fails_clearly_and_nothing_is_half_written(api, tmp_path, clock):
     api.script("POST", "crimes-street/all-crime", date="2024-01", neighbourhood="NC03", delay=1.0)
     began = time.monotonic()
-    summary = run_fetch(api, tmp_path, "2024-01", "2024-02", clock=clock, timeout_s=0.25, max_retries=1,
-                        rate_per_s=0)
+    summary = run_fetch(api, tmp_path, "2024-01", "2024-02", clock=clock, timeout_s=0.25, max_retries=1, rate_per_s=0)
     assert time.monotonic() - began < 3
 
     # Brixworth and Moulton were fetched, Oundle timed out: the month is not written at all.
@@ -404,16 +431,33 @@ def test_connection_refused_is_retried_then_fails_with_the_setup_step_named(tmp_
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(FetchError, match=r"list of months .*could not connect to data.police.uk.*3 attempts.*Nothing was fetched"):
-        fetch_force(FORCE, "2024-01", "2024-01", tmp_path, base_url=f"http://127.0.0.1:{port}/api",
-                    session=RecordingSession(), max_retries=2, sleep=clock.sleep, clock=clock.now)
+    with pytest.raises(
+        FetchError, match=r"list of months .*could not connect to data.police.uk.*3 attempts.*Nothing was fetched"
+    ):
+        fetch_force(
+            FORCE,
+            "2024-01",
+            "2024-01",
+            tmp_path,
+            base_url=f"http://127.0.0.1:{port}/api",
+            session=RecordingSession(),
+            max_retries=2,
+            sleep=clock.sleep,
+            clock=clock.now,
+        )
     assert clock.sleeps == [1.0, 2.0]
     assert all_files(tmp_path) == []
 
 
 def test_malformed_json_skips_that_month_only(api, tmp_path):
-    api.script("POST", "crimes-street/all-crime", date="2024-02", neighbourhood="NC02",
-               status=200, body=b'[{"category": "burglary", "locat')
+    api.script(
+        "POST",
+        "crimes-street/all-crime",
+        date="2024-02",
+        neighbourhood="NC02",
+        status=200,
+        body=b'[{"category": "burglary", "locat',
+    )
     summary = run_fetch(api, tmp_path)
 
     assert summary.months_fetched == ["2024-01"] and summary.months_failed == ["2024-02"]
@@ -447,8 +491,9 @@ def test_a_failed_write_leaves_no_temp_file(api, tmp_path, monkeypatch):
 
 def test_unknown_force_suggests_the_right_id(api, tmp_path):
     with pytest.raises(FetchError, match="no force 'northants'.*northamptonshire.*Nothing was fetched"):
-        fetch_force("northants", "2024-01", "2024-01", tmp_path, base_url=api.base_url,
-                    session=RecordingSession(), rate_per_s=0)
+        fetch_force(
+            "northants", "2024-01", "2024-01", tmp_path, base_url=api.base_url, session=RecordingSession(), rate_per_s=0
+        )
     assert api.posts() == [] and all_files(tmp_path) == []
 
 
@@ -577,14 +622,27 @@ def test_cli_writes_into_the_data_dir_and_the_pipeline_loads_it(api, tmp_path, m
 
 
 def test_cli_exit_1_with_a_message_when_nothing_could_be_fetched(api, tmp_path, capsys):
-    bad_force = parse(["--force", "northants", "--from", "2024-01", "--to", "2024-01",
-                       "--out", str(tmp_path), "--base-url", api.base_url])
+    bad_force = parse(
+        [
+            "--force",
+            "northants",
+            "--from",
+            "2024-01",
+            "--to",
+            "2024-01",
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            api.base_url,
+        ]
+    )
     assert run_cli(bad_force) == 1
     err = capsys.readouterr().err
     assert err.startswith("Error: data.police.uk has no force 'northants'.") and "Traceback" not in err
 
-    too_old = parse(["--force", FORCE, "--from", "2019-01", "--to", "2019-02", "--out", str(tmp_path),
-                     "--base-url", api.base_url])
+    too_old = parse(
+        ["--force", FORCE, "--from", "2019-01", "--to", "2019-02", "--out", str(tmp_path), "--base-url", api.base_url]
+    )
     assert run_cli(too_old) == 1
     out = capsys.readouterr()
     assert "Not served by the data.police.uk API: 2019-01, 2019-02" in out.out

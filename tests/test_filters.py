@@ -51,17 +51,20 @@ def test_default_filters_show_every_rural_crime(tiny):
     assert ids(tiny, Filters()) == ["a1", "a2", "a3", "c1", "c3", "c4", "c5"]
 
 
-@pytest.mark.parametrize(("f", "expected"), [
-    (Filters(month_from="2024-03"), ["c1", "c3", "c4", "c5"]),
-    (Filters(month_to="2024-01"), ["a1", "a2", "a3"]),
-    (Filters(month_from="2024-02", month_to="2024-02"), []),
-    (Filters(categories=("burglary",)), ["a1", "a3", "c5"]),
-    (Filters(categories=("robbery", "wildlife crime")), ["c3", "c4"]),
-    (Filters(reason="farm"), ["a3"]),
-    (Filters(reason="ward"), ["a1", "a2", "c1", "c3", "c4", "c5"]),
-    (Filters(ward="W2"), ["a3"]),
-    (Filters(ward="W1", categories=("burglary",), month_from="2024-03"), ["c5"]),
-])
+@pytest.mark.parametrize(
+    ("f", "expected"),
+    [
+        (Filters(month_from="2024-03"), ["c1", "c3", "c4", "c5"]),
+        (Filters(month_to="2024-01"), ["a1", "a2", "a3"]),
+        (Filters(month_from="2024-02", month_to="2024-02"), []),
+        (Filters(categories=("burglary",)), ["a1", "a3", "c5"]),
+        (Filters(categories=("robbery", "wildlife crime")), ["c3", "c4"]),
+        (Filters(reason="farm"), ["a3"]),
+        (Filters(reason="ward"), ["a1", "a2", "c1", "c3", "c4", "c5"]),
+        (Filters(ward="W2"), ["a3"]),
+        (Filters(ward="W1", categories=("burglary",), month_from="2024-03"), ["c5"]),
+    ],
+)
 def test_each_filter_narrows_to_the_hand_counted_rows(tiny, f, expected):
     assert ids(tiny, f) == expected
 
@@ -114,7 +117,9 @@ def test_clean_drops_what_the_data_does_not_have(opts):
 def test_clean_clamps_and_orders_months_and_drops_full_span(opts):
     assert Filters(month_from="1999-01", month_to="2030-12").clean(opts) == Filters()
     assert Filters(month_from="2024-03", month_to="2024-01").clean(opts) == Filters()
-    assert Filters(month_from="2024-03", month_to="2024-02").clean(opts) == Filters(month_from="2024-02")  # to = the latest
+    assert Filters(month_from="2024-03", month_to="2024-02").clean(opts) == Filters(
+        month_from="2024-02"
+    )  # to = the latest
     assert Filters(categories=CATEGORIES).clean(opts) == Filters()  # every category is no filter
     assert Filters(month_from="Jan 2024", month_to="2024-13").clean(opts) == Filters()  # unreadable: dropped
 
@@ -131,8 +136,15 @@ def test_bad_months_are_ignored(value):
 
 
 def test_junk_query_strings_never_raise(opts):
-    for q in ({"ward": "'; DROP TABLE wards;--"}, {"reason": "everything"}, {"cat": ",,,"}, {"from": ["2024-01", None]},
-              {"ward": ["x" * 10_000]}, {"cat": 5}, {"unknown": "1"}):
+    for q in (
+        {"ward": "'; DROP TABLE wards;--"},
+        {"reason": "everything"},
+        {"cat": ",,,"},
+        {"from": ["2024-01", None]},
+        {"ward": ["x" * 10_000]},
+        {"cat": 5},
+        {"unknown": "1"},
+    ):
         assert Filters.from_query(q, opts) in (Filters(), Filters(month_from=None))
 
 
@@ -146,8 +158,12 @@ def test_a_mapping_that_raises_gives_no_filters():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from([*QUERY_KEYS, "other"]),
-                       st.one_of(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=4))))
+@given(
+    st.dictionaries(
+        st.sampled_from([*QUERY_KEYS, "other"]),
+        st.one_of(st.text(max_size=40), st.lists(st.text(max_size=20), max_size=4)),
+    )
+)
 def test_any_query_mapping_gives_valid_filters(q):
     f = Filters.from_query(q)
     assert f.reason in REASONS
@@ -155,13 +171,23 @@ def test_any_query_mapping_gives_valid_filters(q):
 
 
 months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(1990, 2100), st.integers(1, 12))
-names = st.text(st.characters(blacklist_characters=",", blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=30)
+names = st.text(
+    st.characters(blacklist_characters=",", blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=30
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.builds(Filters, month_from=st.none() | months, month_to=st.none() | months,
-                 categories=st.lists(st.sampled_from(CATEGORIES), unique=True).map(tuple),
-                 reason=st.sampled_from(REASONS), district=st.none() | names, ward=st.none() | names))
+@given(
+    st.builds(
+        Filters,
+        month_from=st.none() | months,
+        month_to=st.none() | months,
+        categories=st.lists(st.sampled_from(CATEGORIES), unique=True).map(tuple),
+        reason=st.sampled_from(REASONS),
+        district=st.none() | names,
+        ward=st.none() | names,
+    )
+)
 def test_every_filter_value_round_trips_through_the_query(f):
     assert Filters.from_query(f.to_query()) == f
 
@@ -179,8 +205,10 @@ def test_without_area_and_months_keep_the_rest():
 
 
 def test_apply_on_a_plain_string_frame_still_works(tiny):
-    df = tiny.incidents.assign(rural_category=tiny.incidents["rural_category"].astype(object),
-                               ward_code=tiny.incidents["ward_code"].astype(object))
+    df = tiny.incidents.assign(
+        rural_category=tiny.incidents["rural_category"].astype(object),
+        ward_code=tiny.incidents["ward_code"].astype(object),
+    )
     assert sorted(df.loc[Filters(categories=("burglary",), ward="W1").apply(df), "crime_id"]) == ["a1", "c5"]
 
 

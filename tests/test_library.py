@@ -13,14 +13,18 @@ ROOT = Path(ruralaction.__file__).parent
 #: Each stage may import its own stage and the ones with a lower number, never a higher one.
 #: (``actions`` comes before ``concerns``: a concern links to the action that answered it.)
 STAGES: dict[str, int] = {
-    "definition": 0, "settings": 0, "exports": 0,
+    "definition": 0,
+    "settings": 0,
+    "exports": 0,
     "geography": 1,
     "incidents": 2,
     "measures": 3,
-    "actions": 4, "concerns": 5,
+    "actions": 4,
+    "concerns": 5,
     "progress": 6,
     "reports": 7,
-    "cli": 8, "__main__": 8,
+    "cli": 8,
+    "__main__": 8,
 }
 
 
@@ -62,8 +66,11 @@ def _stage(module: str) -> int:
 def test_no_library_module_imports_streamlit():
     modules = sorted(ROOT.rglob("*.py"))
     assert len(modules) > 20
-    offenders = [str(p.relative_to(ROOT)) for p in modules
-                 if re.search(r"^\s*(import|from)\s+streamlit\b", p.read_text("utf-8"), re.M)]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in modules
+        if re.search(r"^\s*(import|from)\s+streamlit\b", p.read_text("utf-8"), re.M)
+    ]
     assert offenders == []
 
 
@@ -72,8 +79,12 @@ def test_every_module_belongs_to_a_stage():
 
 
 def _upward(graph: dict[str, set[str]]) -> list[str]:
-    return sorted(f"{a} imports {b}" for a, deps in graph.items() for b in deps
-                  if b != "ruralaction" and a != "ruralaction" and _stage(b) > _stage(a))
+    return sorted(
+        f"{a} imports {b}"
+        for a, deps in graph.items()
+        for b in deps
+        if b != "ruralaction" and a != "ruralaction" and _stage(b) > _stage(a)
+    )
 
 
 def _circles(graph: dict[str, set[str]]) -> list[str]:
@@ -87,7 +98,7 @@ def _circles(graph: dict[str, set[str]]) -> list[str]:
         seen[node] = 1
         for nxt in sorted(edges.get(node, ())):
             if seen.get(nxt) == 1:
-                found.append(" -> ".join([*path[path.index(nxt):], nxt]))
+                found.append(" -> ".join([*path[path.index(nxt) :], nxt]))
             elif nxt not in seen:
                 visit(nxt, [*path, nxt])
         seen[node] = 2
@@ -107,8 +118,10 @@ def test_no_import_circles():
 
 
 def test_the_checks_find_a_planted_upward_import_and_circle():
-    graph = {"ruralaction.measures.trends": {"ruralaction.reports.pack"},
-             "ruralaction.actions.audit": {"ruralaction.actions.users"},
-             "ruralaction.actions.users": {"ruralaction.actions.audit"}}
+    graph = {
+        "ruralaction.measures.trends": {"ruralaction.reports.pack"},
+        "ruralaction.actions.audit": {"ruralaction.actions.users"},
+        "ruralaction.actions.users": {"ruralaction.actions.audit"},
+    }
     assert _upward(graph) == ["ruralaction.measures.trends imports ruralaction.reports.pack"]
     assert _circles(graph) == ["ruralaction.actions.audit -> ruralaction.actions.users -> ruralaction.actions.audit"]

@@ -19,7 +19,10 @@ from ruralaction.incidents.schema import (
 
 
 def test_one_file_loads_typed_canonical_frame(tmp_path):
-    p = write(tmp_path / "2024-01-northamptonshire-street.csv", [row("a"), row("", crime_type="Anti-social behaviour", outcome="")])
+    p = write(
+        tmp_path / "2024-01-northamptonshire-street.csv",
+        [row("a"), row("", crime_type="Anti-social behaviour", outcome="")],
+    )
     r = load_incidents([p])
     df = r.incidents
     assert list(df.columns) == list(INCIDENT_COLUMNS)
@@ -53,11 +56,13 @@ def _zip(files: dict[str, str]) -> bytes:
 
 
 def test_zip_archive_read_directly(tmp_path):
-    data = _zip({
-        "2024-01/2024-01-northamptonshire-street.csv": csv_text([row("a"), row("b")]),
-        "2024-02/2024-02-northamptonshire-street.csv": csv_text([row("c", month="2024-02")]),
-        "2024-02/2024-02-northamptonshire-stop-and-search.csv": "Type,Date\n",
-    })
+    data = _zip(
+        {
+            "2024-01/2024-01-northamptonshire-street.csv": csv_text([row("a"), row("b")]),
+            "2024-02/2024-02-northamptonshire-street.csv": csv_text([row("c", month="2024-02")]),
+            "2024-02/2024-02-northamptonshire-stop-and-search.csv": "Type,Date\n",
+        }
+    )
     path = tmp_path / "archive.zip"
     path.write_bytes(data)
     for source in (path, ("upload.zip", data)):
@@ -122,7 +127,11 @@ def test_each_rejection_reason_and_good_rows_still_load(tmp_path, bad, column, r
 
 def test_wrong_field_count_and_undecodable_bytes_keep_line_numbers(tmp_path):
     text = csv_text([row("a")]) + "b,2024-01,short row\n" + "\n"
-    data = text.encode() + csv_text([row("c", location="Caf\u00e9 Street")]).split("\n", 1)[1].encode("latin-1") + csv_text([row("d")]).split("\n", 1)[1].encode()
+    data = (
+        text.encode()
+        + csv_text([row("c", location="Caf\u00e9 Street")]).split("\n", 1)[1].encode("latin-1")
+        + csv_text([row("d")]).split("\n", 1)[1].encode()
+    )
     p = tmp_path / "f.csv"
     p.write_bytes(data)
     r = load_incidents([p])
@@ -135,9 +144,16 @@ def test_wrong_field_count_and_undecodable_bytes_keep_line_numbers(tmp_path):
 
 
 def test_quoted_commas_and_newlines(tmp_path):
-    p = write(tmp_path / "f.csv", [row("a", location="On or near Mill Lane, Brixworth"), row("b", location="line one\nline two"), row("c")])
+    p = write(
+        tmp_path / "f.csv",
+        [row("a", location="On or near Mill Lane, Brixworth"), row("b", location="line one\nline two"), row("c")],
+    )
     r = load_incidents([p])
-    assert list(r.incidents["location"]) == ["On or near Mill Lane, Brixworth", "line one\nline two", "On or near Church Lane"]
+    assert list(r.incidents["location"]) == [
+        "On or near Mill Lane, Brixworth",
+        "line one\nline two",
+        "On or near Church Lane",
+    ]
     assert list(r.incidents["line"]) == [2, 3, 5]
 
 
@@ -154,9 +170,16 @@ def test_unmapped_crimes_kept_with_no_location(tmp_path):
         ("empty.csv", b"", "empty.csv is empty"),
         ("blank.csv", b"\n\n", "blank.csv is empty"),
         ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image.csv is not a CSV text file"),
-        ("other.csv", b"name,age\nann,3\n", "other.csv is not a police.uk street-level CSV: it has no 'Crime ID', 'Month'"),
-        ("out.csv", b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type\n",
-         "looks like a police.uk outcomes file"),
+        (
+            "other.csv",
+            b"name,age\nann,3\n",
+            "other.csv is not a police.uk street-level CSV: it has no 'Crime ID', 'Month'",
+        ),
+        (
+            "out.csv",
+            b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type\n",
+            "looks like a police.uk outcomes file",
+        ),
         ("nocsv.zip", _zip({"readme.txt": "hello"}), "nocsv.zip is a zip archive with no CSV files"),
         ("broken.zip", b"PK\x03\x04 not really", "broken.zip is not a readable zip archive"),
         ("cr.csv", b"\r\x01", "cr.csv is not a police.uk CSV: its first line is not a CSV header"),
@@ -177,12 +200,52 @@ def test_missing_path_is_reported(tmp_path):
 
 
 def test_force_export_through_column_mapping(tmp_path):
-    header = ("Occurrence Reference", "Date Committed", "Offence Group", "Longitude", "Latitude", "Location Description",
-              "LSOA Code", "LSOA Name", "Premises Type", "Description", "Wildlife Flag", "Outcome", "Officer")
+    header = (
+        "Occurrence Reference",
+        "Date Committed",
+        "Offence Group",
+        "Longitude",
+        "Latitude",
+        "Location Description",
+        "LSOA Code",
+        "LSOA Name",
+        "Premises Type",
+        "Description",
+        "Wildlife Flag",
+        "Outcome",
+        "Officer",
+    )
     rows = [
-        ["NP-1", "14/03/2024 22:30", "Hare coursing", "-0.9", "52.3", "Field off Harlestone Road", "E01027000", "Daventry 001A",
-         "Agricultural land", "Hare coursing with dogs <b>reported</b>", "Y", "Under investigation", "PC 1"],
-        ["NP-2", "02/04/2024 09:05", "Burglary - residential", "-0.9", "52.3", "Church Lane", "", "", "Dwelling", "", "N", "", "PC 2"],
+        [
+            "NP-1",
+            "14/03/2024 22:30",
+            "Hare coursing",
+            "-0.9",
+            "52.3",
+            "Field off Harlestone Road",
+            "E01027000",
+            "Daventry 001A",
+            "Agricultural land",
+            "Hare coursing with dogs <b>reported</b>",
+            "Y",
+            "Under investigation",
+            "PC 1",
+        ],
+        [
+            "NP-2",
+            "02/04/2024 09:05",
+            "Burglary - residential",
+            "-0.9",
+            "52.3",
+            "Church Lane",
+            "",
+            "",
+            "Dwelling",
+            "",
+            "N",
+            "",
+            "PC 2",
+        ],
         ["NP-3", "31/02/2024 09:05", "Burglary", "-0.9", "52.3", "x", "", "", "", "", "N", "", "PC 3"],
     ]
     p = write(tmp_path / "export.csv", rows, header=header)

@@ -81,14 +81,30 @@ def synthetic(n: int, seed: int = 0) -> pd.DataFrame:
     pick = rng.integers(0, 2000, n)
     lon, lat = px[pick], py[pick]
     lon[::97] = np.nan  # some crimes have no location
-    cats = pd.Categorical.from_codes(rng.integers(0, 6, n), categories=[
-        "burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"])
-    return pd.DataFrame({
-        "longitude": lon, "latitude": lat, "rural_category": cats, "is_rural_crime": np.ones(n, bool),
-        "month": pd.Timestamp("2024-01-01"), "location": pd.Categorical(["On or near Mill Lane"] * n),
-        "last_outcome": pd.Categorical([None] * n), "ward_name": pd.Categorical(["One"] * n),
-        "rural_reason": pd.Categorical(["Burglary in a rural ward (One)"] * n),
-    })
+    cats = pd.Categorical.from_codes(
+        rng.integers(0, 6, n),
+        categories=[
+            "burglary",
+            "theft from the person",
+            "vehicle crime",
+            "robbery",
+            "criminal damage",
+            "wildlife crime",
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "longitude": lon,
+            "latitude": lat,
+            "rural_category": cats,
+            "is_rural_crime": np.ones(n, bool),
+            "month": pd.Timestamp("2024-01-01"),
+            "location": pd.Categorical(["On or near Mill Lane"] * n),
+            "last_outcome": pd.Categorical([None] * n),
+            "ward_name": pd.Categorical(["One"] * n),
+            "rural_reason": pd.Categorical(["Burglary in a rural ward (One)"] * n),
+        }
+    )
 
 
 def test_hotspot_payload_does_not_grow_with_the_number_of_crimes():
@@ -114,7 +130,10 @@ def test_point_payload_at_the_limit_stays_under_five_megabytes():
     df = synthetic(ml.POINTS_MAX).assign(
         location=pd.Categorical(["On or near Parking Area off Church Lane"] * ml.POINTS_MAX),
         last_outcome=pd.Categorical(["Investigation complete; no suspect identified"] * ml.POINTS_MAX),
-        rural_reason=pd.Categorical(["Criminal damage at a farm location in a rural ward (Crick and West Haddon)"] * ml.POINTS_MAX))
+        rural_reason=pd.Categorical(
+            ["Criminal damage at a farm location in a rural ward (Crick and West Haddon)"] * ml.POINTS_MAX
+        ),
+    )
     layers, _ = ml.point_layers(df, np.ones(len(df), bool))
     size = ml.payload_bytes(ml.deck(layers, ml.view_for(None)))
     assert 2_000_000 < size <= 5_000_000
@@ -139,7 +158,7 @@ def test_the_icon_atlas_is_an_inline_png_with_every_shape():
     img = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
     assert img.size == (64 * len(ml.SHAPES), 64)
     alpha = np.asarray(img)[..., 3]
-    assert all(alpha[:, i * 64:(i + 1) * 64].max() == 255 for i in range(len(ml.SHAPES)))  # no shape is blank
+    assert all(alpha[:, i * 64 : (i + 1) * 64].max() == 255 for i in range(len(ml.SHAPES)))  # no shape is blank
 
 
 # ----------------------------------------------------------------------------- text, never markup
@@ -161,8 +180,9 @@ def test_tooltips_are_plain_text_so_markup_in_the_data_stays_text(tiny):
 def test_ward_names_with_markup_stay_text_in_tooltips(tiny, index):
     wards = tiny.geography.wards.assign(ward_name=[XSS, "Castle"])
     idx = ml.build_index(tiny.incidents, wards)
-    rates = measures.area_rates(tiny.incidents, Filters().apply(tiny.incidents), wards,
-                                measures.ward_areas_km2(wards), 3, ["E1"])
+    rates = measures.area_rates(
+        tiny.incidents, Filters().apply(tiny.incidents), wards, measures.ward_areas_km2(wards), 3, ["E1"]
+    )
     layer, _ = ml.ward_layer(idx, rates)
     tip = layer.data[0]["properties"]["t"]
     assert tip.startswith(XSS + "\nrural ward\n6 rural crimes: ")
@@ -183,7 +203,10 @@ def test_ward_layer_colours_by_rate_and_says_why(tiny, index):
     rates = measures.area_rates(df, Filters().apply(df), wards, measures.ward_areas_km2(wards), 3, ["E1"])
     layer, legend = ml.ward_layer(index, rates)
     by_code = {f["properties"]["ward_code"]: f["properties"] for f in layer.data}
-    assert by_code["W1"]["t"].splitlines()[1:3] == ["rural ward", f"6 rural crimes: {rates['per_km2_year'][0]:,.2f} per km² a year"]
+    assert by_code["W1"]["t"].splitlines()[1:3] == [
+        "rural ward",
+        f"6 rural crimes: {rates['per_km2_year'][0]:,.2f} per km² a year",
+    ]
     assert by_code["W2"]["t"].splitlines()[1] == "urban ward"
     assert by_code["W1"]["f"] != by_code["W2"]["f"]  # 6 crimes and 1 are in different classes
     assert legend[0].label == "None"
@@ -202,7 +225,7 @@ def test_class_breaks_and_classes():
 def test_view_fits_the_bounds():
     bounds = (-1.35, 51.97, -0.33, 52.65)  # Northamptonshire
     v = ml.view_for(bounds, width_px=900, height_px=600)
-    world = 512 * 2 ** v.zoom  # deck.gl pixels around the world at this zoom
+    world = 512 * 2**v.zoom  # deck.gl pixels around the world at this zoom
     width = (bounds[2] - bounds[0]) / 360 * world
     merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi) * world for lat in bounds[1::2]]
     height = merc[1] - merc[0]
@@ -224,8 +247,14 @@ def test_deck_has_no_basemap_and_compact_json(tiny, index):
 def test_actions_layer_is_empty_until_there_are_actions():
     assert ml.actions_layer(None) is None
     assert ml.actions_layer(pd.DataFrame({"lon": [], "lat": [], "title": []})) is None
-    actions = pd.DataFrame({"lon": [-0.95, np.nan, -0.85], "lat": [52.05, 52.0, 52.06],
-                            "title": ["Gate locks fitted", "No place", XSS], "partner": ["Farm Watch", "NFU", None]})
+    actions = pd.DataFrame(
+        {
+            "lon": [-0.95, np.nan, -0.85],
+            "lat": [52.05, 52.0, 52.06],
+            "title": ["Gate locks fitted", "No place", XSS],
+            "partner": ["Farm Watch", "NFU", None],
+        }
+    )
     layer = ml.actions_layer(actions)
     spec = layer_json(layer)
     assert spec["id"] == "actions" and len(spec["data"]) == 2
@@ -235,21 +264,25 @@ def test_actions_layer_is_empty_until_there_are_actions():
 
 
 def test_visible_actions_get_the_rural_action_marker():
-    actions = pd.DataFrame({"lon": [-0.95, -0.85], "lat": [52.05, 52.06], "title": ["Signs", "Patrol"],
-                            "visible": [True, False]})
+    actions = pd.DataFrame(
+        {"lon": [-0.95, -0.85], "lat": [52.05, 52.06], "title": ["Signs", "Patrol"], "visible": [True, False]}
+    )
     data = layer_json(ml.actions_layer(actions))["data"]
     assert [d["t"] for d in data] == ["Rural Action: Signs", "Action: Patrol"]
     assert data[0]["c"] == list(ml.ACTION_RGBA[True]) and data[0]["s"] > data[1]["s"]
     assert data[0]["c"] != data[1]["c"]
 
 
-@pytest.mark.parametrize(("event", "code"), [
-    ({"selection": {"indices": {"wards": [0]}, "objects": {"wards": [{"properties": {"ward_code": "W1"}}]}}}, "W1"),
-    ({"selection": {"objects": {"outlines": [{"properties": {"ward_code": "W2"}}]}}}, "W2"),
-    ({"selection": {"objects": {"hotspots": [{"t": "6 crimes"}]}}}, None),
-    ({"selection": {"objects": {}}}, None),
-    (None, None),
-    ({"selection": {"objects": {"wards": [{"properties": {"ward_code": 5}}]}}}, None),
-])
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        ({"selection": {"indices": {"wards": [0]}, "objects": {"wards": [{"properties": {"ward_code": "W1"}}]}}}, "W1"),
+        ({"selection": {"objects": {"outlines": [{"properties": {"ward_code": "W2"}}]}}}, "W2"),
+        ({"selection": {"objects": {"hotspots": [{"t": "6 crimes"}]}}}, None),
+        ({"selection": {"objects": {}}}, None),
+        (None, None),
+        ({"selection": {"objects": {"wards": [{"properties": {"ward_code": 5}}]}}}, None),
+    ],
+)
 def test_selected_ward_reads_the_chart_selection(event, code):
     assert ml.selected_ward(event) == code

@@ -35,18 +35,21 @@ def frame(rows: list[tuple[str, str, str | None, str | None]]) -> pd.DataFrame:
     """A classified-like frame from (month, category, ward code, outcome) rows; all rural."""
     months, cats, wards, outs = zip(*rows) if rows else ((), (), (), ())
     n = len(rows)
-    return pd.DataFrame({
-        "crime_id": [f"id{i}" for i in range(n)],
-        "month": pd.to_datetime(list(months), format="%Y-%m").astype("datetime64[s]"),
-        "rural_category": pd.Categorical(cats, categories=CATEGORIES),
-        "ward_code": pd.Categorical(wards, categories=WARDS),
-        "ward_name": pd.Categorical([{"W1": "One", "W2": "Two", "W3": "Three"}.get(w) for w in wards]),
-        "last_outcome": pd.Categorical(outs),
-        "location": pd.Categorical(["On or near Mill Lane"] * n),
-        "rural_reason": pd.Categorical(["Burglary in a rural ward (One)"] * n),
-        "longitude": np.full(n, -0.9), "latitude": np.full(n, 52.3),
-        "is_rural_crime": np.ones(n, bool),
-    })
+    return pd.DataFrame(
+        {
+            "crime_id": [f"id{i}" for i in range(n)],
+            "month": pd.to_datetime(list(months), format="%Y-%m").astype("datetime64[s]"),
+            "rural_category": pd.Categorical(cats, categories=CATEGORIES),
+            "ward_code": pd.Categorical(wards, categories=WARDS),
+            "ward_name": pd.Categorical([{"W1": "One", "W2": "Two", "W3": "Three"}.get(w) for w in wards]),
+            "last_outcome": pd.Categorical(outs),
+            "location": pd.Categorical(["On or near Mill Lane"] * n),
+            "rural_reason": pd.Categorical(["Burglary in a rural ward (One)"] * n),
+            "longitude": np.full(n, -0.9),
+            "latitude": np.full(n, 52.3),
+            "is_rural_crime": np.ones(n, bool),
+        }
+    )
 
 
 def every(df: pd.DataFrame) -> np.ndarray:
@@ -57,8 +60,14 @@ def every(df: pd.DataFrame) -> np.ndarray:
 
 
 def test_monthly_is_zero_filled_over_the_range_and_ignores_rows_outside_it():
-    df = frame([("2024-01", "burglary", "W1", None), ("2024-01", "burglary", "W1", None),
-                ("2024-03", "robbery", "W1", None), ("2023-12", "robbery", "W1", None)])
+    df = frame(
+        [
+            ("2024-01", "burglary", "W1", None),
+            ("2024-01", "burglary", "W1", None),
+            ("2024-03", "robbery", "W1", None),
+            ("2023-12", "robbery", "W1", None),
+        ]
+    )
     got = monthly(df, every(df), "2024-01", "2024-03")
     assert list(got.columns) == ["month", "category", "crimes"] and len(got) == 3 * 6
     table = got.pivot(index="month", columns="category", values="crimes")
@@ -78,18 +87,21 @@ def test_monthly_counts_only_masked_rows():
 # ----------------------------------------------------------------------------- change in words
 
 
-@pytest.mark.parametrize(("recent", "previous", "words"), [
-    (141, 164, "down 14%, 23 fewer incidents"),
-    (15, 10, "up 50%, 5 more incidents"),
-    (101, 100, "up 1%, 1 more incident"),
-    (1001, 1000, "up less than 1%, 1 more incident"),
-    (10, 10, "no change (10 incidents in each period)"),
-    (3, 1, "3 incidents against 1 the year before: too few to call a trend"),
-    (0, 0, "0 incidents against 0 the year before: too few to call a trend"),
-    (6, 4, "up from 4 to 6 incidents (2 more): too few before to give a percentage"),
-    (2, 40, "down from 40 to 2 incidents (38 fewer): too few now to give a percentage"),
-    (1, 4, "1 incident against 4 the year before: too few to call a trend"),
-])
+@pytest.mark.parametrize(
+    ("recent", "previous", "words"),
+    [
+        (141, 164, "down 14%, 23 fewer incidents"),
+        (15, 10, "up 50%, 5 more incidents"),
+        (101, 100, "up 1%, 1 more incident"),
+        (1001, 1000, "up less than 1%, 1 more incident"),
+        (10, 10, "no change (10 incidents in each period)"),
+        (3, 1, "3 incidents against 1 the year before: too few to call a trend"),
+        (0, 0, "0 incidents against 0 the year before: too few to call a trend"),
+        (6, 4, "up from 4 to 6 incidents (2 more): too few before to give a percentage"),
+        (2, 40, "down from 40 to 2 incidents (38 fewer): too few now to give a percentage"),
+        (1, 4, "1 incident against 4 the year before: too few to call a trend"),
+    ],
+)
 def test_change_words_follow_the_small_number_rule(recent, previous, words):
     assert change_words(recent, previous) == words
     if min(recent, previous) < measures.MIN_COUNT:
@@ -129,10 +141,21 @@ def test_change_within_chance_and_small_numbers_are_not_beyond_chance():
 
 def squares() -> gpd.GeoDataFrame:
     """Three 2 km x 1 km, 1 km x 1 km and 4 km x 1 km rectangles in the British National Grid."""
-    boxes = [shapely.box(450_000, 250_000, 452_000, 251_000), shapely.box(452_000, 250_000, 453_000, 251_000),
-             shapely.box(453_000, 250_000, 457_000, 251_000)]
-    g = gpd.GeoDataFrame({"ward_code": WARDS, "ward_name": ["One", "Two", "Three"], "district": ["D", "D", "E"],
-                          "ruc_code": ["E1", "C1", "D1"]}, geometry=boxes, crs="EPSG:27700")
+    boxes = [
+        shapely.box(450_000, 250_000, 452_000, 251_000),
+        shapely.box(452_000, 250_000, 453_000, 251_000),
+        shapely.box(453_000, 250_000, 457_000, 251_000),
+    ]
+    g = gpd.GeoDataFrame(
+        {
+            "ward_code": WARDS,
+            "ward_name": ["One", "Two", "Three"],
+            "district": ["D", "D", "E"],
+            "ruc_code": ["E1", "C1", "D1"],
+        },
+        geometry=boxes,
+        crs="EPSG:27700",
+    )
     return g.to_crs("EPSG:4326")
 
 
@@ -142,8 +165,11 @@ def test_ward_areas_are_measured_in_the_british_national_grid():
 
 
 def test_area_rates_per_km2_a_year_and_per_1000_residents():
-    df = frame([("2024-01", "burglary", "W1", None)] * 6 + [("2024-02", "burglary", "W3", None)] * 2
-               + [("2024-02", "robbery", None, None)])
+    df = frame(
+        [("2024-01", "burglary", "W1", None)] * 6
+        + [("2024-02", "burglary", "W3", None)] * 2
+        + [("2024-02", "robbery", None, None)]
+    )
     wards = squares()
     pop = pd.Series({"W1": 3000, "W2": 1000, "W3": 500})
     r = measures.area_rates(df, every(df), wards, measures.ward_areas_km2(wards), 6, ["D1", "E1"], pop)
@@ -158,14 +184,20 @@ def test_area_rates_per_km2_a_year_and_per_1000_residents():
 
 def test_comparison_pools_the_rural_wards():
     # Rural W1 (2 km²) and W3 (4 km²): 30 + 6 = 36 crimes a year over 6 km² = 6 per km² a year.
-    df = frame([("2024-01", "burglary", "W1", None)] * 30 + [("2024-01", "burglary", "W3", None)] * 6
-               + [("2024-01", "burglary", "W2", None)] * 3)
+    df = frame(
+        [("2024-01", "burglary", "W1", None)] * 30
+        + [("2024-01", "burglary", "W3", None)] * 6
+        + [("2024-01", "burglary", "W2", None)] * 3
+    )
     wards = squares()
     rates = measures.area_rates(df, every(df), wards, measures.ward_areas_km2(wards), 12, ["D1", "E1"])
     w1 = compare_with_rural_average(rates, "W1", 12)
     assert w1.rate == pytest.approx(15.0, rel=1e-6) and w1.county_rate == pytest.approx(6.0, rel=1e-6)
     assert w1.ratio == pytest.approx(2.5, rel=1e-6)
-    assert w1.words == "15.0 rural crimes per km² a year: 2.5 times the county's rural-ward average of 6.00 per km² a year."
+    assert (
+        w1.words
+        == "15.0 rural crimes per km² a year: 2.5 times the county's rural-ward average of 6.00 per km² a year."
+    )
     w3 = compare_with_rural_average(rates, "W3", 12)
     assert w3.words.endswith("75% below the county's rural-ward average of 6.00 per km² a year.")
     w2 = compare_with_rural_average(rates, "W2", 12)  # 3 crimes: the small-number rule
@@ -228,11 +260,16 @@ def test_a_category_far_above_the_rest_of_the_county_mix_stands_out():
 
 
 def test_outcomes_count_blank_as_no_outcome_and_share_only_from_five():
-    df = frame([("2024-01", "burglary", "W1", "Under investigation")] * 2
-               + [("2024-01", "burglary", "W1", "Local resolution"), ("2024-01", "burglary", "W1", None)])
+    df = frame(
+        [("2024-01", "burglary", "W1", "Under investigation")] * 2
+        + [("2024-01", "burglary", "W1", "Local resolution"), ("2024-01", "burglary", "W1", None)]
+    )
     small = outcomes(df, every(df))
     assert small[["outcome", "crimes"]].values.tolist() == [
-        ["Under investigation", 2], ["Local resolution", 1], ["No outcome recorded", 1]]
+        ["Under investigation", 2],
+        ["Local resolution", 1],
+        ["No outcome recorded", 1],
+    ]
     assert small["share"].isna().all()  # 4 crimes: no percentages
     df5 = pd.concat([df, df.iloc[[0]]], ignore_index=True)
     assert outcomes(df5, every(df5))["share"].tolist() == pytest.approx([0.6, 0.2, 0.2])
@@ -245,8 +282,13 @@ def test_by_category_and_share_or_none():
 
 
 def test_incident_table_is_newest_first_and_limited():
-    df = frame([("2024-01", "burglary", "W1", None), ("2024-03", "robbery", "W2", "Local resolution"),
-                ("2024-02", "burglary", None, None)])
+    df = frame(
+        [
+            ("2024-01", "burglary", "W1", None),
+            ("2024-03", "robbery", "W2", "Local resolution"),
+            ("2024-02", "burglary", None, None),
+        ]
+    )
     t = measures.incident_table(df, every(df))
     assert list(t.columns) == list(measures.INCIDENT_COLUMNS)
     assert t["Month"].tolist() == ["2024-03", "2024-02", "2024-01"]

@@ -53,7 +53,11 @@ def test_rural_by_month_is_zero_filled_over_every_month_and_category(tiny):
     assert table.loc[JAN].to_dict() == dict.fromkeys(CATEGORIES, 0) | {"burglary": 2, "vehicle crime": 1}
     assert table.loc[FEB].sum() == 0
     assert table.loc[MAR].to_dict() == dict.fromkeys(CATEGORIES, 0) | {
-        "burglary": 1, "robbery": 1, "criminal damage": 1, "wildlife crime": 1}
+        "burglary": 1,
+        "robbery": 1,
+        "criminal damage": 1,
+        "wildlife crime": 1,
+    }
     assert got["crimes"].sum() == TINY_EXPECTED["rural_crimes"]
     assert got["crimes"].dtype == np.int64
 

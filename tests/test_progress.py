@@ -56,8 +56,12 @@ def test_periods_are_twelve_whole_months_written_three_ways():
     assert parse_period("2025") == calendar_year(2025)
     r = parse_period("12m-2026-09")
     assert r == rolling_12("2026-09")
-    assert (r.start, r.end, r.spec, r.short) == (dt.date(2025, 10, 1), dt.date(2026, 9, 30), "12m-2026-09",
-                                                 "12 months to Sep 2026")
+    assert (r.start, r.end, r.spec, r.short) == (
+        dt.date(2025, 10, 1),
+        dt.date(2026, 9, 30),
+        "12m-2026-09",
+        "12 months to Sep 2026",
+    )
     assert fy.previous() == financial_year(2024)
     assert len(fy.months) == 12 and fy.months[0] == "2025-04" and fy.months[-1] == "2026-03"
     # 1999-00 wraps the century
@@ -70,10 +74,17 @@ def test_a_period_written_wrongly_says_how_to_write_it(bad):
         parse_period(bad)
 
 
-@pytest.mark.parametrize(("kind", "last", "expected"), [
-    ("fy", "2026-03", "2025-26"), ("fy", "2026-02", "2024-25"), ("fy", "2026-09", "2025-26"),
-    ("cy", "2026-12", "2026"), ("cy", "2026-11", "2025"), ("r12", "2026-09", "12m-2026-09"),
-])
+@pytest.mark.parametrize(
+    ("kind", "last", "expected"),
+    [
+        ("fy", "2026-03", "2025-26"),
+        ("fy", "2026-02", "2024-25"),
+        ("fy", "2026-09", "2025-26"),
+        ("cy", "2026-12", "2026"),
+        ("cy", "2026-11", "2025"),
+        ("r12", "2026-09", "12m-2026-09"),
+    ],
+)
 def test_the_latest_full_period_ends_at_or_before_the_last_month_loaded(kind, last, expected):
     assert latest_full(kind, last).spec == expected
 
@@ -143,26 +154,46 @@ def test_a_definition_without_a_progress_section_or_with_a_muddled_one_is_refuse
     with pytest.raises(ProgressConfigError, match="fractions"):
         load_progress_config(_write(tmp_path, percent))
     with pytest.raises(ProgressConfigError, match="financial year"):
-        load_progress_config(_write(tmp_path, shipped.replace('baseline_period = "2024-25"', 'baseline_period = "2024"')))
+        load_progress_config(
+            _write(tmp_path, shipped.replace('baseline_period = "2024-25"', 'baseline_period = "2024"'))
+        )
 
 
 UP = MeasureConfig("visible_share", "Visible", "up", 0.3, target=0.6, amber=0.45)
 DOWN = MeasureConfig("days_to_first_action", "Days", "down", 42, target=14, amber=28)
 
 
-@pytest.mark.parametrize(("value", "level"), [
-    (0.61, "green"), (0.6, "green"), (3 / 5, "green"), (0.5999, "amber"), (0.45, "amber"), (9 / 20, "amber"),
-    (0.4499, "red"), (0.0, "red"), (None, "none"),
-])
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        (0.61, "green"),
+        (0.6, "green"),
+        (3 / 5, "green"),
+        (0.5999, "amber"),
+        (0.45, "amber"),
+        (9 / 20, "amber"),
+        (0.4499, "red"),
+        (0.0, "red"),
+        (None, "none"),
+    ],
+)
 def test_rag_where_higher_is_better_gives_a_threshold_the_better_status(value, level):
     s = rag(value, UP)
     assert s.level == level
     assert s.word and s.symbol and s.text == f"{s.symbol} {s.word}"  # never colour alone
 
 
-@pytest.mark.parametrize(("value", "level"), [
-    (13, "green"), (14, "green"), (14.5, "amber"), (28, "amber"), (28.01, "red"), (None, "none"),
-])
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        (13, "green"),
+        (14, "green"),
+        (14.5, "amber"),
+        (28, "amber"),
+        (28.01, "red"),
+        (None, "none"),
+    ],
+)
 def test_rag_where_lower_is_better_is_mirrored(value, level):
     assert rag(value, DOWN).level == level
 
@@ -179,7 +210,8 @@ def test_statuses_have_distinct_words_symbols_and_readable_colours():
 def test_targets_and_changes_in_words():
     cfg = load_progress_config()
     assert target_words(cfg.measure("rural_crime"), "2024-25") == (
-        "Target: 5% fewer than 2024-25; at risk while no more than 2024-25")
+        "Target: 5% fewer than 2024-25; at risk while no more than 2024-25"
+    )
     assert target_words(UP) == "Target: 60% or more; at risk from 45%"
     assert target_words(DOWN) == "Target: 14 days or fewer; at risk from 28 days"
     assert change_from_baseline(0.42, UP) == "up 12 points on the baseline of 30%"
@@ -200,9 +232,16 @@ def _crime_frame(period_n: int, baseline_n: int, previous_n: int | None = None) 
     return incidents(rows)
 
 
-@pytest.mark.parametrize(("now", "before", "level"), [
-    (95, 100, "green"), (94, 100, "green"), (96, 100, "amber"), (100, 100, "amber"), (101, 100, "red"),
-])
+@pytest.mark.parametrize(
+    ("now", "before", "level"),
+    [
+        (95, 100, "green"),
+        (94, 100, "green"),
+        (96, 100, "amber"),
+        (100, 100, "amber"),
+        (101, 100, "red"),
+    ],
+)
 def test_rural_crime_is_rated_on_its_change_against_the_baseline_year(now, before, level):
     df = _crime_frame(now, before, previous_n=120)
     mask = df["is_rural_crime"].to_numpy()
@@ -250,13 +289,22 @@ def test_priorities_are_counted_where_the_data_allows():
     rows += [{"month": "2024-05", "description": "TRACTOR GPS stolen"} for _ in range(5)]
     rows += [{"month": "2025-07", "farm": True} for _ in range(5)]
     df = incidents(rows)
-    items = [Priority("Machinery", keywords=("tractor", "gps"), issues=("Machinery theft",)),
-             Priority("Farms", at_farm=True), Priority("Fly-tipping", issues=("Fly-tipping",)),
-             Priority("Wildlife", categories=("wildlife crime",))]
-    acts = actions([action("2025-06-01", issue="Machinery theft"), action("2025-07-01", issue="Fly-tipping"),
-                    action("2024-07-01", issue="Machinery theft")])
-    t = pm.priorities(df, df["is_rural_crime"].to_numpy(), acts, FY25, financial_year(2024), loaded_months(df),
-                      items, as_of=AS_OF).set_index("priority")
+    items = [
+        Priority("Machinery", keywords=("tractor", "gps"), issues=("Machinery theft",)),
+        Priority("Farms", at_farm=True),
+        Priority("Fly-tipping", issues=("Fly-tipping",)),
+        Priority("Wildlife", categories=("wildlife crime",)),
+    ]
+    acts = actions(
+        [
+            action("2025-06-01", issue="Machinery theft"),
+            action("2025-07-01", issue="Fly-tipping"),
+            action("2024-07-01", issue="Machinery theft"),
+        ]
+    )
+    t = pm.priorities(
+        df, df["is_rural_crime"].to_numpy(), acts, FY25, financial_year(2024), loaded_months(df), items, as_of=AS_OF
+    ).set_index("priority")
     assert (t.loc["Machinery", "crimes"], t.loc["Machinery", "baseline_year"]) == (6, 5)
     assert t.loc["Machinery", "actions"] == 1 and t.loc["Machinery", "measured"]
     assert t.loc["Farms", "crimes"] == 5
@@ -264,23 +312,40 @@ def test_priorities_are_counted_where_the_data_allows():
     assert t.loc["Fly-tipping", "actions"] == 1 and "does not record" in t.loc["Fly-tipping", "how"]
     # without any description text, keyword and wildlife priorities cannot be measured
     bare = df.assign(description=pd.array([None] * len(df), dtype="str"))
-    t = pm.priorities(bare, bare["is_rural_crime"].to_numpy(), acts, FY25, financial_year(2024),
-                      loaded_months(bare), items, as_of=AS_OF).set_index("priority")
+    t = pm.priorities(
+        bare,
+        bare["is_rural_crime"].to_numpy(),
+        acts,
+        FY25,
+        financial_year(2024),
+        loaded_months(bare),
+        items,
+        as_of=AS_OF,
+    ).set_index("priority")
     assert not t.loc["Machinery", "measured"] and not t.loc["Wildlife", "measured"] and t.loc["Farms", "measured"]
 
 
 def test_top_concerns_with_an_action_in_their_ward():
-    c = concerns([
-        ("W1", "burglary", "2025-05-01", None), ("W1", "burglary", "2025-06-01", None),
-        ("W1", "fly-tipping", "2025-06-02", None),                                # W1's top: burglary
-        ("W2", "speeding", "2025-07-01", None), ("W2", "other", "2025-07-02", None),  # W2: a tie, both top
-        ("W3", "burglary", "2025-08-01", None), ("W4", "fly-tipping", "2025-08-01", None),
-        ("W5", "burglary", "2024-08-01", None),                                   # before the period
-    ])
-    acts = actions([action("2025-09-01", wards=("W1",), issue="Burglary"),
-                    action("2025-09-01", wards=("W2", "W3"), issue="Speeding"),
-                    action("2025-10-01", wards=("W4",), issue="Fly-tipping", status="planned"),  # not taken
-                    action("2024-09-01", wards=("W5",), issue="Burglary")])
+    c = concerns(
+        [
+            ("W1", "burglary", "2025-05-01", None),
+            ("W1", "burglary", "2025-06-01", None),
+            ("W1", "fly-tipping", "2025-06-02", None),  # W1's top: burglary
+            ("W2", "speeding", "2025-07-01", None),
+            ("W2", "other", "2025-07-02", None),  # W2: a tie, both top
+            ("W3", "burglary", "2025-08-01", None),
+            ("W4", "fly-tipping", "2025-08-01", None),
+            ("W5", "burglary", "2024-08-01", None),  # before the period
+        ]
+    )
+    acts = actions(
+        [
+            action("2025-09-01", wards=("W1",), issue="Burglary"),
+            action("2025-09-01", wards=("W2", "W3"), issue="Speeding"),
+            action("2025-10-01", wards=("W4",), issue="Fly-tipping", status="planned"),  # not taken
+            action("2024-09-01", wards=("W5",), issue="Burglary"),
+        ]
+    )
     issues = {"burglary": ["Burglary"], "speeding": ["Speeding"], "fly-tipping": ["Fly-tipping"], "other": ["Other"]}
     m = pm.concerns_actioned(c, acts, FY25, AS_OF, issues)
     # top concerns: W1 burglary ✓, W2 speeding ✓, W2 other ✗, W3 burglary ✗ (only a speeding action), W4 fly-tipping ✗
@@ -296,15 +361,17 @@ def test_top_concerns_with_an_action_in_their_ward():
 
 
 def test_median_days_from_a_concern_to_its_first_action():
-    c = concerns([
-        ("W1", "burglary", "2025-05-01", "2025-05-03"),  # 2 days
-        ("W1", "burglary", "2025-05-01", "2025-05-05"),  # 4
-        ("W2", "speeding", "2025-06-01", "2025-06-11"),  # 10
-        ("W2", "speeding", "2025-06-01", "2025-06-21"),  # 20
-        ("W3", "other", "2025-07-01", "2025-06-20"),     # already under way: 0
-        ("W3", "other", "2025-07-01", None),             # still waiting
-        ("W3", "other", "2024-07-01", "2024-09-01"),     # raised before the period
-    ])
+    c = concerns(
+        [
+            ("W1", "burglary", "2025-05-01", "2025-05-03"),  # 2 days
+            ("W1", "burglary", "2025-05-01", "2025-05-05"),  # 4
+            ("W2", "speeding", "2025-06-01", "2025-06-11"),  # 10
+            ("W2", "speeding", "2025-06-01", "2025-06-21"),  # 20
+            ("W3", "other", "2025-07-01", "2025-06-20"),  # already under way: 0
+            ("W3", "other", "2025-07-01", None),  # still waiting
+            ("W3", "other", "2024-07-01", "2024-09-01"),  # raised before the period
+        ]
+    )
     m = pm.days_to_first_action(c, FY25, AS_OF)
     assert m.value == 4.0  # median of 0, 2, 4, 10, 20
     assert m.text == "4 days (median of 5 concerns; 1 still without an action)"
@@ -318,17 +385,25 @@ def test_median_days_from_a_concern_to_its_first_action():
 
 
 def _taken_mix() -> pd.DataFrame:
-    return actions([
-        action("2025-04-10", visible=True, lead="Police", support="NFU"),
-        action("2025-08-10", visible=True, lead="Fire and Rescue"),
-        action("2026-01-15", visible=True, lead="Highways", support="Police; Parish or town council", wards=("W2", "W3")),
-        action("2026-03-31", visible=False, lead="Police", status="in progress"),
-        action("2026-02-01", visible=True, lead="NFU", wards=("W2",)),
-        action("2025-12-01", visible=True, lead="Police", status="cancelled"),        # never counts
-        action("2026-02-01", visible=True, lead="Police", status="planned"),          # not taken yet
-        action("2025-03-31", visible=True, lead="Police"),                            # before the period
-        action("2026-04-01", visible=True, lead="Police"),                            # after it
-    ])
+    return actions(
+        [
+            action("2025-04-10", visible=True, lead="Police", support="NFU"),
+            action("2025-08-10", visible=True, lead="Fire and Rescue"),
+            action(
+                "2026-01-15",
+                visible=True,
+                lead="Highways",
+                support="Police; Parish or town council",
+                wards=("W2", "W3"),
+            ),
+            action("2026-03-31", visible=False, lead="Police", status="in progress"),
+            action("2026-02-01", visible=True, lead="NFU", wards=("W2",)),
+            action("2025-12-01", visible=True, lead="Police", status="cancelled"),  # never counts
+            action("2026-02-01", visible=True, lead="Police", status="planned"),  # not taken yet
+            action("2025-03-31", visible=True, lead="Police"),  # before the period
+            action("2026-04-01", visible=True, lead="Police"),  # after it
+        ]
+    )
 
 
 def test_shares_of_the_actions_taken_in_the_period():
@@ -379,8 +454,17 @@ def test_the_scorecard_puts_it_together_for_the_county_and_for_a_ward():
     df = incidents(rows)
     cfg = load_progress_config()
     read_at = dt.datetime(2026, 6, 1, 9, 30)
-    sc = build_scorecard(df, _taken_mix(), None, FY25, cfg, read_at=read_at, ward_names={"W1": "Brixworth"},
-                         county="Tinyshire", concerns_note="No concerns recorded yet.")
+    sc = build_scorecard(
+        df,
+        _taken_mix(),
+        None,
+        FY25,
+        cfg,
+        read_at=read_at,
+        ward_names={"W1": "Brixworth"},
+        county="Tinyshire",
+        concerns_note="No concerns recorded yet.",
+    )
     assert [s.key for s in sc.scores] == list(MEASURE_AIMS)
     crime = sc.score("rural_crime")
     assert crime.value_text == "23" and crime.status.level == "red"  # 23 against 20: up 15%

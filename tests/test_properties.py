@@ -17,10 +17,20 @@ SAFE_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("C
 
 valid_rows = st.builds(
     lambda lon, lat, month, ct, loc, outcome: row(
-        "", month=f"{month[0]}-{month[1]:02d}", lon=f"{lon:.6f}", lat=f"{lat:.6f}", location=loc, crime_type=ct, outcome=outcome),
-    st.floats(-1.4, -0.3), st.floats(51.9, 52.7),
+        "",
+        month=f"{month[0]}-{month[1]:02d}",
+        lon=f"{lon:.6f}",
+        lat=f"{lat:.6f}",
+        location=loc,
+        crime_type=ct,
+        outcome=outcome,
+    ),
+    st.floats(-1.4, -0.3),
+    st.floats(51.9, 52.7),
     st.tuples(st.integers(2010, 2030), st.integers(1, 12)),
-    st.sampled_from(CRIME_TYPES), SAFE_TEXT, SAFE_TEXT,
+    st.sampled_from(CRIME_TYPES),
+    SAFE_TEXT,
+    SAFE_TEXT,
 )
 
 CORRUPTIONS = {

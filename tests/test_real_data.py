@@ -20,8 +20,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")
 DEF = load_definition()
 ROWS = {  # file -> rows excluding header, from SOURCES.md
-    "2018-10": 6705, "2018-11": 6616, "2018-12": 6196, "2019-01": 6420, "2019-02": 6270,
-    "2024-01": 5613, "2024-02": 5410, "2024-03": 6181, "2024-04": 6018,
+    "2018-10": 6705,
+    "2018-11": 6616,
+    "2018-12": 6196,
+    "2019-01": 6420,
+    "2019-02": 6270,
+    "2024-01": 5613,
+    "2024-02": 5410,
+    "2024-03": 6181,
+    "2024-04": 6018,
 }
 
 
@@ -102,7 +109,9 @@ def test_wards_decide_first_and_daventry_2012_wards_are_derived(full_geo, all_20
     in_county = df[df["in_county"].fillna(False)]
     assert in_county["ward_code"].notna().all()
     assert set(in_county["rural_basis"].astype(str).str.replace(r"^farm \([^)]*\); ", "", regex=True)) <= {
-        "ward lookup", "ward (derived from LSOAs)"}
+        "ward lookup",
+        "ward (derived from LSOAs)",
+    }
     brixworth = in_county[in_county["ward_code"] == "E05009016"]
     assert len(brixworth) and (brixworth["ward_name"] == "Brixworth").all() and brixworth["in_rural_ward"].all()
 
@@ -112,7 +121,12 @@ def test_out_of_county_rows_flagged_not_counted(all_2024):
     outside = df[df["in_county"] == False]  # noqa: E712
     assert len(outside) == len(df) - 23_062 > 0
     assert not outside["is_rural_crime"].any()
-    assert outside["lsoa_name"].astype(str).str.contains("Amber Valley|Milton Keynes|Bedford|Harborough|Aylesbury|Cherwell").any()
+    assert (
+        outside["lsoa_name"]
+        .astype(str)
+        .str.contains("Amber Valley|Milton Keynes|Bedford|Harborough|Aylesbury|Cherwell")
+        .any()
+    )
 
 
 def test_rural_crime_counts_are_consistent(all_2024):

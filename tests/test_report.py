@@ -44,9 +44,20 @@ def expected_scorecard(root, period: str, ward: str | None = None):
     finally:
         engine.dispose()
     wards = data.geography.wards
-    return build_scorecard(data.incidents, acts, concerns, parse_period(period), load_progress_config(),
-                           read_at=dt.datetime.now(), ward=ward, ward_names=dict(zip(wards["ward_code"], wards["ward_name"])),
-                           county=data.definition.county, demo=True, issues_for=issues, concerns_note=note)
+    return build_scorecard(
+        data.incidents,
+        acts,
+        concerns,
+        parse_period(period),
+        load_progress_config(),
+        read_at=dt.datetime.now(),
+        ward=ward,
+        ward_names=dict(zip(wards["ward_code"], wards["ward_name"])),
+        county=data.definition.county,
+        demo=True,
+        issues_for=issues,
+        concerns_note=note,
+    )
 
 
 def pdf_text(body: bytes) -> str:
@@ -99,10 +110,13 @@ def test_the_command_line_writes_a_ward_pdf_from_the_extension(pack_root, tmp_pa
     assert "Not rated" in text  # county targets are not rated for one ward
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--out", "pack.docx"], "must end in .html or .pdf"),
-    (["--period", "2025-27", "--out", "p.html"], "not a financial year"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "pack.docx"], "must end in .html or .pdf"),
+        (["--period", "2025-27", "--out", "p.html"], "not a financial year"),
+    ],
+)
 def test_the_command_line_refuses_a_wrong_format_or_period(pack_root, tmp_path, capsys, args, message):
     args = [a if not a.startswith("p") or "." not in a else str(tmp_path / a) for a in args]
     assert main(["report", "--data-dir", str(pack_root), *args]) == 2
@@ -113,11 +127,23 @@ def _small_pack(title: str) -> report.Pack:
     rows = [{"month": m, "rural": False} for m in months_between("2024-04", "2026-03")]
     rows += monthly_rows({"2024-05": 20}) + monthly_rows({"2025-05": 17})
     df = incidents(rows)
-    acts = actions([action("2025-06-01", title=title, visible=True, lead="NFU", support="Police"),
-                    action("2025-07-01", title="Gate checks", wards=("W2",))])
-    sc = build_scorecard(df, acts, None, financial_year(2025), load_progress_config(),
-                         read_at=dt.datetime(2026, 6, 1, 12), ward_names={"W1": "Brix<b>worth</b>"},
-                         county="Tinyshire", concerns_note="No concerns recorded yet.")
+    acts = actions(
+        [
+            action("2025-06-01", title=title, visible=True, lead="NFU", support="Police"),
+            action("2025-07-01", title="Gate checks", wards=("W2",)),
+        ]
+    )
+    sc = build_scorecard(
+        df,
+        acts,
+        None,
+        financial_year(2025),
+        load_progress_config(),
+        read_at=dt.datetime(2026, 6, 1, 12),
+        ward_names={"W1": "Brix<b>worth</b>"},
+        county="Tinyshire",
+        concerns_note="No concerns recorded yet.",
+    )
     return report.build_pack(sc, acts, df, None, None, ())
 
 

@@ -15,8 +15,19 @@ from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import Store, StoreError, safe_name
 from ruralaction.measures.coverage import coverage, freshness_sentence, months_between
 
-WARDS = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"},
-         "geometry": {"type": "Polygon", "coordinates": [[[-1, 52], [-0.8, 52], [-0.8, 52.2], [-1, 52.2], [-1, 52]]]}}]}
+WARDS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"WD13CD": "W1", "WD13NM": "Brixworth"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-1, 52], [-0.8, 52], [-0.8, 52.2], [-1, 52.2], [-1, 52]]],
+            },
+        }
+    ],
+}
 
 
 def upload(name, rows):
@@ -66,7 +77,9 @@ def test_geography_uploads_validated(tmp_path):
     store = Store(tmp_path)
     kind, dest = store.add_geography("../../wards.geojson", json.dumps(WARDS).encode())
     assert kind == "ward" and dest.parent == tmp_path / "ours" / "boundaries" and dest.name == "wards.geojson"
-    kind, _ = store.add_geography("ruc.csv", b"LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A,E1,Rural village and dispersed\n")
+    kind, _ = store.add_geography(
+        "ruc.csv", b"LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A,E1,Rural village and dispersed\n"
+    )
     assert kind == "lsoa lookup"
     with pytest.raises(GeographyError, match="junk.geojson could not be read"):
         store.add_geography("junk.geojson", b"{nope")
@@ -90,17 +103,29 @@ def test_active_dataset_switch(tmp_path):
         store.set_active("../etc")
 
 
-@pytest.mark.parametrize(("name", "safe"), [("../../etc/passwd", "passwd"), ("C:\\x\\a b.csv", "a_b.csv"),
-                                             (".hidden", "hidden"), ("", "upload"), ("<script>.csv", "_script_.csv")])
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\a b.csv", "a_b.csv"),
+        (".hidden", "hidden"),
+        ("", "upload"),
+        ("<script>.csv", "_script_.csv"),
+    ],
+)
 def test_safe_name(name, safe):
     assert safe_name(name) == safe
 
 
 def test_coverage_gaps_and_freshness(tmp_path):
     store = Store(tmp_path)
-    rows = [row("a", month="2024-01"), row("b", month="2024-01"), row("c", month="2024-03"),
-            row("d", month="2024-04", lon="", lat="", location="No Location"),
-            row("e", month="2024-02", force="British Transport Police")]
+    rows = [
+        row("a", month="2024-01"),
+        row("b", month="2024-01"),
+        row("c", month="2024-03"),
+        row("d", month="2024-04", lon="", lat="", location="No Location"),
+        row("e", month="2024-02", force="British Transport Police"),
+    ]
     store.add_incidents([upload("x.csv", rows)])
     cov = coverage(store.load("ours").incidents, today=date(2024, 6, 15))
     assert list(cov.per_month["rows"]) == [2, 1, 1, 1]
@@ -126,7 +151,9 @@ def test_coverage_gap_month_is_zero_not_missing(tmp_path):
 def test_coverage_of_nothing():
     from ruralaction.incidents.loader import empty_incidents
 
-    cov = coverage(empty_incidents().assign(is_rural_crime=pd.Series(dtype=bool), in_rural_ward=pd.Series(dtype="boolean")))
+    cov = coverage(
+        empty_incidents().assign(is_rural_crime=pd.Series(dtype=bool), in_rural_ward=pd.Series(dtype="boolean"))
+    )
     assert cov.rows == 0 and cov.latest_month is None and freshness_sentence(cov) == "No incidents are loaded."
 
 

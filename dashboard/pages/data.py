@@ -19,20 +19,29 @@ data = state.classified()
 
 st.title("Data")
 if src.demo:
-    st.warning(f"**The dashboard is showing {state.DEMO_LABEL.lower()}.** Add your own police.uk files "
-               "below, then switch to them.", icon=":material/science:")
+    st.warning(
+        f"**The dashboard is showing {state.DEMO_LABEL.lower()}.** Add your own police.uk files "
+        "below, then switch to them.",
+        icon=":material/science:",
+    )
 else:
-    st.success("The dashboard is showing **our data**: the police.uk files added here or with "
-               "`python -m ruralaction load`.", icon=":material/verified:")
+    st.success(
+        "The dashboard is showing **our data**: the police.uk files added here or with `python -m ruralaction load`.",
+        icon=":material/verified:",
+    )
 
 # --------------------------------------------------------------------------- which data is shown
 st.subheader("Data shown across the dashboard")
 has_ours = store.has_incidents("ours")
 choice = st.radio(
-    "Data shown across the dashboard", DATASETS, index=DATASETS.index(src.dataset),
+    "Data shown across the dashboard",
+    DATASETS,
+    index=DATASETS.index(src.dataset),
     format_func=lambda d: LABELS[d] + ("" if d != "ours" or has_ours else " — nothing added yet"),
     # Keyed on the saved choice, so the radio always shows it (also after another user changes it).
-    horizontal=True, key=f"data_active_{src.dataset}", label_visibility="collapsed",
+    horizontal=True,
+    key=f"data_active_{src.dataset}",
+    label_visibility="collapsed",
     help="This choice is saved for everyone who uses this dashboard, not just for you.",
 )
 if choice != src.dataset:
@@ -54,45 +63,75 @@ if cov.rows == 0:
     st.info("No incidents are loaded in this dataset.", icon=":material/info:")
 else:
     c = st.columns(4)
-    c[0].metric("Latest month", f"{cov.latest_month:%b %Y}", border=True,
-                delta=f"{cov.months_behind} months behind today", delta_arrow="off",
-                delta_color="off" if cov.up_to_date else "red")
+    c[0].metric(
+        "Latest month",
+        f"{cov.latest_month:%b %Y}",
+        border=True,
+        delta=f"{cov.months_behind} months behind today",
+        delta_arrow="off",
+        delta_color="off" if cov.up_to_date else "red",
+    )
     c[1].metric("Rows", f"{cov.rows:,}", border=True)
-    c[2].metric("No location", f"{cov.share_no_location:.1%}", border=True,
-                help="Records police.uk publishes without coordinates; they count in totals but not on maps.")
-    c[3].metric("Classified rural crime", f"{cov.share_rural:.1%}", border=True,
-                help=f"Share of all rows that meet the rural-crime definition; {cov.share_unknown_class:.1%} "
-                     "of rows are in an area with no rural-urban class.")
+    c[2].metric(
+        "No location",
+        f"{cov.share_no_location:.1%}",
+        border=True,
+        help="Records police.uk publishes without coordinates; they count in totals but not on maps.",
+    )
+    c[3].metric(
+        "Classified rural crime",
+        f"{cov.share_rural:.1%}",
+        border=True,
+        help=f"Share of all rows that meet the rural-crime definition; {cov.share_unknown_class:.1%} "
+        "of rows are in an area with no rural-urban class.",
+    )
     (st.success if cov.up_to_date else st.warning)(freshness_sentence(cov))
     if cov.gaps:
-        st.error("No rows at all in " + ", ".join(f"{m:%B %Y}" for m in cov.gaps)
-                 + ": those months' files are probably missing.", icon=":material/warning:")
-    fig = px.bar(cov.per_month, x="month", y="rows", color="status",
-                 color_discrete_map={"loaded": "#0072B2", "missing": "#D55E00"},
-                 labels={"month": "", "rows": "Rows per month", "status": ""})
-    fig.update_layout(margin={"t": 10, "b": 10}, height=260, bargap=0.1,
-                      legend={"orientation": "h", "y": 1.1, "x": 0})
+        st.error(
+            "No rows at all in "
+            + ", ".join(f"{m:%B %Y}" for m in cov.gaps)
+            + ": those months' files are probably missing.",
+            icon=":material/warning:",
+        )
+    fig = px.bar(
+        cov.per_month,
+        x="month",
+        y="rows",
+        color="status",
+        color_discrete_map={"loaded": "#0072B2", "missing": "#D55E00"},
+        labels={"month": "", "rows": "Rows per month", "status": ""},
+    )
+    fig.update_layout(margin={"t": 10, "b": 10}, height=260, bargap=0.1, legend={"orientation": "h", "y": 1.1, "x": 0})
     fig.update_xaxes(tickformat="%b %Y")
     st.plotly_chart(fig, key="data_rows_per_month", config={"displaylogo": False})
     st.caption("Months covered per force")
-    st.dataframe(cov.by_force, hide_index=True, column_config={
-        "force": "Force (Reported by)",
-        "first_month": st.column_config.DateColumn("First month", format="MMM YYYY"),
-        "latest_month": st.column_config.DateColumn("Latest month", format="MMM YYYY"),
-        "months": "Months", "missing_months": "Months missing", "rows": st.column_config.NumberColumn("Rows", format="localized"),
-    })
+    st.dataframe(
+        cov.by_force,
+        hide_index=True,
+        column_config={
+            "force": "Force (Reported by)",
+            "first_month": st.column_config.DateColumn("First month", format="MMM YYYY"),
+            "latest_month": st.column_config.DateColumn("Latest month", format="MMM YYYY"),
+            "months": "Months",
+            "missing_months": "Months missing",
+            "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        },
+    )
 for note in data.geography.notes:
     st.caption(f"Note: {state.md(note)}")
 
 # --------------------------------------------------------------------------- adding incidents
 st.subheader("Add police.uk data")
-st.markdown("Street-level CSVs from [data.police.uk](https://data.police.uk/data/) — single files, several at "
-            "once, or the monthly archive **.zip** as downloaded. Every row is checked; bad rows are listed "
-            "with the reason and the good rows still load. Nothing already here is lost if a file is bad, "
-            "and a newer copy of a force-month replaces the older one.")
+st.markdown(
+    "Street-level CSVs from [data.police.uk](https://data.police.uk/data/) — single files, several at "
+    "once, or the monthly archive **.zip** as downloaded. Every row is checked; bad rows are listed "
+    "with the reason and the good rows still load. Nothing already here is lost if a file is bad, "
+    "and a newer copy of a force-month replaces the older one."
+)
 with st.form("data_add_incidents", clear_on_submit=True, border=True):
-    files = st.file_uploader("police.uk CSV files or archive", type=["csv", "zip"], accept_multiple_files=True,
-                             key="data_incident_files")
+    files = st.file_uploader(
+        "police.uk CSV files or archive", type=["csv", "zip"], accept_multiple_files=True, key="data_incident_files"
+    )
     submitted = st.form_submit_button("Check and add", type="primary", icon=":material/upload:")
 if submitted:
     if not files:
@@ -105,32 +144,56 @@ result = st.session_state.get("data_last_add")
 if result is not None:
     s = result.load.summary
     if result.accepted:
-        st.success(f"Added {len(result.saved)} file{'s' if len(result.saved) != 1 else ''}: "
-                   f"{s.rows_loaded:,} rows loaded, {s.rows_rejected:,} rejected.", icon=":material/check_circle:")
+        st.success(
+            f"Added {len(result.saved)} file{'s' if len(result.saved) != 1 else ''}: "
+            f"{s.rows_loaded:,} rows loaded, {s.rows_rejected:,} rejected.",
+            icon=":material/check_circle:",
+        )
         if src.demo:
-            st.button("Show our data across the dashboard", key="data_switch_to_ours",
-                      on_click=lambda: store.set_active("ours"), icon=":material/swap_horiz:")
+            st.button(
+                "Show our data across the dashboard",
+                key="data_switch_to_ours",
+                on_click=lambda: store.set_active("ours"),
+                icon=":material/swap_horiz:",
+            )
     else:
-        st.error("Nothing was added: no row in these files could be loaded. The data already here is unchanged.",
-                 icon=":material/error:")
+        st.error(
+            "Nothing was added: no row in these files could be loaded. The data already here is unchanged.",
+            icon=":material/error:",
+        )
     for line in s.lines():
         st.markdown(state.md(line))
     st.dataframe(s.table(), hide_index=True)
     rej = result.load.rejected
     if len(rej):
-        st.caption(f"Rejected rows ({len(rej):,}), with file, line, column and reason"
-                   + (f" — the first {REJECTED_SHOWN:,} are shown" if len(rej) > REJECTED_SHOWN else ""))
+        st.caption(
+            f"Rejected rows ({len(rej):,}), with file, line, column and reason"
+            + (f" — the first {REJECTED_SHOWN:,} are shown" if len(rej) > REJECTED_SHOWN else "")
+        )
         st.dataframe(rej.head(REJECTED_SHOWN), hide_index=True)
-        st.download_button("Download rejected rows (CSV)", data=csv_bytes(rej), file_name="rejected-rows.csv",
-                           mime="text/csv", key="data_rejected_download", icon=":material/download:", on_click="ignore")
+        st.download_button(
+            "Download rejected rows (CSV)",
+            data=csv_bytes(rej),
+            file_name="rejected-rows.csv",
+            mime="text/csv",
+            key="data_rejected_download",
+            icon=":material/download:",
+            on_click="ignore",
+        )
 
 # --------------------------------------------------------------------------- adding geography
 st.subheader("Add boundaries and rural-urban lookups")
-st.markdown("Ward or LSOA boundaries (**GeoJSON**, **GeoPackage** or a **zipped Shapefile**) and the ONS "
-            "Rural-Urban Classification lookup (**CSV**, by LSOA or by ward). They apply to our data.")
+st.markdown(
+    "Ward or LSOA boundaries (**GeoJSON**, **GeoPackage** or a **zipped Shapefile**) and the ONS "
+    "Rural-Urban Classification lookup (**CSV**, by LSOA or by ward). They apply to our data."
+)
 with st.form("data_add_geography", clear_on_submit=True, border=True):
-    geo_files = st.file_uploader("Boundaries or lookup files", type=["geojson", "json", "gpkg", "zip", "csv"],
-                                 accept_multiple_files=True, key="data_geography_files")
+    geo_files = st.file_uploader(
+        "Boundaries or lookup files",
+        type=["geojson", "json", "gpkg", "zip", "csv"],
+        accept_multiple_files=True,
+        key="data_geography_files",
+    )
     geo_submitted = st.form_submit_button("Check and add", icon=":material/upload:")
 if geo_submitted:
     for f in geo_files or []:

@@ -83,11 +83,16 @@ except ValueError as exc:  # a mistyped RURALACTION_CONCERN_RETENTION
 admin = can(who, Permission.REVIEW_CONCERNS)
 
 st.title("Get involved")
-st.caption("Tell the Rural Action partners about crime or a worry where you live. Every concern is read by the "
-           "programme's team; below you can see what people raised in each ward and what was done about it.")
+st.caption(
+    "Tell the Rural Action partners about crime or a worry where you live. Every concern is read by the "
+    "programme's team; below you can see what people raised in each ward and what was done about it."
+)
 if src.demo:
-    st.warning(f"**{state.DEMO_LABEL}.** The concerns and actions here are made up; a concern you send now is "
-               "kept with the demo data, apart from real ones.", icon=":material/science:")
+    st.warning(
+        f"**{state.DEMO_LABEL}.** The concerns and actions here are made up; a concern you send now is "
+        "kept with the demo data, apart from real ones.",
+        icon=":material/science:",
+    )
 
 
 # --------------------------------------------------------------------------- the form's callbacks
@@ -113,21 +118,26 @@ def _submit() -> None:
     limiter: SessionLimiter = ss.setdefault(K + "limiter", SessionLimiter())
     now = utcnow()
     if (wait := limiter.retry_after(now)) is not None:
-        ss[K + "problem"] = (f"You have sent several concerns just now. Please wait {wait_words(wait)} before sending "
-                                "another; your answers are kept below.")
+        ss[K + "problem"] = (
+            f"You have sent several concerns just now. Please wait {wait_words(wait)} before sending "
+            "another; your answers are kept below."
+        )
         return
     guard = _burst_guard(actions.db_url(), int(os.environ.get(BURST_ENV) or BURST_MAX))
     if (wait := guard.try_acquire(now)) is not None:
-        ss[K + "problem"] = (f"Many concerns are arriving at once. Please try again in {wait_words(wait)}; "
-                                "your answers are kept below.")
+        ss[K + "problem"] = (
+            f"Many concerns are arriving at once. Please try again in {wait_words(wait)}; your answers are kept below."
+        )
         return
     key = ss.setdefault(K + "submission_key", new_submission_key())
     try:
         done = submit_concern(engine, clean, dataset=dataset, submission_key=key, now=now)
     except (SQLAlchemyError, ConcernError, OSError):
         guard.release(now)
-        ss[K + "problem"] = ("Your concern could not be saved just now, so it was not sent. Your answers are kept "
-                                "below: please try again in a minute.")
+        ss[K + "problem"] = (
+            "Your concern could not be saved just now, so it was not sent. Your answers are kept "
+            "below: please try again in a minute."
+        )
         return
     limiter.record(now)
     ss[K + "sent"] = (done.reference, clean.ward_name, category_label(clean.category), bool(clean.email))
@@ -163,23 +173,54 @@ def _location_map(ward_code: str) -> None:
     spots = location_grid(geom)
     lat, lon = st.session_state.get(K + "lat"), st.session_state.get(K + "lon")
     layers = [
-        pdk.Layer("GeoJsonLayer", data={"type": "Feature", "geometry": geom.simplify(0.0002).__geo_interface__,
-                                        "properties": {}},
-                  id="ward", stroked=True, filled=True, get_fill_color=[27, 94, 32, 25], get_line_color=[27, 94, 32, 220],
-                  line_width_min_pixels=2),
-        pdk.Layer("ScatterplotLayer", data=[{"p": [x, y], "t": "Mark this spot"} for x, y in
-                                            zip(spots["lon"].tolist(), spots["lat"].tolist())],
-                  id="spots", get_position="p", get_radius=5, radius_units="'pixels'", get_fill_color=[0, 114, 178, 140],
-                  pickable=True, auto_highlight=True),
+        pdk.Layer(
+            "GeoJsonLayer",
+            data={"type": "Feature", "geometry": geom.simplify(0.0002).__geo_interface__, "properties": {}},
+            id="ward",
+            stroked=True,
+            filled=True,
+            get_fill_color=[27, 94, 32, 25],
+            get_line_color=[27, 94, 32, 220],
+            line_width_min_pixels=2,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=[{"p": [x, y], "t": "Mark this spot"} for x, y in zip(spots["lon"].tolist(), spots["lat"].tolist())],
+            id="spots",
+            get_position="p",
+            get_radius=5,
+            radius_units="'pixels'",
+            get_fill_color=[0, 114, 178, 140],
+            pickable=True,
+            auto_highlight=True,
+        ),
     ]
     if lat is not None and lon is not None:
-        layers.append(pdk.Layer("ScatterplotLayer", data=[{"p": [lon, lat], "t": "The spot you marked"}], id="chosen",
-                                get_position="p", get_radius=11, radius_units="'pixels'", get_fill_color=[213, 94, 0, 255],
-                                get_line_color=[255, 255, 255, 255], stroked=True, line_width_min_pixels=2, pickable=False))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=[{"p": [lon, lat], "t": "The spot you marked"}],
+                id="chosen",
+                get_position="p",
+                get_radius=11,
+                radius_units="'pixels'",
+                get_fill_color=[213, 94, 0, 255],
+                get_line_color=[255, 255, 255, 255],
+                stroked=True,
+                line_width_min_pixels=2,
+                pickable=False,
+            )
+        )
     deck = maplayers.deck(layers, maplayers.view_for(geom.bounds, width_px=700, height_px=380))
     map_key = f"{K}map_{ward_code}_{st.session_state.get(K + 'map_gen', 0)}"
-    event = st.pydeck_chart(deck, key=map_key, on_select="rerun", selection_mode="single-object", height=380,
-                            alt=f"Map of {ward_label.get(ward_code, ward_code)}: click a dot to mark roughly where.")
+    event = st.pydeck_chart(
+        deck,
+        key=map_key,
+        on_select="rerun",
+        selection_mode="single-object",
+        height=380,
+        alt=f"Map of {ward_label.get(ward_code, ward_code)}: click a dot to mark roughly where.",
+    )
     spot = picked_spot(event)
     if spot is not None and spot != (lon, lat):
         st.session_state[K + "lon"], st.session_state[K + "lat"] = spot
@@ -200,31 +241,37 @@ tabs = st.tabs(tab_names)
 with tabs[0]:
     if sent := st.session_state.get(K + "sent"):
         reference, ward_name, category, by_email = sent
-        st.success(f"**Thank you: your concern is recorded.** Your reference is **{md(reference)}** "
-                   f"({md(category)}, {md(ward_name)}). Quote it if you contact us about this concern. "
-                   f"{'We will reply by email' if by_email else 'We will ring you'} if we need to know more.",
-                   icon=":material/check_circle:")
+        st.success(
+            f"**Thank you: your concern is recorded.** Your reference is **{md(reference)}** "
+            f"({md(category)}, {md(ward_name)}). Quote it if you contact us about this concern. "
+            f"{'We will reply by email' if by_email else 'We will ring you'} if we need to know more.",
+            icon=":material/check_circle:",
+        )
     if wards.empty:
-        st.info("Ward boundaries are needed before concerns can be raised. Add them on the Data page.",
-                icon=":material/info:")
+        st.info(
+            "Ward boundaries are needed before concerns can be raised. Add them on the Data page.",
+            icon=":material/info:",
+        )
     else:
         if problem := st.session_state.get(K + "problem"):
             st.error(md(problem), icon=":material/schedule:")
         if errors := st.session_state.get(K + "errors"):
             n = len(errors)
-            st.error(f"**Not sent yet:** {n} thing{'s' if n != 1 else ''} to fix, marked below.", icon=":material/error:")
+            st.error(
+                f"**Not sent yet:** {n} thing{'s' if n != 1 else ''} to fix, marked below.", icon=":material/error:"
+            )
         st.markdown("Fields marked * are required.")
         st.text_input("Your name *", key=K + "name", max_chars=MAX_NAME, autocomplete="name")
         _field_error("name")
         st.markdown("**How can we reply? \\*** Give an email address or a phone number, or both.")
         c = st.columns(2)
         with c[0]:
-            st.text_input("Email", key=K + "email", max_chars=MAX_EMAIL, autocomplete="email",
-                          placeholder="name@example.org")
+            st.text_input(
+                "Email", key=K + "email", max_chars=MAX_EMAIL, autocomplete="email", placeholder="name@example.org"
+            )
             _field_error("email")
         with c[1]:
-            st.text_input("Phone", key=K + "phone", max_chars=MAX_PHONE, autocomplete="tel",
-                          placeholder="01604 123456")
+            st.text_input("Phone", key=K + "phone", max_chars=MAX_PHONE, autocomplete="tel", placeholder="01604 123456")
             _field_error("phone")
         _field_error("contact")
 
@@ -232,11 +279,20 @@ with tabs[0]:
             st.session_state[K + "ward_code"] = filters.current().ward  # arrived from a ward's link
         c = st.columns(2)
         with c[0]:
-            st.selectbox("Parish or ward *", ["", *ward_label], key=K + "ward_code",
-                         format_func=lambda w: ward_label.get(w, "Choose from the list…"))
+            st.selectbox(
+                "Parish or ward *",
+                ["", *ward_label],
+                key=K + "ward_code",
+                format_func=lambda w: ward_label.get(w, "Choose from the list…"),
+            )
         with c[1]:
-            st.text_input("…or type your village, town or postcode", key=K + "place", max_chars=MAX_PLACE,
-                          placeholder="e.g. West Haddon", disabled=bool(st.session_state.get(K + "ward_code")))
+            st.text_input(
+                "…or type your village, town or postcode",
+                key=K + "place",
+                max_chars=MAX_PLACE,
+                placeholder="e.g. West Haddon",
+                disabled=bool(st.session_state.get(K + "ward_code")),
+            )
         place, picked_ward = st.session_state.get(K + "place") or "", st.session_state.get(K + "ward_code") or ""
         if place.strip() and not picked_ward:
             m = match_ward(place, wards)
@@ -244,28 +300,44 @@ with tabs[0]:
         _field_error("ward")
         _field_error("place")
 
-        st.selectbox("What is it about? *", categories, index=None, key=K + "category", format_func=category_label,
-                     placeholder="Choose a category…")
+        st.selectbox(
+            "What is it about? *",
+            categories,
+            index=None,
+            key=K + "category",
+            format_func=category_label,
+            placeholder="Choose a category…",
+        )
         _field_error("category")
-        st.text_area("What is happening? *", key=K + "description", max_chars=MAX_DESCRIPTION, height=130,
-                     placeholder="What, where and when: e.g. 'Rubbish dumped in the gateway on Back Lane most weekends.'",
-                     help="Please do not name other people. This text is seen only by the programme's team.")
+        st.text_area(
+            "What is happening? *",
+            key=K + "description",
+            max_chars=MAX_DESCRIPTION,
+            height=130,
+            placeholder="What, where and when: e.g. 'Rubbish dumped in the gateway on Back Lane most weekends.'",
+            help="Please do not name other people. This text is seen only by the programme's team.",
+        )
         _field_error("description")
 
         where = picked_ward or (m.ward_code if place.strip() and not picked_ward and m.ward_code else "")
         if st.session_state.get(K + "lat") is not None and st.session_state.get(K + "spot_ward") != where:
             _clear_location()  # the spot was marked in another ward
-        with st.expander("Where exactly? (optional)", icon=":material/location_on:",
-                         expanded=st.session_state.get(K + "lat") is not None):
+        with st.expander(
+            "Where exactly? (optional)",
+            icon=":material/location_on:",
+            expanded=st.session_state.get(K + "lat") is not None,
+        ):
             if where:
                 _location_map(where)
             else:
                 st.caption("Choose your parish or ward first; then you can mark a spot on its map.")
             _field_error("location")
 
-        st.checkbox(f"I agree that the Rural Action partners may contact me about this concern. *  \n"
-                    f"Only the programme's admins see my name and contact details; they are erased after {keep_for}.",
-                    key=K + "consent")
+        st.checkbox(
+            f"I agree that the Rural Action partners may contact me about this concern. *  \n"
+            f"Only the programme's admins see my name and contact details; they are erased after {keep_for}.",
+            key=K + "consent",
+        )
         _field_error("consent")
         st.button("Send concern", type="primary", key=K + "send", on_click=_submit, icon=":material/send:")
 
@@ -276,9 +348,14 @@ with tabs[1]:
     if K + "said_ward" not in st.session_state or st.session_state.get(K + "said_last") != filters.current().ward:
         st.session_state[K + "said_ward"] = filters.current().ward if filters.current().ward in ward_label else ""
         st.session_state[K + "said_last"] = filters.current().ward
-    st.selectbox("Ward", ["", *ward_label], key=K + "said_ward", format_func=lambda w: ward_label.get(w, "All wards"),
-                 on_change=lambda: filters.choose_ward(st.session_state[K + "said_ward"] or None),
-                 help="A ward's view has its own address: bookmark it or share the link.")
+    st.selectbox(
+        "Ward",
+        ["", *ward_label],
+        key=K + "said_ward",
+        format_func=lambda w: ward_label.get(w, "All wards"),
+        on_change=lambda: filters.choose_ward(st.session_state[K + "said_ward"] or None),
+        help="A ward's view has its own address: bookmark it or share the link.",
+    )
     chosen = st.session_state.get(K + "said_ward") or ""
     if not chosen:
         c = st.columns(3)
@@ -286,16 +363,24 @@ with tabs[1]:
         c[1].metric("Answered by an action", f"{int(by_ward['actioned'].sum()):,}", border=True)
         c[2].metric("Wards", f"{len(by_ward):,}", border=True)
         if by_ward.empty:
-            st.info("No concerns have been raised yet. Be the first: use the form in the first tab.",
-                    icon=":material/info:")
+            st.info(
+                "No concerns have been raised yet. Be the first: use the form in the first tab.", icon=":material/info:"
+            )
         else:
             st.markdown("**Concerns raised, by ward.** Choose a ward above to see what was done about them.")
-            st.dataframe(by_ward, hide_index=True, key=K + "by_ward", column_order=["ward_name", "concerns", "actioned",
-                                                                                   "categories", "last_raised"],
-                         column_config={"ward_name": "Ward", "concerns": st.column_config.NumberColumn("Concerns"),
-                                        "actioned": st.column_config.NumberColumn("Answered by an action"),
-                                        "categories": st.column_config.TextColumn("About", width="large"),
-                                        "last_raised": st.column_config.DateColumn("Latest", format="MMM YYYY")})
+            st.dataframe(
+                by_ward,
+                hide_index=True,
+                key=K + "by_ward",
+                column_order=["ward_name", "concerns", "actioned", "categories", "last_raised"],
+                column_config={
+                    "ward_name": "Ward",
+                    "concerns": st.column_config.NumberColumn("Concerns"),
+                    "actioned": st.column_config.NumberColumn("Answered by an action"),
+                    "categories": st.column_config.TextColumn("About", width="large"),
+                    "last_raised": st.column_config.DateColumn("Latest", format="MMM YYYY"),
+                },
+            )
     else:
         said = you_said_we_did(engine, chosen, dataset)
         st.subheader(f"You said, we did: {md(ward_label.get(chosen, chosen))}")
@@ -312,65 +397,121 @@ with tabs[1]:
                 if item.done:
                     st.markdown(":material/handshake: **We did:**\n" + "\n".join(f"- {md(d)}" for d in item.done))
                 else:
-                    st.markdown(":material/hourglass_top: **We did:** nothing linked yet: the partners are looking at it.")
+                    st.markdown(
+                        ":material/hourglass_top: **We did:** nothing linked yet: the partners are looking at it."
+                    )
         if not said.empty:
-            st.download_button("Download this ward's summary (CSV)", data=lambda: csv_bytes(said), on_click="ignore",
-                               file_name=f"you-said-we-did-{chosen.lower()}.csv", mime="text/csv",
-                               icon=":material/download:", key=K + "said_download")
-    st.caption("Counts and categories only: who raised a concern, and what they wrote, are never shown here. "
-               "Dates of concerns are given by month.")
+            st.download_button(
+                "Download this ward's summary (CSV)",
+                data=lambda: csv_bytes(said),
+                on_click="ignore",
+                file_name=f"you-said-we-did-{chosen.lower()}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key=K + "said_download",
+            )
+    st.caption(
+        "Counts and categories only: who raised a concern, and what they wrote, are never shown here. "
+        "Dates of concerns are given by month."
+    )
 
 
 if admin:
     with tabs[2]:
-        st.caption(f"Admins only. Names and contact details are erased {keep_for} after a concern was raised "
-                   "(`python -m ruralaction concerns purge`, run daily).")
+        st.caption(
+            f"Admins only. Names and contact details are erased {keep_for} after a concern was raised "
+            "(`python -m ruralaction concerns purge`, run daily)."
+        )
         show_all = st.toggle("Show reviewed and dismissed concerns too", key=K + "show_all")
         try:
             queue = list_concerns(engine, who, dataset, None if show_all else ("new",))
         except PermissionDenied as exc:
             st.error(md(exc), icon=":material/block:")
             st.stop()
-        st.metric("New concerns waiting", f"{int((queue['status'] == 'new').sum()):,}" if not show_all else
-                  f"{int((queue['status'] == 'new').sum()):,} of {len(queue):,}", border=True)
+        st.metric(
+            "New concerns waiting",
+            f"{int((queue['status'] == 'new').sum()):,}"
+            if not show_all
+            else f"{int((queue['status'] == 'new').sum()):,} of {len(queue):,}",
+            border=True,
+        )
         if flash := st.session_state.pop(K + "flash", None):
             st.success(md(flash), icon=":material/check_circle:")
         if queue.empty:
             st.info("The queue is empty: every concern has been reviewed.", icon=":material/task_alt:")
         else:
-            table = queue.assign(status=queue["status"].map(STATUS_WORDS), category=queue["category"].map(category_label))
-            st.dataframe(table, hide_index=True, key=K + "queue",
-                         column_order=["reference", "raised_at", "ward_name", "category", "status", "name", "email",
-                                       "phone", "description"],
-                         column_config={"reference": "Reference", "raised_at": st.column_config.DatetimeColumn(
-                             "Raised (UTC)", format="DD MMM YYYY HH:mm"), "ward_name": "Ward", "category": "About",
-                             "status": "Status", "name": "Name", "email": "Email", "phone": "Phone",
-                             "description": st.column_config.TextColumn("Concern", width="large")})
-            refs = dict(zip(queue["id"].astype(int), queue["reference"] + " · " + queue["ward_name"] + " · " +
-                            queue["category"].map(category_label)))
-            pick = st.selectbox("Open a concern", list(refs), format_func=refs.get, index=None, key=K + "open",
-                                placeholder="Choose a concern to review it or link the action that answers it")
+            table = queue.assign(
+                status=queue["status"].map(STATUS_WORDS), category=queue["category"].map(category_label)
+            )
+            st.dataframe(
+                table,
+                hide_index=True,
+                key=K + "queue",
+                column_order=[
+                    "reference",
+                    "raised_at",
+                    "ward_name",
+                    "category",
+                    "status",
+                    "name",
+                    "email",
+                    "phone",
+                    "description",
+                ],
+                column_config={
+                    "reference": "Reference",
+                    "raised_at": st.column_config.DatetimeColumn("Raised (UTC)", format="DD MMM YYYY HH:mm"),
+                    "ward_name": "Ward",
+                    "category": "About",
+                    "status": "Status",
+                    "name": "Name",
+                    "email": "Email",
+                    "phone": "Phone",
+                    "description": st.column_config.TextColumn("Concern", width="large"),
+                },
+            )
+            refs = dict(
+                zip(
+                    queue["id"].astype(int),
+                    queue["reference"] + " · " + queue["ward_name"] + " · " + queue["category"].map(category_label),
+                )
+            )
+            pick = st.selectbox(
+                "Open a concern",
+                list(refs),
+                format_func=refs.get,
+                index=None,
+                key=K + "open",
+                placeholder="Choose a concern to review it or link the action that answers it",
+            )
             if pick is not None:
                 c = get_concern(engine, who, pick)
                 with st.container(border=True):
                     st.markdown(f"#### {md(c.reference)} · {md(category_label(c.category))} in {md(c.ward_name)}")
-                    st.caption(f"Raised {c.raised_at:%d %b %Y %H:%M} UTC · {STATUS_WORDS.get(c.status, c.status)}"
-                               + (f" · reviewed by {md(c.reviewed_by)}" if c.reviewed_by else ""))
+                    st.caption(
+                        f"Raised {c.raised_at:%d %b %Y %H:%M} UTC · {STATUS_WORDS.get(c.status, c.status)}"
+                        + (f" · reviewed by {md(c.reviewed_by)}" if c.reviewed_by else "")
+                    )
                     st.markdown(md(c.description))
                     if c.personal_erased_at:
                         st.caption(f"Name and contact details erased on {c.personal_erased_at:%d %b %Y}.")
                     else:
                         contact = " · ".join(md(x) for x in (c.email, c.phone) if x)
-                        st.markdown(f"**{md(c.name)}** · {contact}" + (f" · typed place: {md(c.place)}" if c.place else ""))
+                        st.markdown(
+                            f"**{md(c.name)}** · {contact}" + (f" · typed place: {md(c.place)}" if c.place else "")
+                        )
                     if c.latitude is not None:
                         st.caption(f"Marked spot: {c.latitude:.3f}, {c.longitude:.3f}")
                     b = st.container(horizontal=True)
-                    if c.status == "new" and b.button("Mark reviewed", key=K + f"review_{c.id}", icon=":material/done:"):
+                    if c.status == "new" and b.button(
+                        "Mark reviewed", key=K + f"review_{c.id}", icon=":material/done:"
+                    ):
                         mark_reviewed(engine, who, c.id)
                         st.session_state[K + "flash"] = f"{c.reference} marked reviewed."
                         st.rerun()
-                    if c.status != "dismissed" and b.button("Dismiss (spam or a duplicate)", key=K + f"dismiss_{c.id}",
-                                                              icon=":material/block:"):
+                    if c.status != "dismissed" and b.button(
+                        "Dismiss (spam or a duplicate)", key=K + f"dismiss_{c.id}", icon=":material/block:"
+                    ):
                         mark_reviewed(engine, who, c.id, dismiss=True)
                         st.session_state[K + "flash"] = f"{c.reference} dismissed: it is left out of public counts."
                         st.rerun()
@@ -392,14 +533,23 @@ if admin:
                         fits = acts["issue"].isin(matching_issues(c.category))
                         here = acts["ward_codes"].map(lambda codes: c.ward_code in codes)
                         order = acts.assign(_rank=-(here.astype(int) * 2 + fits.astype(int))).sort_values(
-                            ["_rank", "action_date"], ascending=[True, False], na_position="last")
+                            ["_rank", "action_date"], ascending=[True, False], na_position="last"
+                        )
                         order = order[~order["id"].isin(c.action_ids)]
-                        labels = {int(r.id): f"#{r.id} · {r.title} · {r.wards} · {r.status}"
-                                  + (f" {r.action_date:%d %b %Y}" if r.action_date else "")
-                                  for r in order.itertuples(index=False)}
+                        labels = {
+                            int(r.id): f"#{r.id} · {r.title} · {r.wards} · {r.status}"
+                            + (f" {r.action_date:%d %b %Y}" if r.action_date else "")
+                            for r in order.itertuples(index=False)
+                        }
                         a = st.columns([5, 1], vertical_alignment="bottom")
-                        target = a[0].selectbox("Action that answers it", list(labels), format_func=labels.get, index=None,
-                                                key=K + f"link_{c.id}", placeholder="Actions in this ward on this issue first")
+                        target = a[0].selectbox(
+                            "Action that answers it",
+                            list(labels),
+                            format_func=labels.get,
+                            index=None,
+                            key=K + f"link_{c.id}",
+                            placeholder="Actions in this ward on this issue first",
+                        )
                         if a[1].button("Link", key=K + f"link_go_{c.id}", type="primary", disabled=target is None):
                             try:
                                 link_to_action(engine, who, c.id, target)
@@ -411,5 +561,8 @@ if admin:
 elif not who.anonymous:
     st.caption("Reviewing concerns is for the programme's admins.")
 else:
-    st.page_link("dashboard/pages/actions.py", label="Programme admins: sign in on the Actions page to review concerns",
-                 icon=":material/login:")
+    st.page_link(
+        "dashboard/pages/actions.py",
+        label="Programme admins: sign in on the Actions page to review concerns",
+        icon=":material/login:",
+    )

@@ -13,9 +13,11 @@ from ruralaction.measures.trends import maplayers
 from ruralaction.measures.trends import trends as measures
 
 LAYERS = {"hotspots": "Hotspots (hexagons)", "wards": "Wards (per km²)", "points": "Crimes (points)"}
-SNAP_NOTE = ("police.uk places every crime at the nearest of a fixed set of anonymous *snap points* "
-             "(a street, a car park, a village centre), never at the exact address: a point is approximate, "
-             "several crimes can share one point, and a village's count can include nearby roads.")
+SNAP_NOTE = (
+    "police.uk places every crime at the nearest of a fixed set of anonymous *snap points* "
+    "(a street, a car park, a village centre), never at the exact address: a point is approximate, "
+    "several crimes can share one point, and a village's count can include nearby roads."
+)
 
 src = state.source()
 data = state.classified()
@@ -25,11 +27,15 @@ df, wards = data.incidents, data.geography.wards
 
 st.title("Rural crime map")
 if src.demo:
-    st.warning(f"**{state.DEMO_LABEL}.** The map shows how the dashboard works; "
-               "it does not show police records.", icon=":material/science:")
+    st.warning(
+        f"**{state.DEMO_LABEL}.** The map shows how the dashboard works; it does not show police records.",
+        icon=":material/science:",
+    )
 if wards is None or not len(wards):
-    st.info("No ward boundaries are loaded, so there is no map. Add ward boundaries on the Data page.",
-            icon=":material/info:")
+    st.info(
+        "No ward boundaries are loaded, so there is no map. Add ward boundaries on the Data page.",
+        icon=":material/info:",
+    )
     st.stop()
 
 opts = prep.options
@@ -45,20 +51,35 @@ st.caption(f"Showing {state.md(f.describe(opts))}. Change the filters in the sid
 
 c = st.columns(4)
 c[0].metric("Rural crimes shown", f"{n:,}", border=True, help="Rural crimes that pass every filter in the sidebar.")
-c[1].metric("In rural wards", f"{int((mask & df['in_rural_ward'].to_numpy(dtype=bool, na_value=False)).sum()):,}",
-            border=True, help="Of those shown, the ones in a rural ward (some are also at a farm).")
-c[2].metric("At farms", f"{int((mask & df['at_farm'].to_numpy(dtype=bool)).sum()):,}", border=True,
-            help="Of those shown, the ones at a farm or farm building, in any ward.")
+c[1].metric(
+    "In rural wards",
+    f"{int((mask & df['in_rural_ward'].to_numpy(dtype=bool, na_value=False)).sum()):,}",
+    border=True,
+    help="Of those shown, the ones in a rural ward (some are also at a farm).",
+)
+c[2].metric(
+    "At farms",
+    f"{int((mask & df['at_farm'].to_numpy(dtype=bool)).sum()):,}",
+    border=True,
+    help="Of those shown, the ones at a farm or farm building, in any ward.",
+)
 c[3].metric("Months", f"{n_months}", border=True, help=f"{month_label(first)} to {month_label(last)}.")
 
-choice = st.segmented_control("Show", options=list(LAYERS), format_func=LAYERS.get, key="map_layer",
-                              default="hotspots", help="Hotspots and wards are counted on the server; "
-                              f"points are drawn for up to {maplayers.POINTS_MAX:,} crimes.")
+choice = st.segmented_control(
+    "Show",
+    options=list(LAYERS),
+    format_func=LAYERS.get,
+    key="map_layer",
+    default="hotspots",
+    help=f"Hotspots and wards are counted on the server; points are drawn for up to {maplayers.POINTS_MAX:,} crimes.",
+)
 choice = choice or "hotspots"
 if choice == "points" and n > maplayers.POINTS_MAX:
-    st.info(f"{n:,} crimes are too many to draw one by one (the limit is {maplayers.POINTS_MAX:,}): showing "
-            "hotspots. Choose a district, a ward, fewer months or fewer categories to see each crime.",
-            icon=":material/info:")
+    st.info(
+        f"{n:,} crimes are too many to draw one by one (the limit is {maplayers.POINTS_MAX:,}): showing "
+        "hotspots. Choose a district, a ward, fewer months or fewer categories to see each crime.",
+        icon=":material/info:",
+    )
     choice = "hotspots"
 
 area_mask = f.without_area().apply(df, wards)
@@ -80,9 +101,12 @@ elif f.district is not None:
     codes = opts.wards_in(f.district)["ward_code"]
     b = prep.index.ward_bounds.loc[prep.index.ward_bounds.index.isin(codes)]
     bounds = (b["minx"].min(), b["miny"].min(), b["maxx"].max(), b["maxy"].max()) if len(b) else bounds
-show_actions = st.toggle("Show partners' actions", value=True, key="map_show_actions",
-                         help="Actions partners recorded in the areas and months shown; a green star is visible "
-                              "Rural Action work.")
+show_actions = st.toggle(
+    "Show partners' actions",
+    value=True,
+    key="map_show_actions",
+    help="Actions partners recorded in the areas and months shown; a green star is visible Rural Action work.",
+)
 action_points = None
 if show_actions:
     area = [f.ward] if f.ward else (list(opts.wards_in(f.district)["ward_code"]) if f.district else None)
@@ -91,16 +115,26 @@ action_layer = maplayers.actions_layer(action_points)
 deck = maplayers.deck([outline, *layers, action_layer], maplayers.view_for(bounds, height_px=680))
 
 st.html(maplayers.legend_html(title, [*legend, *(maplayers.ACTION_LEGEND if action_layer is not None else ())]))
-event = st.pydeck_chart(deck, key="map_deck", on_select="rerun", selection_mode="single-object", height=700,
-                        alt=f"Map of {n:,} rural crimes as {LAYERS[choice].lower()}; the table below has the same data.")
+event = st.pydeck_chart(
+    deck,
+    key="map_deck",
+    on_select="rerun",
+    selection_mode="single-object",
+    height=700,
+    alt=f"Map of {n:,} rural crimes as {LAYERS[choice].lower()}; the table below has the same data.",
+)
 if choice == "points":
     st.caption(SNAP_NOTE)
 st.caption("Hover for details; click a ward to choose it. Use the table below if you would rather read.")
 
 picked = maplayers.selected_ward(event) or f.ward
 if picked is not None and picked in set(opts.wards["ward_code"]):
-    st.page_link("dashboard/pages/local_area.py", label=f"Open the local area page for {opts.ward_name(picked)}",
-                 query_params=with_ward(f, picked).to_query(), icon=":material/arrow_forward:")
+    st.page_link(
+        "dashboard/pages/local_area.py",
+        label=f"Open the local area page for {opts.ward_name(picked)}",
+        query_params=with_ward(f, picked).to_query(),
+        icon=":material/arrow_forward:",
+    )
 else:
     st.caption("Choose a ward (click it on the map, or in the sidebar) to open its local area page.")
 
@@ -109,24 +143,40 @@ by_ward = rates[rates["ward_code"].isin([f.ward] if f.ward else opts.wards_in(f.
 tab_wards, tab_crimes = st.tabs(["By ward", "Each crime"])
 with tab_wards:
     st.dataframe(
-        by_ward.sort_values("crimes", ascending=False), hide_index=True, key="map_ward_table",
+        by_ward.sort_values("crimes", ascending=False),
+        hide_index=True,
+        key="map_ward_table",
         column_order=["ward_name", "district", "rural", "crimes", "area_km2", "per_km2_year"],
         column_config={
-            "ward_name": st.column_config.TextColumn("Ward"), "district": st.column_config.TextColumn("District"),
+            "ward_name": st.column_config.TextColumn("Ward"),
+            "district": st.column_config.TextColumn("District"),
             "rural": st.column_config.CheckboxColumn("Rural ward"),
             "crimes": st.column_config.NumberColumn("Rural crimes", format="localized"),
             "area_km2": st.column_config.NumberColumn("Area (km²)", format="%.1f"),
             "per_km2_year": st.column_config.NumberColumn("Per km² a year", format="%.2f"),
-        })
+        },
+    )
 with tab_crimes:
     limit = maplayers.POINTS_MAX
     table = measures.incident_table(df, mask, limit=limit)
     if n > limit:
         st.caption(f"The newest {limit:,} of {n:,} crimes; the download has all of them.")
-    st.dataframe(table, hide_index=True, key="map_crime_table",
-                 column_config={"Longitude": st.column_config.NumberColumn(format="%.5f"),
-                                "Latitude": st.column_config.NumberColumn(format="%.5f")})
-    st.download_button("Download these crimes (CSV)", data=lambda: csv_bytes(measures.incident_table(df, mask)),
-                       file_name="rural-crimes.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="map_crime_table",
+        column_config={
+            "Longitude": st.column_config.NumberColumn(format="%.5f"),
+            "Latitude": st.column_config.NumberColumn(format="%.5f"),
+        },
+    )
+    st.download_button(
+        "Download these crimes (CSV)",
+        data=lambda: csv_bytes(measures.incident_table(df, mask)),
+        file_name="rural-crimes.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 if not np.isfinite(rates["per_km2_year"]).any():
     st.caption("Ward areas are unknown, so there are no rates per km².")

@@ -20,8 +20,10 @@ st.caption(
     "robbery, criminal damage or wildlife crime at a farm anywhere in the county, or in one of its rural wards."
 )
 if src.demo:
-    st.warning(f"**{state.DEMO_LABEL}.** The figures below show how the dashboard works; "
-               "they are not police records.", icon=":material/science:")
+    st.warning(
+        f"**{state.DEMO_LABEL}.** The figures below show how the dashboard works; they are not police records.",
+        icon=":material/science:",
+    )
 
 if df.empty:
     st.info(
@@ -33,28 +35,50 @@ if df.empty:
 else:
     h = overview.headline(df)
     c = st.columns(4)
-    c[0].metric("Rural crimes", f"{h.rural_crimes:,}", border=True,
-                help="Crimes that meet the county's rural-crime definition, over every month loaded.")
-    c[1].metric("Rural share",
-                "—" if h.share_rural is None else f"{h.share_rural:.0%}", border=True,
-                help=f"Rural crimes as a share of in-scope crimes in the county: {h.rural_crimes:,} of "
-                     f"{h.in_scope_in_county:,} "
-                     "(burglary, theft from the person, vehicle crime, robbery, criminal damage, wildlife crime).")
-    c[2].metric("Latest month", f"{h.latest_month:%b %Y}", border=True,
-                help="police.uk publishes each month's crimes about two months later.")
-    c[3].metric("Months covered", f"{h.months}", border=True,
-                help=f"Months with data from {h.first_month:%B %Y} to {h.latest_month:%B %Y}.")
+    c[0].metric(
+        "Rural crimes",
+        f"{h.rural_crimes:,}",
+        border=True,
+        help="Crimes that meet the county's rural-crime definition, over every month loaded.",
+    )
+    c[1].metric(
+        "Rural share",
+        "—" if h.share_rural is None else f"{h.share_rural:.0%}",
+        border=True,
+        help=f"Rural crimes as a share of in-scope crimes in the county: {h.rural_crimes:,} of "
+        f"{h.in_scope_in_county:,} "
+        "(burglary, theft from the person, vehicle crime, robbery, criminal damage, wildlife crime).",
+    )
+    c[2].metric(
+        "Latest month",
+        f"{h.latest_month:%b %Y}",
+        border=True,
+        help="police.uk publishes each month's crimes about two months later.",
+    )
+    c[3].metric(
+        "Months covered",
+        f"{h.months}",
+        border=True,
+        help=f"Months with data from {h.first_month:%B %Y} to {h.latest_month:%B %Y}.",
+    )
     c = st.columns(4)
     c[0].metric("Incidents loaded", f"{h.incidents:,}", help="Every crime and anti-social behaviour record loaded.")
-    c[1].metric("In the county", f"{h.in_county:,}",
-                help=f"{h.outside_county:,} are outside the county; {h.county_unknown:,} have no place to tell.")
+    c[1].metric(
+        "In the county",
+        f"{h.in_county:,}",
+        help=f"{h.outside_county:,} are outside the county; {h.county_unknown:,} have no place to tell.",
+    )
     c[2].metric("No location", f"{h.no_location:,}", help="Records police.uk publishes without coordinates.")
-    c[3].metric("Area class unknown", f"{h.unknown_class:,}",
-                help="Records in an area with no rural-urban class; they count as rural crime only when at a farm.")
+    c[3].metric(
+        "Area class unknown",
+        f"{h.unknown_class:,}",
+        help="Records in an area with no rural-urban class; they count as rural crime only when at a farm.",
+    )
 
     if h.missing_months:
         st.warning(
-            "No incidents at all in " + ", ".join(f"{m:%B %Y}" for m in h.missing_months)
+            "No incidents at all in "
+            + ", ".join(f"{m:%B %Y}" for m in h.missing_months)
             + ": a month's file is probably missing, so those months are not crime-free.",
             icon=":material/warning:",
         )
@@ -63,11 +87,16 @@ else:
     by_month = overview.rural_by_month(df)
     fig = px.bar(
         by_month.assign(category=by_month["category"].astype(str).str.capitalize()),
-        x="month", y="crimes", color="category",
+        x="month",
+        y="crimes",
+        color="category",
         labels={"month": "Month", "crimes": "Rural crimes", "category": "Category"},
     )
     fig.update_layout(
-        barmode="stack", bargap=0.15, hovermode="x unified", margin={"t": 10, "b": 10},
+        barmode="stack",
+        bargap=0.15,
+        hovermode="x unified",
+        margin={"t": 10, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
         hoverlabel_font_size=15,
     )
@@ -80,19 +109,23 @@ else:
         st.subheader("Why they count")
         evidence = overview.rural_by_evidence(df)
         st.dataframe(
-            evidence.assign(category=evidence["category"].str.capitalize()), hide_index=True,
+            evidence.assign(category=evidence["category"].str.capitalize()),
+            hide_index=True,
             column_config={
                 "category": st.column_config.TextColumn("Category"),
                 **{e: st.column_config.NumberColumn(e.capitalize(), format="localized") for e in overview.EVIDENCE},
                 "total": st.column_config.NumberColumn("Total", format="localized"),
             },
         )
-        st.caption("A crime counts as rural crime when it is in one of the definition's categories and happens "
-                   "in a rural ward, or at a farm anywhere in the county.")
+        st.caption(
+            "A crime counts as rural crime when it is in one of the definition's categories and happens "
+            "in a rural ward, or at a farm anywhere in the county."
+        )
     with right:
         st.subheader("Top wards")
         st.dataframe(
-            overview.rural_by_ward(df, n=10).style.format({"share": "{:.1%}"}), hide_index=True,
+            overview.rural_by_ward(df, n=10).style.format({"share": "{:.1%}"}),
+            hide_index=True,
             column_order=["ward_name", "crimes", "share"],
             column_config={
                 "ward_name": st.column_config.TextColumn("Ward"),
@@ -113,8 +146,12 @@ if len(rejected):
     if len(rejected) > REJECTED_SHOWN:
         st.caption(f"Showing the first {REJECTED_SHOWN:,}; the download has all {len(rejected):,}.")
     st.download_button(
-        "Download rejected rows (CSV)", data=lambda: overview.rejected_csv(rejected),
-        file_name="rejected-rows.csv", mime="text/csv", on_click="ignore", icon=":material/download:",
+        "Download rejected rows (CSV)",
+        data=lambda: overview.rejected_csv(rejected),
+        file_name="rejected-rows.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
     )
 else:
     st.caption("No rows were rejected.")

@@ -26,8 +26,12 @@ from ruralaction.measures.periods import PeriodError, parse_period, rolling_12
 from ruralaction.progress.aims import actions_taken, charts
 from ruralaction.progress.config import AIMS
 
-SLIDES = {"map": "Where rural crime happens", "trend": "How rural crime is changing",
-          "scorecard": "Progress against the three aims", "actions": "Latest actions"}
+SLIDES = {
+    "map": "Where rural crime happens",
+    "trend": "How rural crime is changing",
+    "scorecard": "Progress against the three aims",
+    "actions": "Latest actions",
+}
 SLIDE, SHOWN_AT, PAUSED, URL = "present_slide", "present_shown_at", "present_paused", "present_url"
 LATEST_SHOWN = 8
 e = html.escape
@@ -104,36 +108,46 @@ def _next() -> None:
 
 def _header(sc, slide: str, step: int) -> None:
     demo = f"<div class='ra-demo'>{e(state.DEMO_LABEL)}</div><br>" if sc.demo else ""
-    st.html(f"<div class='ra-bar'><div><div class='ra-programme'>{e(sc.programme)} · {e(sc.county)}</div>"
-            f"<div class='ra-title' data-slide='{e(slide)}'>{e(SLIDES[slide])}</div></div>"
-            f"<div class='ra-right'>{demo}<span class='ra-step'>{step + 1} / {len(keys)}"
-            f"{' · paused' if st.session_state[PAUSED] else ''}</span></div></div>")
+    st.html(
+        f"<div class='ra-bar'><div><div class='ra-programme'>{e(sc.programme)} · {e(sc.county)}</div>"
+        f"<div class='ra-title' data-slide='{e(slide)}'>{e(SLIDES[slide])}</div></div>"
+        f"<div class='ra-right'>{demo}<span class='ra-step'>{step + 1} / {len(keys)}"
+        f"{' · paused' if st.session_state[PAUSED] else ''}</span></div></div>"
+    )
 
 
 def _footer(sc, recent: int, now: dt.datetime) -> None:
-    st.html(f"<div class='ra-foot'><div><strong>{e(sc.programme)}</strong> · {e(sc.period.label)}</div>"
-            f"<div><span class='ra-count' data-testid='ra-actions-count'>{recent:,}</span> actions in the 12 months "
-            f"to {now:%d %b %Y}</div>"
-            f"<div>Data as of: {e(sc.crimes_as_of)}; actions at {now:%H:%M:%S}</div></div>")
+    st.html(
+        f"<div class='ra-foot'><div><strong>{e(sc.programme)}</strong> · {e(sc.period.label)}</div>"
+        f"<div><span class='ra-count' data-testid='ra-actions-count'>{recent:,}</span> actions in the 12 months "
+        f"to {now:%d %b %Y}</div>"
+        f"<div>Data as of: {e(sc.crimes_as_of)}; actions at {now:%H:%M:%S}</div></div>"
+    )
 
 
 def _rag(s) -> str:
-    return (f"<span class='ra-rag' style='color:{s.colour};background:{s.background};border-color:{s.colour}'>"
-            f"{e(s.text)}</span>")
+    return (
+        f"<span class='ra-rag' style='color:{s.colour};background:{s.background};border-color:{s.colour}'>"
+        f"{e(s.text)}</span>"
+    )
 
 
 def _scorecard(sc) -> None:
     tiles = "".join(
         f"<div class='ra-tile'><div class='ra-aim'>Aim {s.aim}: {e(AIMS[s.aim])}</div><h3>{e(s.title)}</h3>"
         f"<div class='ra-row'><span class='ra-value'>{e(s.value_text)}</span>{_rag(s.status)}</div>"
-        f"<div class='ra-small'>{e(s.period_text)}</div></div>" for s in sc.scores)
+        f"<div class='ra-small'>{e(s.period_text)}</div></div>"
+        for s in sc.scores
+    )
     st.html(f"<div class='ra-grid'>{tiles}</div>")
 
 
 def _latest(acts, recent: int, now: dt.datetime) -> None:
     left, right = st.columns([1, 3])
-    left.html(f"<div class='ra-big'>{recent:,}</div><div class='ra-label'>actions taken in the 12 months to "
-              f"{now:%d %b %Y}</div>")
+    left.html(
+        f"<div class='ra-big'>{recent:,}</div><div class='ra-label'>actions taken in the 12 months to "
+        f"{now:%d %b %Y}</div>"
+    )
     newest = acts[acts["status"].isin(("completed", "in progress"))].head(LATEST_SHOWN)
     if newest.empty:
         right.html("<div class='ra-label'>No actions are recorded yet.</div>")
@@ -141,10 +155,14 @@ def _latest(acts, recent: int, now: dt.datetime) -> None:
     rows = "".join(
         f"<tr><td class='d'>{'' if d is None else f'{d:%d %b %Y}'}</td><td>{e(str(t))}</td><td>{e(str(w))}</td>"
         f"<td>{e(str(p))}</td><td>{'<span class=ra-star>★ Yes</span>' if v else 'No'}</td></tr>"
-        for d, t, w, p, v in zip(newest["action_date"], newest["title"], newest["wards"], newest["lead_partner"],
-                                 newest["visible"]))
-    right.html("<table class='ra-list'><thead><tr><th>Date</th><th>Action</th><th>Where</th><th>Lead partner</th>"
-               f"<th>Visible</th></tr></thead><tbody>{rows}</tbody></table>")
+        for d, t, w, p, v in zip(
+            newest["action_date"], newest["title"], newest["wards"], newest["lead_partner"], newest["visible"]
+        )
+    )
+    right.html(
+        "<table class='ra-list'><thead><tr><th>Date</th><th>Action</th><th>Where</th><th>Lead partner</th>"
+        f"<th>Visible</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 @st.fragment(run_every=tick)
@@ -167,16 +185,20 @@ def slideshow() -> None:
                 st.plotly_chart(chart.fig, key="present_map", config={"displayModeBar": False, "staticPlot": True})
         crime = sc.score("rural_crime")
         vis = sc.score("wards_visible_quarter")
-        right.html(f"<div class='ra-big'>{e(crime.value_text)}</div><div class='ra-label'>rural crimes, "
-                   f"{e(sc.period.short)}</div><div class='ra-label'>{e(crime.change_text.split(';')[0])}</div>"
-                   f"<div class='ra-big'>{e(vis.value_text)}</div><div class='ra-label'>wards with a visible action, "
-                   f"{e(vis.period_text.split(': ')[-1])}</div>")
+        right.html(
+            f"<div class='ra-big'>{e(crime.value_text)}</div><div class='ra-label'>rural crimes, "
+            f"{e(sc.period.short)}</div><div class='ra-label'>{e(crime.change_text.split(';')[0])}</div>"
+            f"<div class='ra-big'>{e(vis.value_text)}</div><div class='ra-label'>wards with a visible action, "
+            f"{e(vis.period_text.split(': ')[-1])}</div>"
+        )
     elif slide == "trend":
         chart = charts.trend_chart(sc.trend, sc.period, big=True, height=640)
         st.plotly_chart(chart.fig, key="present_trend", config={"displayModeBar": False, "staticPlot": True})
         crime = sc.score("rural_crime")
-        st.html(f"<div class='ra-label'><strong>{e(crime.value_text)}</strong> rural crimes in {e(sc.period.short)}: "
-                f"{e(crime.change_text)}.</div>")
+        st.html(
+            f"<div class='ra-label'><strong>{e(crime.value_text)}</strong> rural crimes in {e(sc.period.short)}: "
+            f"{e(crime.change_text)}.</div>"
+        )
     elif slide == "scorecard":
         _scorecard(sc)
     else:
@@ -186,8 +208,10 @@ def slideshow() -> None:
     c[0].toggle("Pause", key=PAUSED, help="Stay on this slide (the data keeps refreshing).")
     c[1].button("Next slide", on_click=_next, icon=":material/skip_next:", key="present_next")
     c[2].page_link("dashboard/pages/progress.py", label="Leave", icon=":material/close:")
-    c[3].caption(f"A new slide every {interval} s; data refreshed every {tick:g} s. "
-                 f"Open this view with ?present=1&interval={interval}.")
+    c[3].caption(
+        f"A new slide every {interval} s; data refreshed every {tick:g} s. "
+        f"Open this view with ?present=1&interval={interval}."
+    )
 
 
 slideshow()

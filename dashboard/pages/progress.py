@@ -29,8 +29,11 @@ src = state.source()
 data = state.classified()
 st.title("Progress against the three aims")
 if src.demo:
-    st.warning(f"**{state.DEMO_LABEL}.** The figures below show how the dashboard works; "
-               "they are not police records or real partners' actions.", icon=":material/science:")
+    st.warning(
+        f"**{state.DEMO_LABEL}.** The figures below show how the dashboard works; "
+        "they are not police records or real partners' actions.",
+        icon=":material/science:",
+    )
 loaded = progress.months()
 if not loaded:
     st.info("No incidents are loaded yet. Add police.uk files on the Data page.", icon=":material/info:")
@@ -42,7 +45,9 @@ names = progress.ward_names()
 # widgets lead and the URL follows them.
 if KIND not in st.session_state:
     try:
-        start = parse_period(st.query_params["period"]) if "period" in st.query_params else progress.default_period(loaded)
+        start = (
+            parse_period(st.query_params["period"]) if "period" in st.query_params else progress.default_period(loaded)
+        )
     except PeriodError as exc:
         st.warning(md(exc), icon=":material/warning:")
         start = progress.default_period(loaded)
@@ -50,18 +55,33 @@ if KIND not in st.session_state:
     st.session_state[WARD] = st.query_params.get("ward", "") if st.query_params.get("ward", "") in names else ""
 
 c = st.columns([2, 2, 3])
-kind = c[0].radio("Period", options=list(KINDS), format_func=KINDS.get, key=KIND, horizontal=True,
-                  help="Financial years run April to March; rolling periods are the 12 months to a month.")
+kind = c[0].radio(
+    "Period",
+    options=list(KINDS),
+    format_func=KINDS.get,
+    key=KIND,
+    horizontal=True,
+    help="Financial years run April to March; rolling periods are the 12 months to a month.",
+)
 options = [p.spec for p in choices(kind, loaded[0], loaded[-1], today)]
 if st.session_state.get(PERIOD) not in options:  # the kind changed: its latest full period
     full = latest_full(kind, loaded[-1]).spec
     st.session_state[PERIOD] = full if full in options else options[0]
 latest = latest_full(kind, loaded[-1]).spec
-spec = c[1].selectbox("Which", options=options, key=PERIOD,
-                      format_func=lambda s: parse_period(s).short + (" (latest full)" if s == latest else ""))
+spec = c[1].selectbox(
+    "Which",
+    options=options,
+    key=PERIOD,
+    format_func=lambda s: parse_period(s).short + (" (latest full)" if s == latest else ""),
+)
 labels = dict(sorted(names.items(), key=lambda kv: kv[1]))
-ward = c[2].selectbox("Area", options=["", *labels], key=WARD, format_func=lambda w: labels.get(w, "Whole county"),
-                      help="A ward's scorecard; counts whose target is for the whole county are not rated for one ward.")
+ward = c[2].selectbox(
+    "Area",
+    options=["", *labels],
+    key=WARD,
+    format_func=lambda w: labels.get(w, "Whole county"),
+    help="A ward's scorecard; counts whose target is for the whole county are not rated for one ward.",
+)
 for k, v in (("period", spec), ("ward", ward)):
     if v and st.query_params.get(k) != v:
         st.query_params[k] = v
@@ -70,10 +90,14 @@ for k, v in (("period", spec), ("ward", ward)):
 
 period = parse_period(spec)
 sc, acts = progress.scorecard(period, ward or None)
-st.caption(f"**{md(sc.area)}** · {md(period.label)} · {md(sc.as_of_text)}. "
-           f"Crime figures are compared with the baseline year {md(sc.baseline.spec)}.")
-st.caption("Status: ✓ On track (meets the target) · ! At risk (misses it, meets the amber threshold) · ✗ Off track · "
-           "– Not rated (no fair value: no data, under 5 to count, months missing, or a county target with one ward).")
+st.caption(
+    f"**{md(sc.area)}** · {md(period.label)} · {md(sc.as_of_text)}. "
+    f"Crime figures are compared with the baseline year {md(sc.baseline.spec)}."
+)
+st.caption(
+    "Status: ✓ On track (meets the target) · ! At risk (misses it, meets the amber threshold) · ✗ Off track · "
+    "– Not rated (no fair value: no data, under 5 to count, months missing, or a county target with one ward)."
+)
 
 
 def tile(s) -> None:
@@ -91,9 +115,15 @@ def tile(s) -> None:
                 if n > ROWS_SHOWN:
                     st.caption(f"The first {ROWS_SHOWN:,} of {n:,}; the download has all of them.")
                 st.dataframe(s.rows.head(ROWS_SHOWN), hide_index=True, key=f"progress_rows_{s.key}")
-                st.download_button("Download these rows (CSV)", data=csv_bytes(s.rows), mime="text/csv",
-                                   file_name=f"{s.key}-{period.spec}.csv", on_click="ignore",
-                                   icon=":material/download:", key=f"progress_rows_csv_{s.key}")
+                st.download_button(
+                    "Download these rows (CSV)",
+                    data=csv_bytes(s.rows),
+                    mime="text/csv",
+                    file_name=f"{s.key}-{period.spec}.csv",
+                    on_click="ignore",
+                    icon=":material/download:",
+                    key=f"progress_rows_csv_{s.key}",
+                )
             else:
                 st.caption("No rows: nothing counted for this figure.")
 
@@ -103,26 +133,47 @@ for aim, name in AIMS.items():
     scores = sc.by_aim(aim)
     for i in range(0, len(scores), 3):
         cols = st.columns(3)
-        for col, s in zip(cols, scores[i:i + 3]):
+        for col, s in zip(cols, scores[i : i + 3]):
             with col:
                 tile(s)
     if aim == 1:
         st.markdown(f"**Rural crime by category**, {md(period.short)} against {md(sc.baseline.spec)}")
-        st.dataframe(sc.categories.assign(category=sc.categories["category"].str.capitalize()), hide_index=True,
-                     key="progress_categories",
-                     column_order=["category", "crimes", "baseline_year", "previous_12_months", "vs_baseline", "status"],
-                     column_config={"category": "Category", "crimes": st.column_config.NumberColumn(period.short),
-                                    "baseline_year": st.column_config.NumberColumn(f"Baseline {sc.baseline.spec}"),
-                                    "previous_12_months": st.column_config.NumberColumn("12 months before"),
-                                    "vs_baseline": "Against the baseline year", "status": "Status"})
+        st.dataframe(
+            sc.categories.assign(category=sc.categories["category"].str.capitalize()),
+            hide_index=True,
+            key="progress_categories",
+            column_order=["category", "crimes", "baseline_year", "previous_12_months", "vs_baseline", "status"],
+            column_config={
+                "category": "Category",
+                "crimes": st.column_config.NumberColumn(period.short),
+                "baseline_year": st.column_config.NumberColumn(f"Baseline {sc.baseline.spec}"),
+                "previous_12_months": st.column_config.NumberColumn("12 months before"),
+                "vs_baseline": "Against the baseline year",
+                "status": "Status",
+            },
+        )
         st.markdown("**National rural priorities**, where the data allows")
-        prios = sc.priorities.assign(**{c: sc.priorities[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
-                                        for c in ("crimes", "baseline_year")})
-        st.dataframe(prios, hide_index=True, key="progress_priorities",
-                     column_order=["priority", "crimes", "baseline_year", "vs_baseline", "status", "actions", "how"],
-                     column_config={"priority": "Priority", "crimes": "Crimes", "baseline_year": "Baseline",
-                                    "vs_baseline": "Against the baseline year", "status": "Status",
-                                    "actions": st.column_config.NumberColumn("Actions"), "how": "How it is counted"})
+        prios = sc.priorities.assign(
+            **{
+                c: sc.priorities[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
+                for c in ("crimes", "baseline_year")
+            }
+        )
+        st.dataframe(
+            prios,
+            hide_index=True,
+            key="progress_priorities",
+            column_order=["priority", "crimes", "baseline_year", "vs_baseline", "status", "actions", "how"],
+            column_config={
+                "priority": "Priority",
+                "crimes": "Crimes",
+                "baseline_year": "Baseline",
+                "vs_baseline": "Against the baseline year",
+                "status": "Status",
+                "actions": st.column_config.NumberColumn("Actions"),
+                "how": "How it is counted",
+            },
+        )
         if sc.concerns_note:
             st.caption(f"Residents' concerns: {md(sc.concerns_note)}")
 
@@ -132,7 +183,9 @@ ward_map = progress.map_chart(sc, acts)
 if ward_map is not None:
     chart_list.append(ward_map)
 for chart in chart_list:
-    st.markdown(f"**{md(chart.title)}** · {md(sc.crimes_as_of if chart.name != 'actions-per-month' else sc.actions_as_of)}")
+    st.markdown(
+        f"**{md(chart.title)}** · {md(sc.crimes_as_of if chart.name != 'actions-per-month' else sc.actions_as_of)}"
+    )
     st.plotly_chart(chart.fig, key=f"progress_chart_{chart.name}", config={"displaylogo": False})
     progress.downloads(chart, f"progress_{chart.name}")
 
@@ -141,21 +194,46 @@ st.subheader("Take it to the meeting", divider="green")
 
 def pack() -> report.Pack:
     wards = data.geography.wards
-    return report.build_pack(sc, acts, data.incidents, wards, filters.prepared().areas, data.definition.rural_classes,
-                             progress.shapes())
+    return report.build_pack(
+        sc, acts, data.incidents, wards, filters.prepared().areas, data.definition.rural_classes, progress.shapes()
+    )
 
 
-st.caption("One file with the scorecard, the map, the trends and the actions list for this period and area, "
-           "readable when printed. Made when you click (a few seconds).")
+st.caption(
+    "One file with the scorecard, the map, the trends and the actions list for this period and area, "
+    "readable when printed. Made when you click (a few seconds)."
+)
 d = st.columns([1, 1, 2])
-d[0].download_button("Meeting pack (PDF)", data=lambda: report.render(pack(), "pdf"), mime="application/pdf",
-                     file_name=report.file_name(sc, "pdf"), on_click="ignore", icon=":material/picture_as_pdf:",
-                     key="progress_pack_pdf")
-d[1].download_button("Meeting pack (HTML)", data=lambda: report.render(pack(), "html"), mime="text/html",
-                     file_name=report.file_name(sc, "html"), on_click="ignore", icon=":material/print:",
-                     key="progress_pack_html")
-d[2].download_button("Scorecard (CSV)", data=csv_bytes(sc.frame()), mime="text/csv",
-                     file_name=f"scorecard-{period.spec}-{(ward or 'county').lower()}.csv", on_click="ignore",
-                     icon=":material/download:", key="progress_scorecard_csv")
-st.page_link("dashboard/pages/present.py", label="Put it on the projector (presentation mode)", icon=":material/co_present:",
-             query_params={"interval": "20"})
+d[0].download_button(
+    "Meeting pack (PDF)",
+    data=lambda: report.render(pack(), "pdf"),
+    mime="application/pdf",
+    file_name=report.file_name(sc, "pdf"),
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+    key="progress_pack_pdf",
+)
+d[1].download_button(
+    "Meeting pack (HTML)",
+    data=lambda: report.render(pack(), "html"),
+    mime="text/html",
+    file_name=report.file_name(sc, "html"),
+    on_click="ignore",
+    icon=":material/print:",
+    key="progress_pack_html",
+)
+d[2].download_button(
+    "Scorecard (CSV)",
+    data=csv_bytes(sc.frame()),
+    mime="text/csv",
+    file_name=f"scorecard-{period.spec}-{(ward or 'county').lower()}.csv",
+    on_click="ignore",
+    icon=":material/download:",
+    key="progress_scorecard_csv",
+)
+st.page_link(
+    "dashboard/pages/present.py",
+    label="Put it on the projector (presentation mode)",
+    icon=":material/co_present:",
+    query_params={"interval": "20"},
+)

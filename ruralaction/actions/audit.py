@@ -22,9 +22,17 @@ OPERATIONS = {"create": "added", "update": "changed", "delete": "deleted", "rest
 HISTORY_COLUMNS = ("at", "who", "what", "changes", "note")
 
 
-def record(session: Session, actor: Actor, entity: str, entity_id: int, operation: str,
-           before: dict[str, Any] | None, after: dict[str, Any] | None, note: str = "",
-           at: dt.datetime | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    operation: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> AuditEntry:
     """Add an audit entry to the session's transaction.
 
     Parameters
@@ -38,8 +46,16 @@ def record(session: Session, actor: Actor, entity: str, entity_id: int, operatio
     """
     if operation not in OPERATIONS:
         raise ValueError(f"unknown audit operation {operation!r}")
-    entry = AuditEntry(at=at or utcnow(), actor=actor.label, entity=entity, entity_id=entity_id,
-                       operation=operation, before=before, after=after, note=note[:300])
+    entry = AuditEntry(
+        at=at or utcnow(),
+        actor=actor.label,
+        entity=entity,
+        entity_id=entity_id,
+        operation=operation,
+        before=before,
+        after=after,
+        note=note[:300],
+    )
     session.add(entry)
     return entry
 
@@ -80,14 +96,21 @@ def history(engine: Engine, actor: Actor, action_id: int, entity: str = "action"
     """
     with read_session(engine) as s:
         require(principal(s, actor), Permission.VIEW_HISTORY)
-        rows = s.scalars(select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == action_id)
-                         .order_by(AuditEntry.at, AuditEntry.id)).all()
-    return pd.DataFrame({
-        "at": pd.to_datetime([r.at for r in rows], utc=True) if rows else pd.Series([], dtype="datetime64[ns, UTC]"),
-        "who": [r.actor for r in rows],
-        "what": [OPERATIONS[r.operation] for r in rows],
-        "changes": [describe(r.before, r.after, r.operation) for r in rows],
-        "note": [r.note for r in rows],
-        "before": [r.before for r in rows],
-        "after": [r.after for r in rows],
-    })
+        rows = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == action_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        ).all()
+    return pd.DataFrame(
+        {
+            "at": pd.to_datetime([r.at for r in rows], utc=True)
+            if rows
+            else pd.Series([], dtype="datetime64[ns, UTC]"),
+            "who": [r.actor for r in rows],
+            "what": [OPERATIONS[r.operation] for r in rows],
+            "changes": [describe(r.before, r.after, r.operation) for r in rows],
+            "note": [r.note for r in rows],
+            "before": [r.before for r in rows],
+            "after": [r.after for r in rows],
+        }
+    )

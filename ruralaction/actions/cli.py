@@ -64,8 +64,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     engine = _engine(args)
     frame = export_frame(engine, args.dataset)
     Path(args.out).write_bytes(csv_bytes(frame))
-    print(f"Wrote {len(frame):,} {args.dataset} action{'s' if len(frame) != 1 else ''} to {args.out} "
-          f"(database {safe_url(str(engine.url))}).")
+    print(
+        f"Wrote {len(frame):,} {args.dataset} action{'s' if len(frame) != 1 else ''} to {args.out} "
+        f"(database {safe_url(str(engine.url))})."
+    )
     return 0
 
 
@@ -73,8 +75,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine = _engine(args)
     wards = ward_names(_store(args).path(args.dataset))
     if not wards:
-        print(f"Error: no ward boundaries in {_store(args).path(args.dataset)}, so ward codes cannot be checked; "
-              "add boundaries first (python -m ruralaction load --geography …).", file=sys.stderr)
+        print(
+            f"Error: no ward boundaries in {_store(args).path(args.dataset)}, so ward codes cannot be checked; "
+            "add boundaries first (python -m ruralaction load --geography …).",
+            file=sys.stderr,
+        )
         return 2
     report = import_csv(engine, args.input, _actor(engine, args), wards, dataset=args.dataset)
     for line in report.lines():
@@ -125,7 +130,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     _common(e)
     e.set_defaults(func=_guard(cmd_export))
     i = asub.add_parser("import", help="check every row, import the good ones in one transaction, report the bad")
-    i.add_argument("input", help="CSV with title, wards, lead_partner, issue, action_type, status, … and a reference or id")
+    i.add_argument(
+        "input", help="CSV with title, wards, lead_partner, issue, action_type, status, … and a reference or id"
+    )
     i.add_argument("--dataset", choices=("ours", "demo"), default="ours")
     i.add_argument("--as", dest="as_email", metavar="EMAIL", help="act as this account (its permissions apply)")
     i.add_argument("--rejected", metavar="CSV", help="write refused rows with line and reason to this CSV")
@@ -141,7 +148,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     ua.add_argument("--name", default="", help="display name")
     pw = ua.add_mutually_exclusive_group()
     pw.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    pw.add_argument("--no-password", action="store_true", help="no password: sign-in through the identity provider only")
+    pw.add_argument(
+        "--no-password", action="store_true", help="no password: sign-in through the identity provider only"
+    )
     _common(ua)
     ua.set_defaults(func=_guard(cmd_users_add))
 
@@ -152,8 +161,16 @@ def _guard(func):
     def run(args: argparse.Namespace) -> int:
         try:
             return func(args)
-        except (UserError, ImportFileError, PermissionDenied, DatabaseError, StoreError, DefinitionError,
-                GeographyError, OSError) as exc:
+        except (
+            UserError,
+            ImportFileError,
+            PermissionDenied,
+            DatabaseError,
+            StoreError,
+            DefinitionError,
+            GeographyError,
+            OSError,
+        ) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 2
 

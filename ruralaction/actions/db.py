@@ -168,8 +168,10 @@ def migrate(engine: Engine, revision: str = "head") -> str | None:
     except Exception as exc:
         if isinstance(exc, DatabaseError):
             raise
-        raise DatabaseError(f"The actions database at {safe_url(str(engine.url))} could not be "
-                            f"brought up to date: {type(exc).__name__}.") from exc
+        raise DatabaseError(
+            f"The actions database at {safe_url(str(engine.url))} could not be "
+            f"brought up to date: {type(exc).__name__}."
+        ) from exc
     return current_revision(engine)
 
 

@@ -18,8 +18,10 @@ import pandas as pd
 
 #: Below this many incidents in either window, no percentage change is given.
 SMALL_NUMBER = 5
-CAVEAT = ("Before and after is not proof that the action caused the change: seasons, other actions "
-          "and how crimes are reported change too.")
+CAVEAT = (
+    "Before and after is not proof that the action caused the change: seasons, other actions "
+    "and how crimes are reported change too."
+)
 
 #: ``BeforeAfter.status`` values.
 STATUSES = ("measured", "too few", "incomplete", "too early", "no data", "not completed", "no measure")
@@ -75,8 +77,14 @@ def _n(count: int, category: str) -> str:
     return f"{count:,} {category} incident{'s' if count != 1 else ''}"
 
 
-def before_after(incidents: pd.DataFrame, ward_codes: Sequence[str], category: str | None,
-                 completed_on: dt.date | None, months: int = 6, issue: str | None = None) -> BeforeAfter:
+def before_after(
+    incidents: pd.DataFrame,
+    ward_codes: Sequence[str],
+    category: str | None,
+    completed_on: dt.date | None,
+    months: int = 6,
+    issue: str | None = None,
+) -> BeforeAfter:
     """Compare incidents of ``category`` in ``ward_codes`` before and after ``completed_on``.
 
     Parameters
@@ -98,44 +106,88 @@ def before_after(incidents: pd.DataFrame, ward_codes: Sequence[str], category: s
     if not 1 <= months <= 36:
         raise ValueError("months must be between 1 and 36")
     if category is None:
-        return BeforeAfter("no measure", None, months, sentence=(
-            f"police.uk data has no category for {issue or 'this issue'}, so incidents cannot measure this action."))
+        return BeforeAfter(
+            "no measure",
+            None,
+            months,
+            sentence=(
+                f"police.uk data has no category for {issue or 'this issue'}, so incidents cannot measure this action."
+            ),
+        )
     if completed_on is None:
-        return BeforeAfter("not completed", category, months,
-                           sentence="The action is not completed yet; before and after start from its completion month.")
+        return BeforeAfter(
+            "not completed",
+            category,
+            months,
+            sentence="The action is not completed yet; before and after start from its completion month.",
+        )
     done = pd.Period(completed_on, freq="M")
     before_w, after_w = (done - months, done - 1), (done + 1, done + months)
     month = incidents["month"].dt.to_period("M")
     loaded = set(month.unique())
     n_before = sum(p in loaded for p in pd.period_range(*before_w, freq="M"))
     n_after = sum(p in loaded for p in pd.period_range(*after_w, freq="M"))
-    hit = ((incidents["rural_category"].astype("object") == category)
-           & incidents["ward_code"].astype("object").isin(list(ward_codes)))
+    hit = (incidents["rural_category"].astype("object") == category) & incidents["ward_code"].astype("object").isin(
+        list(ward_codes)
+    )
     mon = month[hit.to_numpy(dtype=bool)]
     before = int(((mon >= before_w[0]) & (mon <= before_w[1])).sum())
     after = int(((mon >= after_w[0]) & (mon <= after_w[1])).sum())
-    common = {"category": category, "months": months, "before_window": before_w, "after_window": after_w,
-                  "months_before_loaded": n_before, "months_after_loaded": n_after}
-    counts = (f"{_n(before, category)} in the {_months(months)} before ({_span(*before_w)}), "
-              f"{after:,} in the {_months(months)} after ({_span(*after_w)})")
+    common = {
+        "category": category,
+        "months": months,
+        "before_window": before_w,
+        "after_window": after_w,
+        "months_before_loaded": n_before,
+        "months_after_loaded": n_after,
+    }
+    counts = (
+        f"{_n(before, category)} in the {_months(months)} before ({_span(*before_w)}), "
+        f"{after:,} in the {_months(months)} after ({_span(*after_w)})"
+    )
     if n_before == 0 and n_after == 0:
         have = (f"{min(loaded):%b %Y} to {max(loaded):%b %Y}") if loaded else "none"
-        return BeforeAfter("no data", **common, sentence=(
-            f"The incidents loaded ({have}) do not cover the {_months(months)} either side of its completion "
-            f"({done:%b %Y})."))
+        return BeforeAfter(
+            "no data",
+            **common,
+            sentence=(
+                f"The incidents loaded ({have}) do not cover the {_months(months)} either side of its completion "
+                f"({done:%b %Y})."
+            ),
+        )
     if n_after == 0:
-        return BeforeAfter("too early", before=before, after=None, **common, sentence=(
-            f"No month after completion is loaded yet ({_span(*after_w)}); "
-            f"{_n(before, category)} in the {_months(months)} before."))
+        return BeforeAfter(
+            "too early",
+            before=before,
+            after=None,
+            **common,
+            sentence=(
+                f"No month after completion is loaded yet ({_span(*after_w)}); "
+                f"{_n(before, category)} in the {_months(months)} before."
+            ),
+        )
     if n_before < months or n_after < months:
-        return BeforeAfter("incomplete", before=before, after=after, **common, sentence=(
-            f"{counts}. Only {n_before} of {months} months before and {n_after} of {months} after are loaded, "
-            "so no change is given."))
+        return BeforeAfter(
+            "incomplete",
+            before=before,
+            after=after,
+            **common,
+            sentence=(
+                f"{counts}. Only {n_before} of {months} months before and {n_after} of {months} after are loaded, "
+                "so no change is given."
+            ),
+        )
     if min(before, after) < SMALL_NUMBER:
-        return BeforeAfter("too few", before=before, after=after, **common, sentence=(
-            f"{counts}. Too few to tell: with under {SMALL_NUMBER} incidents in a window, chance alone "
-            "moves the count this much."))
+        return BeforeAfter(
+            "too few",
+            before=before,
+            after=after,
+            **common,
+            sentence=(
+                f"{counts}. Too few to tell: with under {SMALL_NUMBER} incidents in a window, chance alone "
+                "moves the count this much."
+            ),
+        )
     change = (after - before) / before
     word = "no change" if after == before else (f"down {-change:.0%}" if change < 0 else f"up {change:.0%}")
-    return BeforeAfter("measured", before=before, after=after, change=change, **common,
-                       sentence=f"{counts}: {word}.")
+    return BeforeAfter("measured", before=before, after=after, change=change, **common, sentence=f"{counts}: {word}.")

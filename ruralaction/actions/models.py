@@ -98,9 +98,11 @@ class Action(Base):
     version: Mapped[int] = mapped_column(Integer)
 
     wards: Mapped[list[ActionWard]] = relationship(
-        back_populates="action", cascade="all, delete-orphan", order_by="ActionWard.position")
+        back_populates="action", cascade="all, delete-orphan", order_by="ActionWard.position"
+    )
     supporters: Mapped[list[ActionSupporter]] = relationship(
-        back_populates="action", cascade="all, delete-orphan", order_by="ActionSupporter.position")
+        back_populates="action", cascade="all, delete-orphan", order_by="ActionSupporter.position"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -209,7 +211,8 @@ class Concern(Base):
     personal_erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     links: Mapped[list[ConcernAction]] = relationship(
-        back_populates="concern", cascade="all, delete-orphan", order_by="ConcernAction.linked_at")
+        back_populates="concern", cascade="all, delete-orphan", order_by="ConcernAction.linked_at"
+    )
 
 
 class ConcernAction(Base):

@@ -15,8 +15,25 @@ import pandas as pd
 RURAL_ACTION_RGBA = (27, 94, 32, 235)  # the theme's primary green
 OTHER_ACTION_RGBA = (0, 114, 178, 200)  # Okabe–Ito blue
 
-POINT_COLUMNS = ("id", "lon", "lat", "located_by", "ward_code", "visible", "marker", "color", "status", "issue",
-                 "lead_partner", "action_date", "title", "date", "partner", "title_html", "tooltip_html")
+POINT_COLUMNS = (
+    "id",
+    "lon",
+    "lat",
+    "located_by",
+    "ward_code",
+    "visible",
+    "marker",
+    "color",
+    "status",
+    "issue",
+    "lead_partner",
+    "action_date",
+    "title",
+    "date",
+    "partner",
+    "title_html",
+    "tooltip_html",
+)
 
 
 def action_points(actions: pd.DataFrame, wards: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -46,16 +63,49 @@ def action_points(actions: pd.DataFrame, wards: gpd.GeoDataFrame | None) -> pd.D
         pts = wards.geometry.representative_point()
         anchor = dict(zip(wards["ward_code"].astype(str), zip(pts.x.to_numpy(), pts.y.to_numpy())))
     for a in actions.itertuples(index=False):
-        has_point = a.latitude is not None and a.longitude is not None and not (pd.isna(a.latitude) or pd.isna(a.longitude))
+        has_point = (
+            a.latitude is not None and a.longitude is not None and not (pd.isna(a.latitude) or pd.isna(a.longitude))
+        )
         if has_point:
             spots = [(float(a.longitude), float(a.latitude), "point", a.ward_codes[0] if a.ward_codes else "")]
         else:
             spots = [(*anchor[c], "ward", c) for c in a.ward_codes if c in anchor]
         for lon, lat, how, code in spots:
-            rows.append((a.id, lon, lat, how, code, bool(a.visible), a.status, a.issue, a.lead_partner, a.action_date, a.title,
-                         a.wards, a.place_name))
-    df = pd.DataFrame(rows, columns=["id", "lon", "lat", "located_by", "ward_code", "visible", "status", "issue",
-                                     "lead_partner", "action_date", "title", "wards", "place_name"])
+            rows.append(
+                (
+                    a.id,
+                    lon,
+                    lat,
+                    how,
+                    code,
+                    bool(a.visible),
+                    a.status,
+                    a.issue,
+                    a.lead_partner,
+                    a.action_date,
+                    a.title,
+                    a.wards,
+                    a.place_name,
+                )
+            )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "lon",
+            "lat",
+            "located_by",
+            "ward_code",
+            "visible",
+            "status",
+            "issue",
+            "lead_partner",
+            "action_date",
+            "title",
+            "wards",
+            "place_name",
+        ],
+    )
     df = df.dropna(subset=["lon", "lat"])
     df["marker"] = df["visible"].map({True: "rural action", False: "action"}).astype(object)
     df["color"] = df["visible"].map(lambda v: list(RURAL_ACTION_RGBA if v else OTHER_ACTION_RGBA))
@@ -71,19 +121,33 @@ def _tooltip(r) -> str:
     when = "" if r.action_date is None or pd.isna(r.action_date) else f" · {r.action_date:%d %b %Y}"
     badge = "<b>Rural Action</b> · " if r.visible else ""
     where = e(r.place_name) + (", " if r.place_name else "") + e(r.wards)
-    return (f"{badge}<b>{e(r.title)}</b><br/>{e(r.lead_partner)} · {e(r.issue)} · {e(r.status)}{e(when)}"
-            f"<br/>{where}")
+    return f"{badge}<b>{e(r.title)}</b><br/>{e(r.lead_partner)} · {e(r.issue)} · {e(r.status)}{e(when)}<br/>{where}"
 
 
 def ward_summary(actions: pd.DataFrame) -> pd.DataFrame:
     """Actions per ward: ``ward_code, actions, visible, completed`` (an action in two wards
     counts in both), most actions first."""
     if actions.empty:
-        return pd.DataFrame({"ward_code": pd.Series(dtype=str), "actions": pd.Series(dtype=int),
-                             "visible": pd.Series(dtype=int), "completed": pd.Series(dtype=int)})
-    long = actions[["id", "ward_codes", "visible", "status"]].explode("ward_codes").rename(columns={"ward_codes": "ward_code"})
+        return pd.DataFrame(
+            {
+                "ward_code": pd.Series(dtype=str),
+                "actions": pd.Series(dtype=int),
+                "visible": pd.Series(dtype=int),
+                "completed": pd.Series(dtype=int),
+            }
+        )
+    long = (
+        actions[["id", "ward_codes", "visible", "status"]]
+        .explode("ward_codes")
+        .rename(columns={"ward_codes": "ward_code"})
+    )
     long = long.dropna(subset=["ward_code"])
-    out = long.groupby("ward_code").agg(actions=("id", "nunique"), visible=("visible", "sum"),
-                                        completed=("status", lambda s: int((s == "completed").sum())))
-    out = out.astype(int).reset_index().sort_values(["actions", "ward_code"], ascending=[False, True], ignore_index=True)
+    out = long.groupby("ward_code").agg(
+        actions=("id", "nunique"),
+        visible=("visible", "sum"),
+        completed=("status", lambda s: int((s == "completed").sum())),
+    )
+    out = (
+        out.astype(int).reset_index().sort_values(["actions", "ward_code"], ascending=[False, True], ignore_index=True)
+    )
     return out

@@ -36,10 +36,34 @@ _HTTP = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)
 
 #: Columns of :func:`list_actions`, in order.
 LIST_COLUMNS = (
-    "id", "reference", "title", "description", "ward_codes", "wards", "lead_partner", "supporting_partners",
-    "issue", "action_type", "status", "planned_on", "started_on", "completed_on", "action_date", "visible",
-    "place_name", "latitude", "longitude", "outcome", "evidence", "version", "created_at", "created_by",
-    "updated_at", "updated_by", "deleted_at", "deleted_by",
+    "id",
+    "reference",
+    "title",
+    "description",
+    "ward_codes",
+    "wards",
+    "lead_partner",
+    "supporting_partners",
+    "issue",
+    "action_type",
+    "status",
+    "planned_on",
+    "started_on",
+    "completed_on",
+    "action_date",
+    "visible",
+    "place_name",
+    "latitude",
+    "longitude",
+    "outcome",
+    "evidence",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "deleted_at",
+    "deleted_by",
 )
 
 
@@ -65,8 +89,10 @@ class ConflictError(ActionError):
     def __init__(self, current: ActionRecord):
         when = current.updated_at.astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC")
         what = "deleted" if current.deleted_at else "changed"
-        super().__init__(f"This action was {what} by {current.updated_by} at {when} after you opened it. "
-                         "Reload it to see their version; your changes were not saved.")
+        super().__init__(
+            f"This action was {what} by {current.updated_by} at {when} after you opened it. "
+            "Reload it to see their version; your changes were not saved."
+        )
         self.current = current
 
 
@@ -100,10 +126,16 @@ class ActionInput:
     def cleaned(self) -> ActionInput:
         """Whitespace trimmed, repeated wards and partners dropped (first kept), the lead partner
         not repeated as a supporter."""
-        text = {f.name: getattr(self, f.name).strip() for f in dataclasses.fields(self) if isinstance(getattr(self, f.name), str)}
+        text = {
+            f.name: getattr(self, f.name).strip()
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), str)
+        }
         wards = tuple(dict.fromkeys(w.strip() for w in self.wards if w and w.strip()))
         lead = text["lead_partner"]
-        supporters = tuple(p for p in dict.fromkeys(s.strip() for s in self.supporting_partners if s and s.strip()) if p != lead)
+        supporters = tuple(
+            p for p in dict.fromkeys(s.strip() for s in self.supporting_partners if s and s.strip()) if p != lead
+        )
         return dataclasses.replace(self, **text, wards=wards, supporting_partners=supporters)
 
 
@@ -138,8 +170,13 @@ def _has_nul(value: str) -> bool:
     return "\x00" in value
 
 
-def validate(inp: ActionInput, vocab: Vocabulary, wards: Mapping[str, str], today: dt.date | None = None,
-             keep: ActionInput | None = None) -> list[str]:
+def validate(
+    inp: ActionInput,
+    vocab: Vocabulary,
+    wards: Mapping[str, str],
+    today: dt.date | None = None,
+    keep: ActionInput | None = None,
+) -> list[str]:
     """Every problem with ``inp`` as a sentence (empty when it is valid).
 
     Parameters
@@ -177,16 +214,24 @@ def validate(inp: ActionInput, vocab: Vocabulary, wards: Mapping[str, str], toda
     if unknown:
         errors.append(f"Unknown ward code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.")
     if inp.lead_partner not in vocab.partners and inp.lead_partner != kept.lead_partner:
-        errors.append("Choose the lead partner from the list." if not inp.lead_partner
-                      else f"'{inp.lead_partner}' is not a partner on the list.")
+        errors.append(
+            "Choose the lead partner from the list."
+            if not inp.lead_partner
+            else f"'{inp.lead_partner}' is not a partner on the list."
+        )
     bad_support = [p for p in inp.supporting_partners if p not in vocab.partners and p not in kept.supporting_partners]
     if bad_support:
         errors.append(f"Not partners on the list: {', '.join(bad_support)}.")
     if inp.issue not in vocab.issues and inp.issue != kept.issue:
-        errors.append("Choose the issue from the list." if not inp.issue else f"'{inp.issue}' is not an issue on the list.")
+        errors.append(
+            "Choose the issue from the list." if not inp.issue else f"'{inp.issue}' is not an issue on the list."
+        )
     if inp.action_type not in vocab.action_types and inp.action_type != kept.action_type:
-        errors.append("Choose the action type from the list." if not inp.action_type
-                      else f"'{inp.action_type}' is not an action type on the list.")
+        errors.append(
+            "Choose the action type from the list."
+            if not inp.action_type
+            else f"'{inp.action_type}' is not an action type on the list."
+        )
     if inp.status not in STATUSES:
         errors.append(f"Status must be one of: {', '.join(STATUSES)}.")
     if inp.status == "completed" and inp.completed_on is None:
@@ -205,8 +250,10 @@ def validate(inp: ActionInput, vocab: Vocabulary, wards: Mapping[str, str], toda
         errors.append("The start date is after the completion date.")
     if (inp.latitude is None) != (inp.longitude is None):
         errors.append("Give both latitude and longitude, or neither.")
-    elif inp.latitude is not None and not (UK_BOUNDS["min_lat"] <= inp.latitude <= UK_BOUNDS["max_lat"]
-                                            and UK_BOUNDS["min_lon"] <= inp.longitude <= UK_BOUNDS["max_lon"]):
+    elif inp.latitude is not None and not (
+        UK_BOUNDS["min_lat"] <= inp.latitude <= UK_BOUNDS["max_lat"]
+        and UK_BOUNDS["min_lon"] <= inp.longitude <= UK_BOUNDS["max_lon"]
+    ):
         errors.append("The point is not in the UK (latitude, longitude in decimal degrees).")
     if inp.evidence:
         if len(inp.evidence) > 500:
@@ -222,14 +269,34 @@ def validate(inp: ActionInput, vocab: Vocabulary, wards: Mapping[str, str], toda
 def to_record(a: Action) -> ActionRecord:
     """The stored row as an :class:`ActionRecord` (detached from the session)."""
     return ActionRecord(
-        title=a.title, wards=tuple(w.ward_code for w in a.wards), lead_partner=a.lead_partner, issue=a.issue,
-        action_type=a.action_type, status=a.status, planned_on=a.planned_on, started_on=a.started_on,
-        completed_on=a.completed_on, visible=a.visible, description=a.description,
-        supporting_partners=tuple(s.partner for s in a.supporters), place_name=a.place_name,
-        latitude=a.latitude, longitude=a.longitude, outcome=a.outcome, evidence=a.evidence,
-        reference=a.reference or "", id=a.id, dataset=a.dataset, version=a.version,
-        ward_names=tuple(w.ward_name for w in a.wards), created_at=a.created_at, created_by=a.created_by,
-        updated_at=a.updated_at, updated_by=a.updated_by, deleted_at=a.deleted_at, deleted_by=a.deleted_by,
+        title=a.title,
+        wards=tuple(w.ward_code for w in a.wards),
+        lead_partner=a.lead_partner,
+        issue=a.issue,
+        action_type=a.action_type,
+        status=a.status,
+        planned_on=a.planned_on,
+        started_on=a.started_on,
+        completed_on=a.completed_on,
+        visible=a.visible,
+        description=a.description,
+        supporting_partners=tuple(s.partner for s in a.supporters),
+        place_name=a.place_name,
+        latitude=a.latitude,
+        longitude=a.longitude,
+        outcome=a.outcome,
+        evidence=a.evidence,
+        reference=a.reference or "",
+        id=a.id,
+        dataset=a.dataset,
+        version=a.version,
+        ward_names=tuple(w.ward_name for w in a.wards),
+        created_at=a.created_at,
+        created_by=a.created_by,
+        updated_at=a.updated_at,
+        updated_by=a.updated_by,
+        deleted_at=a.deleted_at,
+        deleted_by=a.deleted_by,
     )
 
 
@@ -237,20 +304,41 @@ def snapshot(a: ActionRecord) -> dict:
     """The JSON the audit log keeps of an action."""
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
     return {
-        "title": a.title, "description": a.description, "wards": list(a.ward_names), "ward_codes": list(a.wards),
-        "place_name": a.place_name, "latitude": a.latitude, "longitude": a.longitude,
-        "lead_partner": a.lead_partner, "supporting_partners": list(a.supporting_partners), "issue": a.issue,
-        "action_type": a.action_type, "status": a.status, "planned_on": iso(a.planned_on),
-        "started_on": iso(a.started_on), "completed_on": iso(a.completed_on), "visible": a.visible,
-        "outcome": a.outcome, "evidence": a.evidence, "reference": a.reference or None, "dataset": a.dataset,
-        "version": a.version, "updated_at": iso(a.updated_at), "updated_by": a.updated_by,
-        "deleted_at": iso(a.deleted_at), "deleted_by": a.deleted_by,
+        "title": a.title,
+        "description": a.description,
+        "wards": list(a.ward_names),
+        "ward_codes": list(a.wards),
+        "place_name": a.place_name,
+        "latitude": a.latitude,
+        "longitude": a.longitude,
+        "lead_partner": a.lead_partner,
+        "supporting_partners": list(a.supporting_partners),
+        "issue": a.issue,
+        "action_type": a.action_type,
+        "status": a.status,
+        "planned_on": iso(a.planned_on),
+        "started_on": iso(a.started_on),
+        "completed_on": iso(a.completed_on),
+        "visible": a.visible,
+        "outcome": a.outcome,
+        "evidence": a.evidence,
+        "reference": a.reference or None,
+        "dataset": a.dataset,
+        "version": a.version,
+        "updated_at": iso(a.updated_at),
+        "updated_by": a.updated_by,
+        "deleted_at": iso(a.deleted_at),
+        "deleted_by": a.deleted_by,
     }
 
 
 def load_action(s: Session, action_id: int, lock: bool = False) -> Action | None:
     """An action with its wards and partners, inside an open session (locked ``FOR UPDATE`` when asked)."""
-    q = select(Action).where(Action.id == action_id).options(selectinload(Action.wards), selectinload(Action.supporters))
+    q = (
+        select(Action)
+        .where(Action.id == action_id)
+        .options(selectinload(Action.wards), selectinload(Action.supporters))
+    )
     return s.scalar(q.with_for_update() if lock else q)
 
 
@@ -268,17 +356,29 @@ def list_actions(engine: Engine, dataset: str = "ours", include_deleted: bool = 
     ``"; "``-joined text. Filter it with :func:`filter_actions`.
     """
     with read_session(engine) as s:
-        q = (select(Action).where(Action.dataset == dataset)
-             .options(selectinload(Action.wards), selectinload(Action.supporters)))
+        q = (
+            select(Action)
+            .where(Action.dataset == dataset)
+            .options(selectinload(Action.wards), selectinload(Action.supporters))
+        )
         if not include_deleted:
             q = q.where(Action.deleted_at.is_(None))
         records = [to_record(a) for a in s.scalars(q)]
-    rows = [{
-        **{c: getattr(r, c) for c in LIST_COLUMNS
-           if c not in ("ward_codes", "wards", "supporting_partners", "action_date", "reference")},
-        "reference": r.reference, "ward_codes": r.wards, "wards": "; ".join(r.ward_names),
-        "supporting_partners": "; ".join(r.supporting_partners), "action_date": r.action_date,
-    } for r in records]
+    rows = [
+        {
+            **{
+                c: getattr(r, c)
+                for c in LIST_COLUMNS
+                if c not in ("ward_codes", "wards", "supporting_partners", "action_date", "reference")
+            },
+            "reference": r.reference,
+            "ward_codes": r.wards,
+            "wards": "; ".join(r.ward_names),
+            "supporting_partners": "; ".join(r.supporting_partners),
+            "action_date": r.action_date,
+        }
+        for r in records
+    ]
     df = pd.DataFrame(rows, columns=list(LIST_COLUMNS))
     for c in ("planned_on", "started_on", "completed_on", "action_date"):  # dates or None, never NaT
         df[c] = df[c].astype(object).map(lambda d: d if isinstance(d, dt.date) else None)
@@ -289,9 +389,17 @@ def list_actions(engine: Engine, dataset: str = "ours", include_deleted: bool = 
     return df
 
 
-def filter_actions(df: pd.DataFrame, *, wards: Iterable[str] = (), partners: Iterable[str] = (),
-                   statuses: Iterable[str] = (), issues: Iterable[str] = (), date_from: dt.date | None = None,
-                   date_to: dt.date | None = None, visible_only: bool = False) -> pd.DataFrame:
+def filter_actions(
+    df: pd.DataFrame,
+    *,
+    wards: Iterable[str] = (),
+    partners: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    issues: Iterable[str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    visible_only: bool = False,
+) -> pd.DataFrame:
     """Rows of a :func:`list_actions` table matching every filter given (an empty filter is no filter).
 
     ``wards`` matches any of an action's wards (codes); ``partners`` the lead or a supporting
@@ -323,14 +431,32 @@ def filter_actions(df: pd.DataFrame, *, wards: Iterable[str] = (), partners: Ite
 
 def _apply(a: Action, inp: ActionInput, wards: Mapping[str, str]) -> None:
     names = {w.ward_code: w.ward_name for w in a.wards}
-    for f in ("title", "description", "place_name", "latitude", "longitude", "lead_partner", "issue", "action_type",
-              "status", "planned_on", "started_on", "completed_on", "visible", "outcome", "evidence"):
+    for f in (
+        "title",
+        "description",
+        "place_name",
+        "latitude",
+        "longitude",
+        "lead_partner",
+        "issue",
+        "action_type",
+        "status",
+        "planned_on",
+        "started_on",
+        "completed_on",
+        "visible",
+        "outcome",
+        "evidence",
+    ):
         if getattr(a, f) != getattr(inp, f):
             setattr(a, f, getattr(inp, f))
     if (a.reference or "") != inp.reference:
         a.reference = inp.reference or None
     if [w.ward_code for w in a.wards] != list(inp.wards):
-        a.wards = [ActionWard(ward_code=c, ward_name=wards.get(c, names.get(c, "")), position=i) for i, c in enumerate(inp.wards)]
+        a.wards = [
+            ActionWard(ward_code=c, ward_name=wards.get(c, names.get(c, "")), position=i)
+            for i, c in enumerate(inp.wards)
+        ]
     if [s.partner for s in a.supporters] != list(inp.supporting_partners):
         a.supporters = [ActionSupporter(partner=p, position=i) for i, p in enumerate(inp.supporting_partners)]
 
@@ -347,8 +473,18 @@ def _same(a: ActionRecord, inp: ActionInput) -> bool:
     return a.to_input() == inp
 
 
-def create_in_session(s: Session, actor: Actor, inp: ActionInput, wards: Mapping[str, str], *, dataset: str,
-                      vocab: Vocabulary, today: dt.date | None, note: str = "", now: dt.datetime | None = None) -> Action:
+def create_in_session(
+    s: Session,
+    actor: Actor,
+    inp: ActionInput,
+    wards: Mapping[str, str],
+    *,
+    dataset: str,
+    vocab: Vocabulary,
+    today: dt.date | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Action:
     """Add an action inside an open write transaction (used by :func:`add_action` and the import)."""
     if dataset not in DATASETS:
         raise ActionError(f"There is no dataset called '{dataset}'.")
@@ -367,8 +503,17 @@ def create_in_session(s: Session, actor: Actor, inp: ActionInput, wards: Mapping
     return a
 
 
-def update_in_session(s: Session, actor: Actor, a: Action, inp: ActionInput, wards: Mapping[str, str], *,
-                      vocab: Vocabulary, today: dt.date | None, note: str = "") -> bool:
+def update_in_session(
+    s: Session,
+    actor: Actor,
+    a: Action,
+    inp: ActionInput,
+    wards: Mapping[str, str],
+    *,
+    vocab: Vocabulary,
+    today: dt.date | None,
+    note: str = "",
+) -> bool:
     """Change a loaded action inside an open write transaction. Returns False when nothing changed."""
     inp = inp.cleaned()
     require(actor, Permission.EDIT, a.lead_partner)
@@ -387,8 +532,16 @@ def update_in_session(s: Session, actor: Actor, a: Action, inp: ActionInput, war
     return True
 
 
-def add_action(engine: Engine, actor: Actor, inp: ActionInput, wards: Mapping[str, str], *, dataset: str = "ours",
-               vocab: Vocabulary | None = None, today: dt.date | None = None) -> ActionRecord:
+def add_action(
+    engine: Engine,
+    actor: Actor,
+    inp: ActionInput,
+    wards: Mapping[str, str],
+    *,
+    dataset: str = "ours",
+    vocab: Vocabulary | None = None,
+    today: dt.date | None = None,
+) -> ActionRecord:
     """Add an action (one transaction: the action, its wards and partners, its audit entry).
 
     Raises
@@ -399,8 +552,9 @@ def add_action(engine: Engine, actor: Actor, inp: ActionInput, wards: Mapping[st
         ``inp`` is not valid (every problem listed), or its reference is already used.
     """
     with write_session(engine) as s:
-        a = create_in_session(s, principal(s, actor), inp, wards, dataset=dataset,
-                              vocab=vocab or load_vocabulary(), today=today)
+        a = create_in_session(
+            s, principal(s, actor), inp, wards, dataset=dataset, vocab=vocab or load_vocabulary(), today=today
+        )
         return to_record(a)
 
 
@@ -413,9 +567,17 @@ def _locked_current(s: Session, action_id: int, expected_version: int) -> Action
     return a
 
 
-def update_action(engine: Engine, actor: Actor, action_id: int, inp: ActionInput, expected_version: int,
-                  wards: Mapping[str, str], *, vocab: Vocabulary | None = None,
-                  today: dt.date | None = None) -> ActionRecord:
+def update_action(
+    engine: Engine,
+    actor: Actor,
+    action_id: int,
+    inp: ActionInput,
+    expected_version: int,
+    wards: Mapping[str, str],
+    *,
+    vocab: Vocabulary | None = None,
+    today: dt.date | None = None,
+) -> ActionRecord:
     """Save changes to an action that was loaded at ``expected_version``.
 
     Raises
@@ -451,7 +613,16 @@ def _set_deleted(engine: Engine, actor: Actor, action_id: int, expected_version:
             a.deleted_at, a.deleted_by = (now, who.label) if delete else (None, None)
             a.updated_at, a.updated_by = now, who.label
             s.flush()
-            record(s, who, "action", a.id, "delete" if delete else "restore", snapshot(before), snapshot(to_record(a)), at=now)
+            record(
+                s,
+                who,
+                "action",
+                a.id,
+                "delete" if delete else "restore",
+                snapshot(before),
+                snapshot(to_record(a)),
+                at=now,
+            )
             return to_record(a)
     except StaleDataError:
         raise ConflictError(get_action(engine, action_id)) from None

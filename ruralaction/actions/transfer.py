@@ -49,9 +49,31 @@ from ruralaction.actions.vocab import Vocabulary, load_vocabulary
 from ruralaction.exports import csv_bytes
 
 EXPORT_COLUMNS = (
-    "id", "reference", "title", "description", "wards", "ward_names", "lead_partner", "supporting_partners", "issue",
-    "action_type", "status", "planned_on", "started_on", "completed_on", "visible", "place_name", "latitude",
-    "longitude", "outcome", "evidence", "version", "created_at", "created_by", "updated_at", "updated_by",
+    "id",
+    "reference",
+    "title",
+    "description",
+    "wards",
+    "ward_names",
+    "lead_partner",
+    "supporting_partners",
+    "issue",
+    "action_type",
+    "status",
+    "planned_on",
+    "started_on",
+    "completed_on",
+    "visible",
+    "place_name",
+    "latitude",
+    "longitude",
+    "outcome",
+    "evidence",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
 )
 REQUIRED = ("title", "wards", "lead_partner", "issue", "action_type", "status")
 KNOWN = set(EXPORT_COLUMNS)
@@ -85,14 +107,18 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"{self.rows:,} rows read: {self.added:,} added, {self.updated:,} updated, "
-               f"{self.unchanged:,} unchanged, {len(self.problems):,} refused."]
+        out = [
+            f"{self.rows:,} rows read: {self.added:,} added, {self.updated:,} updated, "
+            f"{self.unchanged:,} unchanged, {len(self.problems):,} refused."
+        ]
         out += [f"Line {p.line}: {p.reason}" for p in self.problems]
         return out
 
     def problems_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([(p.line, p.reference, p.reason, p.raw) for p in self.problems],
-                            columns=["line", "reference", "reason", "raw"])
+        return pd.DataFrame(
+            [(p.line, p.reference, p.reason, p.raw) for p in self.problems],
+            columns=["line", "reference", "reason", "raw"],
+        )
 
 
 # --------------------------------------------------------------------------- export
@@ -107,19 +133,36 @@ def export_table(actions: pd.DataFrame) -> pd.DataFrame:
     """A :func:`~ruralaction.actions.tracker.list_actions` table (filtered or not) in the export
     layout, by id; what the import reads back unchanged."""
     df = actions.sort_values("id", ignore_index=True)
-    out = pd.DataFrame({
-        "id": df["id"], "reference": df["reference"], "title": df["title"], "description": df["description"],
-        "wards": df["ward_codes"].map("; ".join), "ward_names": df["wards"], "lead_partner": df["lead_partner"],
-        "supporting_partners": df["supporting_partners"], "issue": df["issue"], "action_type": df["action_type"],
-        "status": df["status"],
-        **{c: df[c].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
-           for c in ("planned_on", "started_on", "completed_on")},
-        "visible": df["visible"].map({True: "yes", False: "no"}), "place_name": df["place_name"],
-        "latitude": df["latitude"], "longitude": df["longitude"], "outcome": df["outcome"], "evidence": df["evidence"],
-        "version": df["version"],
-        **{c: df[c].map(lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")) for c in ("created_at", "updated_at")},
-        "created_by": df["created_by"], "updated_by": df["updated_by"],
-    }, columns=list(EXPORT_COLUMNS))
+    out = pd.DataFrame(
+        {
+            "id": df["id"],
+            "reference": df["reference"],
+            "title": df["title"],
+            "description": df["description"],
+            "wards": df["ward_codes"].map("; ".join),
+            "ward_names": df["wards"],
+            "lead_partner": df["lead_partner"],
+            "supporting_partners": df["supporting_partners"],
+            "issue": df["issue"],
+            "action_type": df["action_type"],
+            "status": df["status"],
+            **{
+                c: df[c].map(lambda d: d.isoformat() if isinstance(d, dt.date) else "")
+                for c in ("planned_on", "started_on", "completed_on")
+            },
+            "visible": df["visible"].map({True: "yes", False: "no"}),
+            "place_name": df["place_name"],
+            "latitude": df["latitude"],
+            "longitude": df["longitude"],
+            "outcome": df["outcome"],
+            "evidence": df["evidence"],
+            "version": df["version"],
+            **{c: df[c].map(lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")) for c in ("created_at", "updated_at")},
+            "created_by": df["created_by"],
+            "updated_by": df["updated_by"],
+        },
+        columns=list(EXPORT_COLUMNS),
+    )
     return out
 
 
@@ -198,13 +241,23 @@ def parse_row(row: Mapping[str, str], wards: Mapping[str, str]) -> tuple[ActionI
     if version and not version.isdigit():
         raise ValueError(f"version '{version}' is not a whole number.")
     inp = ActionInput(
-        title=get("title"), wards=_ward_codes(get("wards"), wards), lead_partner=get("lead_partner"),
-        issue=get("issue"), action_type=get("action_type"), status=get("status").strip().lower(),
-        planned_on=_date(get("planned_on"), "planned_on"), started_on=_date(get("started_on"), "started_on"),
-        completed_on=_date(get("completed_on"), "completed_on"), visible=visible in _TRUE,
-        description=get("description"), supporting_partners=_split(get("supporting_partners")),
-        place_name=get("place_name"), latitude=_float(get("latitude"), "latitude"),
-        longitude=_float(get("longitude"), "longitude"), outcome=get("outcome"), evidence=get("evidence"),
+        title=get("title"),
+        wards=_ward_codes(get("wards"), wards),
+        lead_partner=get("lead_partner"),
+        issue=get("issue"),
+        action_type=get("action_type"),
+        status=get("status").strip().lower(),
+        planned_on=_date(get("planned_on"), "planned_on"),
+        started_on=_date(get("started_on"), "started_on"),
+        completed_on=_date(get("completed_on"), "completed_on"),
+        visible=visible in _TRUE,
+        description=get("description"),
+        supporting_partners=_split(get("supporting_partners")),
+        place_name=get("place_name"),
+        latitude=_float(get("latitude"), "latitude"),
+        longitude=_float(get("longitude"), "longitude"),
+        outcome=get("outcome"),
+        evidence=get("evidence"),
         reference=get("reference"),
     ).cleaned()
     return inp, int(id_) if id_ else None, int(version) if version else None
@@ -228,8 +281,10 @@ def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str], 
     keys = [_key(h) for h in header]
     missing = [c for c in REQUIRED if c not in keys]
     if missing:
-        raise ImportFileError(f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
-                              f"(found: {', '.join(h.strip() for h in header) or 'none'}).")
+        raise ImportFileError(
+            f"Required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
+            f"(found: {', '.join(h.strip() for h in header) or 'none'})."
+        )
     rows = []
     start = reader.line_num + 1
     while True:
@@ -241,7 +296,7 @@ def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str], 
             rows.append((start, {"__error__": f"not CSV: {exc}"}, ""))
             start = reader.line_num + 1
             continue
-        raw = "".join(lines[start - 1:reader.line_num]).rstrip("\r\n")
+        raw = "".join(lines[start - 1 : reader.line_num]).rstrip("\r\n")
         if any(v.strip() for v in values):
             if len(values) > len(keys):
                 rows.append((start, {"__error__": f"{len(values)} fields, the header has {len(keys)}."}, raw))
@@ -256,9 +311,17 @@ def _read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str], 
 # --------------------------------------------------------------------------- import
 
 
-def import_csv(engine: Engine, source: str | os.PathLike | bytes, actor: Actor, wards: Mapping[str, str], *,
-               dataset: str = "ours", vocab: Vocabulary | None = None, today: dt.date | None = None,
-               name: str | None = None) -> ImportReport:
+def import_csv(
+    engine: Engine,
+    source: str | os.PathLike | bytes,
+    actor: Actor,
+    wards: Mapping[str, str],
+    *,
+    dataset: str = "ours",
+    vocab: Vocabulary | None = None,
+    today: dt.date | None = None,
+    name: str | None = None,
+) -> ImportReport:
     """Import actions from a CSV file (path or bytes); see the module notes for the columns.
 
     Every row is checked; the good ones are added or updated in one transaction, the bad ones
@@ -301,8 +364,14 @@ def import_csv(engine: Engine, source: str | os.PathLike | bytes, actor: Actor, 
             continue
         key = f"reference '{inp.reference}'" if inp.reference else (f"id {id_}" if id_ is not None else "")
         if not key:
-            report.problems.append(RowProblem(line, "The row has neither a reference nor an id, so a repeated "
-                                                    "import could not recognise it.", ref, raw))
+            report.problems.append(
+                RowProblem(
+                    line,
+                    "The row has neither a reference nor an id, so a repeated import could not recognise it.",
+                    ref,
+                    raw,
+                )
+            )
             continue
         if key in seen:
             report.problems.append(RowProblem(line, f"The {key} is already on line {seen[key]}.", ref, raw))
@@ -318,15 +387,18 @@ def import_csv(engine: Engine, source: str | os.PathLike | bytes, actor: Actor, 
                 with s.begin_nested():  # a refused row undoes only itself
                     existing = None
                     if inp.reference:
-                        found = s.scalar(select(Action.id).where(Action.dataset == dataset, Action.reference == inp.reference))
+                        found = s.scalar(
+                            select(Action.id).where(Action.dataset == dataset, Action.reference == inp.reference)
+                        )
                         existing = load_action(s, found, lock=True) if found is not None else None
                     if existing is None and id_ is not None:
                         existing = load_action(s, id_, lock=True)
                         if existing is None or existing.dataset != dataset:
                             raise ValidationError([f"There is no action {id_} in this dataset."])
                         if existing.reference and inp.reference and existing.reference != inp.reference:
-                            raise ValidationError([f"Action {id_} has the reference '{existing.reference}', "
-                                                   f"not '{inp.reference}'."])
+                            raise ValidationError(
+                                [f"Action {id_} has the reference '{existing.reference}', not '{inp.reference}'."]
+                            )
                     if existing is None:
                         create_in_session(s, who, inp, wards, dataset=dataset, vocab=vocab, today=today, note=note)
                         report.added += 1
@@ -338,8 +410,12 @@ def import_csv(engine: Engine, source: str | os.PathLike | bytes, actor: Actor, 
                         report.unchanged += 1
                         continue
                     if version is not None and version != existing.version:
-                        raise ValidationError([f"Action {existing.id} was changed by {existing.updated_by} after "
-                                               f"this file was exported (version {version}, now {existing.version})."])
+                        raise ValidationError(
+                            [
+                                f"Action {existing.id} was changed by {existing.updated_by} after "
+                                f"this file was exported (version {version}, now {existing.version})."
+                            ]
+                        )
                     update_in_session(s, who, existing, inp, wards, vocab=vocab, today=today, note=note)
                     report.updated += 1
             except (ValidationError, PermissionDenied) as exc:

@@ -52,8 +52,9 @@ class TooManyAttempts(SignInError):
 
     def __init__(self, retry_after: dt.timedelta):
         minutes = max(1, int(retry_after.total_seconds() + 59) // 60)
-        super().__init__(f"Too many failed sign-ins for this account. Try again in {minutes} minute"
-                         f"{'s' if minutes != 1 else ''}.")
+        super().__init__(
+            f"Too many failed sign-ins for this account. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
         self.retry_after = retry_after
 
 
@@ -84,8 +85,15 @@ def identify(engine: Engine, email: str | None, name: str = "") -> Actor:
         return principal(s, Actor(email=normalise_email(email), name=name))
 
 
-def add_user(engine: Engine, actor: Actor, email: str, role: str, partner: str | None = None,
-             password: str | None = None, name: str = "") -> UserInfo:
+def add_user(
+    engine: Engine,
+    actor: Actor,
+    email: str,
+    role: str,
+    partner: str | None = None,
+    password: str | None = None,
+    name: str = "",
+) -> UserInfo:
     """Add an account.
 
     Parameters
@@ -130,8 +138,15 @@ def add_user(engine: Engine, actor: Actor, email: str, role: str, partner: str |
         require(principal(s, actor), Permission.MANAGE_USERS)
         if s.scalar(select(User.id).where(User.email == email)) is not None:
             raise UserError(f"There is already an account for {email}.")
-        user = User(email=email, name=name.strip() or email.split("@")[0], role=role_.value, partner=partner,
-                    password_hash=hashed, active=True, created_at=utcnow())
+        user = User(
+            email=email,
+            name=name.strip() or email.split("@")[0],
+            role=role_.value,
+            partner=partner,
+            password_hash=hashed,
+            active=True,
+            created_at=utcnow(),
+        )
         s.add(user)
         s.flush()
         info = _info(user)
@@ -140,13 +155,20 @@ def add_user(engine: Engine, actor: Actor, email: str, role: str, partner: str |
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.email, user.name, user.role, user.partner, user.active, bool(user.password_hash),
-                    user.last_sign_in_at)
+    return UserInfo(
+        user.email, user.name, user.role, user.partner, user.active, bool(user.password_hash), user.last_sign_in_at
+    )
 
 
 def _public(info: UserInfo) -> dict:
-    return {"email": info.email, "name": info.name, "role": info.role, "partner": info.partner,
-            "active": info.active, "has_password": info.has_password}
+    return {
+        "email": info.email,
+        "name": info.name,
+        "role": info.role,
+        "partner": info.partner,
+        "active": info.active,
+        "has_password": info.has_password,
+    }
 
 
 def list_users(engine: Engine, actor: Actor) -> list[UserInfo]:
@@ -170,8 +192,11 @@ def sign_in(engine: Engine, email: str, password: str, now: dt.datetime | None =
     now = now or utcnow()
     since = now - WINDOW
     with write_session(engine) as s:
-        failures = s.execute(select(func.count(), func.min(SignInFailure.at))
-                             .where(SignInFailure.account == account, SignInFailure.at > since)).one()
+        failures = s.execute(
+            select(func.count(), func.min(SignInFailure.at)).where(
+                SignInFailure.account == account, SignInFailure.at > since
+            )
+        ).one()
         if failures[0] >= MAX_FAILURES:
             raise TooManyAttempts(failures[1] + WINDOW - now)
         user = s.scalar(select(User).where(User.email == account))

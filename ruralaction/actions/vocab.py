@@ -69,7 +69,11 @@ def _load(path: Path) -> Vocabulary:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise VocabularyError(f"{path.name} cannot be read: {exc}") from exc
     issues_raw = raw.get("issues")
-    if not isinstance(issues_raw, list) or not issues_raw or not all(isinstance(i, dict) and i.get("name") for i in issues_raw):
+    if (
+        not isinstance(issues_raw, list)
+        or not issues_raw
+        or not all(isinstance(i, dict) and i.get("name") for i in issues_raw)
+    ):
         raise VocabularyError(f"{path.name}: '[[issues]]' must list issues, each with a name.")
     issues = _names({"issues": [str(i["name"]) for i in issues_raw]}, "issues", path)
     return Vocabulary(

@@ -23,8 +23,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return 2
     report = purge_personal(_engine(args), period, dry_run=args.dry_run)
     if args.dry_run:
-        print(f"Would erase the name and contact details of {report.erased:,} concern"
-              f"{'s' if report.erased != 1 else ''} raised before {report.before:%d %b %Y}; nothing was changed.")
+        print(
+            f"Would erase the name and contact details of {report.erased:,} concern"
+            f"{'s' if report.erased != 1 else ''} raised before {report.before:%d %b %Y}; nothing was changed."
+        )
     else:
         print(report.line())
     return 0
@@ -34,10 +36,14 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Add the ``concerns`` command to the main parser's subcommands."""
     c = sub.add_parser("concerns", help="residents' concerns: erase personal details after the retention period")
     csub = c.add_subparsers(dest="concerns_command", required=True)
-    p = csub.add_parser("purge", help="erase names and contact details of concerns older than the retention period, "
-                                      "keeping the anonymous concerns")
-    p.add_argument("--older-than", metavar="PERIOD",
-                   help=f"e.g. 12m, 365d, 2y (default: ${RETENTION_ENV} or {DEFAULT_RETENTION})")
+    p = csub.add_parser(
+        "purge",
+        help="erase names and contact details of concerns older than the retention period, "
+        "keeping the anonymous concerns",
+    )
+    p.add_argument(
+        "--older-than", metavar="PERIOD", help=f"e.g. 12m, 365d, 2y (default: ${RETENTION_ENV} or {DEFAULT_RETENTION})"
+    )
     p.add_argument("--dry-run", action="store_true", help="count what would be erased; change nothing")
     _common(p)
     p.set_defaults(func=_guard(cmd_purge))

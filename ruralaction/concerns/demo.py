@@ -34,16 +34,66 @@ from ruralaction.concerns.store import make_reference
 DEMO_DATASET = "demo"
 DEMO_ADMIN = "demo data"
 
-_FIRST = ("Alex", "Sam", "Jo", "Chris", "Pat", "Jamie", "Morgan", "Robin", "Kim", "Lee", "Ashley", "Charlie",
-          "Frankie", "Jess", "Ruth", "Tom", "Priya", "Aled", "Mina", "Owen")
-_LAST = ("Ashby", "Brook", "Carter", "Dunmore", "Ellis", "Fairfax", "Greenwood", "Hollis", "Ingram", "Judd",
-         "Kingsley", "Lowther", "Marsh", "Norbury", "Oakes", "Pryor", "Quarrie", "Rowntree", "Stanion", "Thorne")
+_FIRST = (
+    "Alex",
+    "Sam",
+    "Jo",
+    "Chris",
+    "Pat",
+    "Jamie",
+    "Morgan",
+    "Robin",
+    "Kim",
+    "Lee",
+    "Ashley",
+    "Charlie",
+    "Frankie",
+    "Jess",
+    "Ruth",
+    "Tom",
+    "Priya",
+    "Aled",
+    "Mina",
+    "Owen",
+)
+_LAST = (
+    "Ashby",
+    "Brook",
+    "Carter",
+    "Dunmore",
+    "Ellis",
+    "Fairfax",
+    "Greenwood",
+    "Hollis",
+    "Ingram",
+    "Judd",
+    "Kingsley",
+    "Lowther",
+    "Marsh",
+    "Norbury",
+    "Oakes",
+    "Pryor",
+    "Quarrie",
+    "Rowntree",
+    "Stanion",
+    "Thorne",
+)
 _COUNCIL = "Parish Council clerk"
 # Category weights for concerns not tied to an action (fly-tipping and speeding are what
 # rural residents raise most).
-_WEIGHTS = {"fly-tipping": 0.2, "speeding": 0.16, "hare coursing": 0.1, "burglary": 0.1, "anti-social behaviour": 0.1,
-            "vehicle crime": 0.07, "criminal damage": 0.07, "wildlife crime": 0.05, "other": 0.1,
-            "theft from the person": 0.03, "robbery": 0.02}
+_WEIGHTS = {
+    "fly-tipping": 0.2,
+    "speeding": 0.16,
+    "hare coursing": 0.1,
+    "burglary": 0.1,
+    "anti-social behaviour": 0.1,
+    "vehicle crime": 0.07,
+    "criminal damage": 0.07,
+    "wildlife crime": 0.05,
+    "other": 0.1,
+    "theft from the person": 0.03,
+    "robbery": 0.02,
+}
 _TEXT = {
     "burglary": "Sheds and outbuildings along the lane have been broken into twice this month; tools and a quad bike taken.",
     "theft from the person": "Bags snatched at the bus stop by the green, twice in a fortnight.",
@@ -62,8 +112,9 @@ _TEXT = {
 def _wards(wards: pd.DataFrame | dict[str, str]) -> pd.DataFrame:
     if isinstance(wards, dict):
         return pd.DataFrame({"ward_code": list(wards), "ward_name": list(wards.values()), "ruc_code": None})
-    out = pd.DataFrame({"ward_code": wards["ward_code"].astype(str).to_numpy(),
-                        "ward_name": wards["ward_name"].astype(str).to_numpy()})
+    out = pd.DataFrame(
+        {"ward_code": wards["ward_code"].astype(str).to_numpy(), "ward_name": wards["ward_name"].astype(str).to_numpy()}
+    )
     out["ruc_code"] = wards["ruc_code"].astype("object").to_numpy() if "ruc_code" in wards else None
     if "geometry" in wards:
         pts = wards.geometry.representative_point()
@@ -71,8 +122,14 @@ def _wards(wards: pd.DataFrame | dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def seed_demo_concerns(engine: Engine, wards: pd.DataFrame | dict[str, str], months: Sequence[str],
-                       seed: int = 2026, n: int = 60, now: dt.datetime | None = None) -> int:
+def seed_demo_concerns(
+    engine: Engine,
+    wards: pd.DataFrame | dict[str, str],
+    months: Sequence[str],
+    seed: int = 2026,
+    n: int = 60,
+    now: dt.datetime | None = None,
+) -> int:
     """Add about ``n`` demo concerns to the ``demo`` dataset, unless it already has some.
 
     Seed the demo actions first (:func:`~ruralaction.actions.demo.seed_demo_actions`): about
@@ -107,8 +164,9 @@ def seed_demo_concerns(engine: Engine, wards: pd.DataFrame | dict[str, str], mon
     names = dict(zip(table["ward_code"], table["ward_name"]))
     last = pd.Period(months[-1], freq="M").end_time.tz_localize("UTC").to_pydatetime()
     end = min(last, now - dt.timedelta(hours=2))
-    start = max(pd.Period(months[0], freq="M").start_time.tz_localize("UTC").to_pydatetime(),
-                end - dt.timedelta(days=730))
+    start = max(
+        pd.Period(months[0], freq="M").start_time.tz_localize("UTC").to_pydatetime(), end - dt.timedelta(days=730)
+    )
     categories = [c for c in concern_categories() if c in _WEIGHTS]
     weights = np.array([_WEIGHTS[c] for c in categories])
     erase_before = cutoff(retention(), now)
@@ -116,8 +174,12 @@ def seed_demo_concerns(engine: Engine, wards: pd.DataFrame | dict[str, str], mon
         with write_session(engine) as s:
             if s.scalar(select(func.count()).select_from(Concern).where(Concern.dataset == DEMO_DATASET)):
                 return 0
-            actions = s.scalars(select(Action).where(Action.dataset == DEMO_DATASET, Action.deleted_at.is_(None))
-                                .options(selectinload(Action.wards)).order_by(Action.id)).all()
+            actions = s.scalars(
+                select(Action)
+                .where(Action.dataset == DEMO_DATASET, Action.deleted_at.is_(None))
+                .options(selectinload(Action.wards))
+                .order_by(Action.id)
+            ).all()
             answerable = [a for a in actions if a.wards and (a.started_on or a.completed_on)]
             rows = []
             for i in range(n):
@@ -128,7 +190,9 @@ def seed_demo_concerns(engine: Engine, wards: pd.DataFrame | dict[str, str], mon
                     fits = [c for c in categories if link.issue in matching_issues(c)]
                     category = fits[int(rng.integers(len(fits)))] if fits else "other"
                     done = link.started_on or link.completed_on
-                    raised = dt.datetime.combine(done, dt.time(9), dt.UTC) - dt.timedelta(days=int(rng.integers(10, 90)))
+                    raised = dt.datetime.combine(done, dt.time(9), dt.UTC) - dt.timedelta(
+                        days=int(rng.integers(10, 90))
+                    )
                     raised = min(max(raised, start), end)
                 else:
                     w = pool.iloc[int(rng.integers(len(pool)))]
@@ -146,22 +210,44 @@ def seed_demo_concerns(engine: Engine, wards: pd.DataFrame | dict[str, str], mon
                 point = None
                 if "lat" in table and rng.random() < 0.4:
                     row = table[table["ward_code"] == code].iloc[0]
-                    point = (round(float(row["lat"]) + rng.normal(0, 0.004), LOCATION_DECIMALS),
-                             round(float(row["lon"]) + rng.normal(0, 0.006), LOCATION_DECIMALS))
+                    point = (
+                        round(float(row["lat"]) + rng.normal(0, 0.004), LOCATION_DECIMALS),
+                        round(float(row["lon"]) + rng.normal(0, 0.006), LOCATION_DECIMALS),
+                    )
                 age = end - raised
-                status = ("actioned" if link is not None and age > dt.timedelta(days=7) else
-                          "new" if age < dt.timedelta(days=21) else
-                          "dismissed" if rng.random() < 0.04 else "reviewed" if rng.random() < 0.85 else "new")
+                status = (
+                    "actioned"
+                    if link is not None and age > dt.timedelta(days=7)
+                    else "new"
+                    if age < dt.timedelta(days=21)
+                    else "dismissed"
+                    if rng.random() < 0.04
+                    else "reviewed"
+                    if rng.random() < 0.85
+                    else "new"
+                )
                 reviewed = raised + dt.timedelta(days=int(rng.integers(1, 8))) if status != "new" else None
                 gone = raised < erase_before
                 c = Concern(
-                    dataset=DEMO_DATASET, submission_key=f"demo-{seed}-{i}", raised_at=raised, ward_code=code,
-                    ward_name=names.get(code, ""), ward_matched_by="picker", category=category,
-                    description=f"{_TEXT[category]} ({names.get(code, '')})", latitude=point[0] if point else None,
-                    longitude=point[1] if point else None, name=None if gone else name,
-                    email=None if gone else email, phone=None if gone else phone, place=None, consent=True,
-                    status=status, reviewed_at=min(reviewed, end) if reviewed else None,
-                    reviewed_by=DEMO_ADMIN if reviewed else None, personal_erased_at=now if gone else None,
+                    dataset=DEMO_DATASET,
+                    submission_key=f"demo-{seed}-{i}",
+                    raised_at=raised,
+                    ward_code=code,
+                    ward_name=names.get(code, ""),
+                    ward_matched_by="picker",
+                    category=category,
+                    description=f"{_TEXT[category]} ({names.get(code, '')})",
+                    latitude=point[0] if point else None,
+                    longitude=point[1] if point else None,
+                    name=None if gone else name,
+                    email=None if gone else email,
+                    phone=None if gone else phone,
+                    place=None,
+                    consent=True,
+                    status=status,
+                    reviewed_at=min(reviewed, end) if reviewed else None,
+                    reviewed_by=DEMO_ADMIN if reviewed else None,
+                    personal_erased_at=now if gone else None,
                 )
                 if status == "actioned":
                     c.links = [ConcernAction(action_id=link.id, linked_at=min(reviewed, end), linked_by=DEMO_ADMIN)]
@@ -192,6 +278,9 @@ def ensure_demo_concerns(engine: Engine, demo_dir: str | os.PathLike, seed: int 
     ensure_demo_actions(engine, root, seed)
     months = json.loads(marker.read_text("utf-8")).get("months") or []
     gdf = gpd.read_file(bounds)
-    wards = gpd.GeoDataFrame({"ward_code": gdf["WD13CD"], "ward_name": gdf["WD13NM"], "ruc_code": gdf.get("RUC11CD")},
-                             geometry=gdf.geometry, crs=gdf.crs)
+    wards = gpd.GeoDataFrame(
+        {"ward_code": gdf["WD13CD"], "ward_name": gdf["WD13NM"], "ruc_code": gdf.get("RUC11CD")},
+        geometry=gdf.geometry,
+        crs=gdf.crs,
+    )
     return seed_demo_concerns(engine, wards, months, seed)

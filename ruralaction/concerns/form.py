@@ -26,8 +26,18 @@ from ruralaction.incidents.schema import UK_BOUNDS
 
 #: Fields of the form, in the order they are shown (the keys of ``errors_by_field``, plus
 #: ``"contact"`` for the "email or phone, at least one" rule).
-FIELDS: tuple[str, ...] = ("name", "email", "phone", "ward_code", "place", "category", "description",
-                           "latitude", "longitude", "consent")
+FIELDS: tuple[str, ...] = (
+    "name",
+    "email",
+    "phone",
+    "ward_code",
+    "place",
+    "category",
+    "description",
+    "latitude",
+    "longitude",
+    "consent",
+)
 #: Fields that must be filled in (contact is "email or phone", see :data:`CONTACT_FIELDS`).
 REQUIRED: tuple[str, ...] = ("name", "ward", "category", "description", "consent")
 CONTACT_FIELDS: tuple[str, ...] = ("email", "phone")
@@ -204,8 +214,9 @@ def _coordinate(value: object) -> tuple[float | None, bool]:
     return (None, True) if not math.isfinite(number) else (number, False)
 
 
-def _ward(form: Mapping[str, object], wards: pd.DataFrame | None, postcodes: Mapping[str, str] | None,
-          errors: dict[str, str]) -> tuple[str, str, str, str]:
+def _ward(
+    form: Mapping[str, object], wards: pd.DataFrame | None, postcodes: Mapping[str, str] | None, errors: dict[str, str]
+) -> tuple[str, str, str, str]:
     """(ward code, ward name, place text, matched by) from the picker or the place text."""
     code = _text(form.get("ward_code"))
     place = _one_line("place", "place name", _text(form.get("place")), MAX_PLACE, errors)
@@ -233,9 +244,13 @@ def _ward(form: Mapping[str, object], wards: pd.DataFrame | None, postcodes: Map
     return m.ward_code, m.ward_name or "", place, m.how
 
 
-def validate_concern(form: Mapping[str, object], wards: pd.DataFrame | Mapping[str, str] | None = None, *,
-                     categories: Sequence[str] | None = None,
-                     postcodes: Mapping[str, str] | None = None) -> tuple[ConcernInput | None, dict[str, str]]:
+def validate_concern(
+    form: Mapping[str, object],
+    wards: pd.DataFrame | Mapping[str, str] | None = None,
+    *,
+    categories: Sequence[str] | None = None,
+    postcodes: Mapping[str, str] | None = None,
+) -> tuple[ConcernInput | None, dict[str, str]]:
     """Check a filled-in concern form.
 
     Parameters
@@ -295,8 +310,9 @@ def validate_concern(form: Mapping[str, object], wards: pd.DataFrame | Mapping[s
     elif len(description) < MIN_DESCRIPTION:
         errors["description"] = f"Please say a little more: at least {MIN_DESCRIPTION} characters."
     elif len(description) > MAX_DESCRIPTION:
-        errors["description"] = (f"The description is too long: at most {MAX_DESCRIPTION:,} characters "
-                                 f"(this is {len(description):,}).")
+        errors["description"] = (
+            f"The description is too long: at most {MAX_DESCRIPTION:,} characters (this is {len(description):,})."
+        )
 
     lat, bad_lat = _coordinate(form.get("latitude"))
     lon, bad_lon = _coordinate(form.get("longitude"))
@@ -304,8 +320,9 @@ def validate_concern(form: Mapping[str, object], wards: pd.DataFrame | Mapping[s
         errors["location"] = "The location must be two numbers: latitude and longitude in decimal degrees."
     elif (lat is None) != (lon is None):
         errors["location"] = "Give both latitude and longitude, or leave the location empty."
-    elif lat is not None and not (UK_BOUNDS["min_lat"] <= lat <= UK_BOUNDS["max_lat"]
-                                  and UK_BOUNDS["min_lon"] <= lon <= UK_BOUNDS["max_lon"]):
+    elif lat is not None and not (
+        UK_BOUNDS["min_lat"] <= lat <= UK_BOUNDS["max_lat"] and UK_BOUNDS["min_lon"] <= lon <= UK_BOUNDS["max_lon"]
+    ):
         errors["location"] = "That location is not in the UK."
 
     if form.get("consent") is not True:
@@ -314,11 +331,18 @@ def validate_concern(form: Mapping[str, object], wards: pd.DataFrame | Mapping[s
     if errors:
         return None, errors
     return ConcernInput(
-        name=name, email=normalise_email(email) if email else "", phone=normalise_phone(phone) if phone else "",
-        ward_code=ward_code, ward_name=ward_name, place=place, ward_matched_by=how, category=category,
+        name=name,
+        email=normalise_email(email) if email else "",
+        phone=normalise_phone(phone) if phone else "",
+        ward_code=ward_code,
+        ward_name=ward_name,
+        place=place,
+        ward_matched_by=how,
+        category=category,
         description=description,
         latitude=None if lat is None else round(lat, LOCATION_DECIMALS),
-        longitude=None if lon is None else round(lon, LOCATION_DECIMALS), consent=True,
+        longitude=None if lon is None else round(lon, LOCATION_DECIMALS),
+        consent=True,
     ), {}
 
 

@@ -32,8 +32,27 @@ import pandas as pd
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b", re.IGNORECASE)
-_FILLER = {"the", "ward", "parish", "village", "town", "near", "nr", "in", "at", "of", "on", "or", "area", "around",
-           "council", "outside", "by", "just", "off"}
+_FILLER = {
+    "the",
+    "ward",
+    "parish",
+    "village",
+    "town",
+    "near",
+    "nr",
+    "in",
+    "at",
+    "of",
+    "on",
+    "or",
+    "area",
+    "around",
+    "council",
+    "outside",
+    "by",
+    "just",
+    "off",
+}
 MIN_PREFIX = 3
 SIMILARITY = 0.82
 _MAX_LISTED = 4
@@ -91,8 +110,12 @@ def ward_table(wards: pd.DataFrame | Mapping[str, str]) -> pd.DataFrame:
     """``ward_code, ward_name, district, label`` from a ward frame (``Geography.wards`` or a
     frame with those columns) or a code -> name mapping. ``label`` is "Name (District)"."""
     if isinstance(wards, pd.DataFrame):
-        out = pd.DataFrame({"ward_code": wards["ward_code"].astype(str).to_numpy(),
-                            "ward_name": wards["ward_name"].astype(str).to_numpy()})
+        out = pd.DataFrame(
+            {
+                "ward_code": wards["ward_code"].astype(str).to_numpy(),
+                "ward_name": wards["ward_name"].astype(str).to_numpy(),
+            }
+        )
         district = wards["district"].astype("object").to_numpy() if "district" in wards else [None] * len(out)
     else:
         out = pd.DataFrame({"ward_code": [str(k) for k in wards], "ward_name": [str(v) for v in wards.values()]})
@@ -120,13 +143,20 @@ def _result(table: pd.DataFrame, codes: list[str], how: str, typed: str) -> Ward
         return WardMatch(code, name, how, (code,), f"'{typed}' is in {labels[code]}.")
     shown = [labels[c] for c in codes[:_MAX_LISTED]]
     more = f" and {len(codes) - _MAX_LISTED} more" if len(codes) > _MAX_LISTED else ""
-    return WardMatch(None, None, "", tuple(codes),
-                     f"'{typed}' could be {', '.join(shown[:-1])} or {shown[-1]}{more}: choose your ward from the list."
-                     if not more else f"'{typed}' could be {', '.join(shown)}{more}: choose your ward from the list.")
+    return WardMatch(
+        None,
+        None,
+        "",
+        tuple(codes),
+        f"'{typed}' could be {', '.join(shown[:-1])} or {shown[-1]}{more}: choose your ward from the list."
+        if not more
+        else f"'{typed}' could be {', '.join(shown)}{more}: choose your ward from the list.",
+    )
 
 
-def match_ward(text: str, wards: pd.DataFrame | Mapping[str, str],
-               postcodes: Mapping[str, str] | None = None) -> WardMatch:
+def match_ward(
+    text: str, wards: pd.DataFrame | Mapping[str, str], postcodes: Mapping[str, str] | None = None
+) -> WardMatch:
     """The ward a typed place name or postcode means (see the module docstring for the order).
 
     Text with commas ("Castle, Northampton") that does not match as a whole is matched piece by
@@ -185,8 +215,10 @@ def _match_one(text: str, table: pd.DataFrame, postcodes: Mapping[str, str] | No
                 return _result(table, codes, "postcode", typed)
         rest = _POSTCODE_IN_TEXT.sub(" ", typed).strip(" ,") if found_postcode else ""
         if not rest:
-            why = ("That postcode is not in our lookup" if lookup else "Postcodes cannot be looked up here yet")
-            return WardMatch(None, None, "", (), f"{why}: type your village or town, or choose your ward from the list.")
+            why = "That postcode is not in our lookup" if lookup else "Postcodes cannot be looked up here yet"
+            return WardMatch(
+                None, None, "", (), f"{why}: type your village or town, or choose your ward from the list."
+            )
         typed_place = rest
     else:
         typed_place = typed
@@ -203,8 +235,12 @@ def _match_one(text: str, table: pd.DataFrame, postcodes: Mapping[str, str] | No
     part = [c for c, n in zip(codes, names) if q_core in _parts(n)]
     if part:
         return _result(table, part, "part", typed)
-    inside = [(len(p), c) for c, n in zip(codes, names) for p in {n, *_parts(n)} if len(p) >= MIN_PREFIX
-              and _contains_words(q_core, p)]
+    inside = [
+        (len(p), c)
+        for c, n in zip(codes, names)
+        for p in {n, *_parts(n)}
+        if len(p) >= MIN_PREFIX and _contains_words(q_core, p)
+    ]
     if inside:
         longest = max(n for n, _ in inside)
         return _result(table, [c for n, c in inside if n == longest], "contains", typed)
@@ -224,7 +260,9 @@ def _match_one(text: str, table: pd.DataFrame, postcodes: Mapping[str, str] | No
             best = difflib.SequenceMatcher(None, q_core, close[0]).ratio()
             tied = [p for p in close if difflib.SequenceMatcher(None, q_core, p).ratio() >= best - 1e-9]
             return _result(table, [c for p in tied for c in choices[p]], "similar", typed)
-    return WardMatch(None, None, "", (), f"No ward matches '{typed}': check the spelling, or choose your ward from the list.")
+    return WardMatch(
+        None, None, "", (), f"No ward matches '{typed}': check the spelling, or choose your ward from the list."
+    )
 
 
 _POSTCODE_COLUMNS = ("pcds", "pcd", "pcd7", "pcd8", "postcode")
@@ -249,8 +287,10 @@ def read_postcode_lookup(source: str | os.PathLike | bytes) -> dict[str, str]:
     pc_col = next((header.index(c) for c in _POSTCODE_COLUMNS if c in header), None)
     ward_col = next((i for i, h in enumerate(header) if _WARD_COLUMN.match(h)), None)
     if pc_col is None or ward_col is None:
-        raise ValueError("A postcode lookup needs a postcode column (pcds, pcd, postcode) and a ward column "
-                         "(osward, ward_code or wdNNcd).")
+        raise ValueError(
+            "A postcode lookup needs a postcode column (pcds, pcd, postcode) and a ward column "
+            "(osward, ward_code or wdNNcd)."
+        )
     out: dict[str, str] = {}
     for row in reader:
         if len(row) > max(pc_col, ward_col):
@@ -284,7 +324,7 @@ def location_grid(geometry, max_points: int = 500, decimals: int = 3) -> pd.Data
 
     if geometry is None or geometry.is_empty:
         return pd.DataFrame({"lon": [], "lat": []})
-    unit = 10.0 ** -decimals
+    unit = 10.0**-decimals
     minx, miny, maxx, maxy = geometry.bounds
     shapely.prepare(geometry)
     for k in range(2, 400):
@@ -298,8 +338,9 @@ def location_grid(geometry, max_points: int = 500, decimals: int = 3) -> pd.Data
         if not inside.any():
             break  # smaller than one grid cell: its representative point below
         if inside.sum() <= max_points:
-            return pd.DataFrame({"lon": np.round(gx.ravel()[inside], decimals),
-                                 "lat": np.round(gy.ravel()[inside], decimals)})
+            return pd.DataFrame(
+                {"lon": np.round(gx.ravel()[inside], decimals), "lat": np.round(gy.ravel()[inside], decimals)}
+            )
     c = geometry.representative_point()
     return pd.DataFrame({"lon": [round(c.x, decimals)], "lat": [round(c.y, decimals)]})
 

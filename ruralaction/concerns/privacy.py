@@ -24,11 +24,33 @@ import pandas as pd
 #: Columns of a concern that identify a person.
 PERSONAL_FIELDS: tuple[str, ...] = ("name", "email", "phone", "place")
 #: The only concern columns a public table may hold.
-PUBLIC_FIELDS: frozenset[str] = frozenset({
-    "id", "reference", "ward_code", "ward_name", "category", "category_label", "raised_at", "raised_month", "status",
-    "first_action_at", "concerns", "first_raised", "last_raised", "action_id", "action_title", "action_issue",
-    "action_status", "action_date", "lead_partner", "linked_on", "actioned", "reviewed", "categories",
-})
+PUBLIC_FIELDS: frozenset[str] = frozenset(
+    {
+        "id",
+        "reference",
+        "ward_code",
+        "ward_name",
+        "category",
+        "category_label",
+        "raised_at",
+        "raised_month",
+        "status",
+        "first_action_at",
+        "concerns",
+        "first_raised",
+        "last_raised",
+        "action_id",
+        "action_title",
+        "action_issue",
+        "action_status",
+        "action_date",
+        "lead_partner",
+        "linked_on",
+        "actioned",
+        "reviewed",
+        "categories",
+    }
+)
 RETENTION_ENV = "RURALACTION_CONCERN_RETENTION"
 DEFAULT_RETENTION = "12m"
 _PERIOD = re.compile(r"^\s*(\d{1,4})\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)\s*$", re.IGNORECASE)

@@ -21,10 +21,30 @@ from ruralaction.concerns.privacy import check_public
 
 #: Columns of :func:`concerns_frame`.
 FRAME_COLUMNS = ("id", "ward_code", "category", "raised_at", "status", "first_action_at")
-COUNT_COLUMNS = ("ward_code", "ward_name", "category", "category_label", "concerns", "actioned", "first_raised",
-                 "last_raised")
-SAID_DID_COLUMNS = ("category", "category_label", "concerns", "first_raised", "last_raised", "action_id",
-                    "action_title", "action_issue", "action_status", "action_date", "lead_partner", "linked_on")
+COUNT_COLUMNS = (
+    "ward_code",
+    "ward_name",
+    "category",
+    "category_label",
+    "concerns",
+    "actioned",
+    "first_raised",
+    "last_raised",
+)
+SAID_DID_COLUMNS = (
+    "category",
+    "category_label",
+    "concerns",
+    "first_raised",
+    "last_raised",
+    "action_id",
+    "action_title",
+    "action_issue",
+    "action_status",
+    "action_date",
+    "lead_partner",
+    "linked_on",
+)
 
 
 def _month(ts: pd.Series) -> pd.Series:
@@ -33,8 +53,9 @@ def _month(ts: pd.Series) -> pd.Series:
 
 
 def _concerns(engine: Engine, dataset: str, ward_code: str | None = None) -> pd.DataFrame:
-    q = (select(Concern.id, Concern.ward_code, Concern.ward_name, Concern.category, Concern.raised_at, Concern.status)
-         .where(Concern.dataset == dataset, Concern.status != "dismissed"))
+    q = select(
+        Concern.id, Concern.ward_code, Concern.ward_name, Concern.category, Concern.raised_at, Concern.status
+    ).where(Concern.dataset == dataset, Concern.status != "dismissed")
     if ward_code is not None:
         q = q.where(Concern.ward_code == ward_code)
     with read_session(engine) as s:
@@ -47,16 +68,42 @@ def _concerns(engine: Engine, dataset: str, ward_code: str | None = None) -> pd.
 
 def _links(engine: Engine, dataset: str, ward_code: str | None = None) -> pd.DataFrame:
     """Concern -> linked action (not deleted): the action's public fields and when it was linked."""
-    q = (select(ConcernAction.concern_id, ConcernAction.linked_at, Action.id, Action.title, Action.issue, Action.status,
-                Action.planned_on, Action.started_on, Action.completed_on, Action.lead_partner)
-         .join(Concern, Concern.id == ConcernAction.concern_id).join(Action, Action.id == ConcernAction.action_id)
-         .where(Concern.dataset == dataset, Concern.status != "dismissed", Action.deleted_at.is_(None)))
+    q = (
+        select(
+            ConcernAction.concern_id,
+            ConcernAction.linked_at,
+            Action.id,
+            Action.title,
+            Action.issue,
+            Action.status,
+            Action.planned_on,
+            Action.started_on,
+            Action.completed_on,
+            Action.lead_partner,
+        )
+        .join(Concern, Concern.id == ConcernAction.concern_id)
+        .join(Action, Action.id == ConcernAction.action_id)
+        .where(Concern.dataset == dataset, Concern.status != "dismissed", Action.deleted_at.is_(None))
+    )
     if ward_code is not None:
         q = q.where(Concern.ward_code == ward_code)
     with read_session(engine) as s:
         rows = s.execute(q).all()
-    return pd.DataFrame(rows, columns=["concern_id", "linked_at", "action_id", "action_title", "action_issue",
-                                       "action_status", "planned_on", "started_on", "completed_on", "lead_partner"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "concern_id",
+            "linked_at",
+            "action_id",
+            "action_title",
+            "action_issue",
+            "action_status",
+            "planned_on",
+            "started_on",
+            "completed_on",
+            "lead_partner",
+        ],
+    )
 
 
 def concerns_frame(engine: Engine, dataset: str = "ours") -> pd.DataFrame:
@@ -98,14 +145,29 @@ def ward_concern_counts(engine: Engine, dataset: str = "ours", ward_code: str | 
     """
     df = _concerns(engine, dataset, ward_code)
     if df.empty:
-        return check_public(pd.DataFrame({c: pd.Series(dtype="int64" if c in ("concerns", "actioned") else
-                                                       "datetime64[ns]" if c.endswith("raised") else object)
-                                          for c in COUNT_COLUMNS}))
+        return check_public(
+            pd.DataFrame(
+                {
+                    c: pd.Series(
+                        dtype="int64"
+                        if c in ("concerns", "actioned")
+                        else "datetime64[ns]"
+                        if c.endswith("raised")
+                        else object
+                    )
+                    for c in COUNT_COLUMNS
+                }
+            )
+        )
     df["month"] = _month(df["raised_at"])
     df["is_actioned"] = df["status"].eq("actioned")
-    out = (df.groupby(["ward_code", "category"], as_index=False)
-           .agg(ward_name=("ward_name", "last"), concerns=("id", "size"), actioned=("is_actioned", "sum"),
-                first_raised=("month", "min"), last_raised=("month", "max")))
+    out = df.groupby(["ward_code", "category"], as_index=False).agg(
+        ward_name=("ward_name", "last"),
+        concerns=("id", "size"),
+        actioned=("is_actioned", "sum"),
+        first_raised=("month", "min"),
+        last_raised=("month", "max"),
+    )
     out["category_label"] = out["category"].map(category_label)
     out[["concerns", "actioned"]] = out[["concerns", "actioned"]].astype("int64")
     out = out.sort_values(["concerns", "ward_code", "category"], ascending=[False, True, True], ignore_index=True)
@@ -128,14 +190,22 @@ def you_said_we_did(engine: Engine, ward_code: str, dataset: str = "ours") -> pd
         return check_public(pd.DataFrame({c: pd.Series(dtype=object) for c in SAID_DID_COLUMNS}))
     concerns = _concerns(engine, dataset, ward_code)[["id", "category"]]
     links = _links(engine, dataset, ward_code).merge(concerns, left_on="concern_id", right_on="id")
-    links["action_date"] = links["completed_on"].where(links["completed_on"].notna(),
-                                                       links["started_on"].where(links["started_on"].notna(),
-                                                                                 links["planned_on"]))
+    links["action_date"] = links["completed_on"].where(
+        links["completed_on"].notna(), links["started_on"].where(links["started_on"].notna(), links["planned_on"])
+    )
     links["linked_on"] = pd.to_datetime(links["linked_at"], utc=True).dt.date
-    actions = (links.sort_values("linked_on")
-               .drop_duplicates(["category", "action_id"])
-               [["category", "action_id", "action_title", "action_issue", "action_status", "action_date",
-                 "lead_partner", "linked_on"]])
+    actions = links.sort_values("linked_on").drop_duplicates(["category", "action_id"])[
+        [
+            "category",
+            "action_id",
+            "action_title",
+            "action_issue",
+            "action_status",
+            "action_date",
+            "lead_partner",
+            "linked_on",
+        ]
+    ]
     out = counts.drop(columns=["ward_code", "ward_name", "actioned"]).merge(actions, on="category", how="left")
     out["_order"] = out["category"].map({c: i for i, c in enumerate(counts["category"])})
     out["_when"] = pd.to_datetime(out["action_date"])
@@ -150,13 +220,30 @@ def concerns_by_ward(counts: pd.DataFrame) -> pd.DataFrame:
     most concerns first."""
     cols = ["ward_code", "ward_name", "concerns", "actioned", "categories", "last_raised"]
     if counts.empty:
-        return check_public(pd.DataFrame({c: pd.Series(dtype="int64" if c in ("concerns", "actioned") else
-                                                       "datetime64[ns]" if c == "last_raised" else object) for c in cols}))
+        return check_public(
+            pd.DataFrame(
+                {
+                    c: pd.Series(
+                        dtype="int64"
+                        if c in ("concerns", "actioned")
+                        else "datetime64[ns]"
+                        if c == "last_raised"
+                        else object
+                    )
+                    for c in cols
+                }
+            )
+        )
     ordered = counts.sort_values(["concerns", "category"], ascending=[False, True])
     words = ordered.groupby("ward_code").apply(
-        lambda g: ", ".join(f"{lab} {n}" for lab, n in zip(g["category_label"], g["concerns"])), include_groups=False)
-    out = counts.groupby("ward_code", as_index=False).agg(ward_name=("ward_name", "last"), concerns=("concerns", "sum"),
-                                                          actioned=("actioned", "sum"), last_raised=("last_raised", "max"))
+        lambda g: ", ".join(f"{lab} {n}" for lab, n in zip(g["category_label"], g["concerns"])), include_groups=False
+    )
+    out = counts.groupby("ward_code", as_index=False).agg(
+        ward_name=("ward_name", "last"),
+        concerns=("concerns", "sum"),
+        actioned=("actioned", "sum"),
+        last_raised=("last_raised", "max"),
+    )
     out["categories"] = out["ward_code"].map(words)
     out = out.sort_values(["concerns", "ward_name"], ascending=[False, True], ignore_index=True)
     return check_public(out[cols])
@@ -192,13 +279,17 @@ def said_and_done(frame: pd.DataFrame) -> list[SaidAndDone]:
         a, b = pd.Timestamp(first["first_raised"]), pd.Timestamp(first["last_raised"])
         when = f"{a:%b %Y}" if a == b else f"{a:%b %Y} to {b:%b %Y}"
         what = {"anti-social behaviour": "anti-social behaviour (ASB)", "other": "something else"}.get(
-            str(category), str(category))
+            str(category), str(category)
+        )
         said = f"{n} concern{'s' if n != 1 else ''} about {what}, {when}"
         done = []
         for r in rows.dropna(subset=["action_id"]).itertuples(index=False):
-            verb = {"completed": "completed", "in progress": "started", "planned": "planned for",
-                    "cancelled": "cancelled"}.get(r.action_status, r.action_status)
+            verb = {
+                "completed": "completed",
+                "in progress": "started",
+                "planned": "planned for",
+                "cancelled": "cancelled",
+            }.get(r.action_status, r.action_status)
             done.append(f"{r.action_title} — {r.lead_partner}, {verb} {_day(r.action_date)}".rstrip())
         out.append(SaidAndDone(category=str(category), said=said, done=tuple(done)))
     return out
-

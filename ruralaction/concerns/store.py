@@ -41,9 +41,27 @@ DATASETS = ("ours", "demo")
 STATUSES: tuple[str, ...] = ("new", "reviewed", "actioned", "dismissed")
 REFERENCE_PREFIX = {"ours": "RA", "demo": "DEMO"}
 #: Columns of the admin tables (:func:`list_concerns`), personal ones included.
-ADMIN_COLUMNS = ("id", "reference", "raised_at", "ward_code", "ward_name", "category", "description", "name", "email",
-                 "phone", "place", "consent", "latitude", "longitude", "status", "reviewed_at", "reviewed_by",
-                 "action_ids", "personal_erased_at")
+ADMIN_COLUMNS = (
+    "id",
+    "reference",
+    "raised_at",
+    "ward_code",
+    "ward_name",
+    "category",
+    "description",
+    "name",
+    "email",
+    "phone",
+    "place",
+    "consent",
+    "latitude",
+    "longitude",
+    "status",
+    "reviewed_at",
+    "reviewed_by",
+    "action_ids",
+    "personal_erased_at",
+)
 PURGE_ACTOR = Actor.system_actor("retention purge")
 
 
@@ -102,8 +120,14 @@ def _check(c: ConcernInput) -> None:
         raise ConcernError(f"Not a valid concern ({', '.join(problems)}): check it with validate_concern first.")
 
 
-def submit_concern(engine: Engine, concern: ConcernInput, *, dataset: str = "ours",
-                   submission_key: str | None = None, now: dt.datetime | None = None) -> Submitted:
+def submit_concern(
+    engine: Engine,
+    concern: ConcernInput,
+    *,
+    dataset: str = "ours",
+    submission_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Submitted:
     """Store a valid concern and give its reference, all in one transaction.
 
     The row is inserted, then given its reference (made from its id) before the commit: if
@@ -137,11 +161,22 @@ def submit_concern(engine: Engine, concern: ConcernInput, *, dataset: str = "our
             if submission_key and (first := s.scalar(select(Concern).where(Concern.submission_key == submission_key))):
                 return Submitted(first.reference, first.id, first.raised_at, duplicate=True)
             row = Concern(
-                dataset=dataset, submission_key=submission_key or None, raised_at=now, ward_code=concern.ward_code,
-                ward_name=concern.ward_name, ward_matched_by=concern.ward_matched_by, category=concern.category,
-                description=concern.description, latitude=concern.latitude, longitude=concern.longitude,
-                name=concern.name, email=concern.email or None, phone=concern.phone or None,
-                place=concern.place or None, consent=True, status="new",
+                dataset=dataset,
+                submission_key=submission_key or None,
+                raised_at=now,
+                ward_code=concern.ward_code,
+                ward_name=concern.ward_name,
+                ward_matched_by=concern.ward_matched_by,
+                category=concern.category,
+                description=concern.description,
+                latitude=concern.latitude,
+                longitude=concern.longitude,
+                name=concern.name,
+                email=concern.email or None,
+                phone=concern.phone or None,
+                place=concern.place or None,
+                consent=True,
+                status="new",
             )
             s.add(row)
             s.flush()  # INSERT: the id the reference is made from
@@ -189,23 +224,44 @@ class ConcernRecord:
 
 def _record(c: Concern) -> ConcernRecord:
     return ConcernRecord(
-        id=c.id, reference=c.reference or "", dataset=c.dataset, raised_at=c.raised_at, ward_code=c.ward_code,
-        ward_name=c.ward_name, category=c.category, description=c.description, name=c.name, email=c.email,
-        phone=c.phone, place=c.place, consent=c.consent, latitude=c.latitude, longitude=c.longitude,
-        status=c.status, reviewed_at=c.reviewed_at, reviewed_by=c.reviewed_by,
-        personal_erased_at=c.personal_erased_at, action_ids=tuple(link.action_id for link in c.links),
+        id=c.id,
+        reference=c.reference or "",
+        dataset=c.dataset,
+        raised_at=c.raised_at,
+        ward_code=c.ward_code,
+        ward_name=c.ward_name,
+        category=c.category,
+        description=c.description,
+        name=c.name,
+        email=c.email,
+        phone=c.phone,
+        place=c.place,
+        consent=c.consent,
+        latitude=c.latitude,
+        longitude=c.longitude,
+        status=c.status,
+        reviewed_at=c.reviewed_at,
+        reviewed_by=c.reviewed_by,
+        personal_erased_at=c.personal_erased_at,
+        action_ids=tuple(link.action_id for link in c.links),
     )
 
 
 def snapshot(c: ConcernRecord) -> dict:
     """What the audit log keeps of a concern: no personal field, only whether they are held."""
-    return {"reference": c.reference, "ward_code": c.ward_code, "category": c.category, "status": c.status,
-            "action_ids": list(c.action_ids),
-            "personal_details": "erased" if c.personal_erased_at else "held"}
+    return {
+        "reference": c.reference,
+        "ward_code": c.ward_code,
+        "category": c.category,
+        "status": c.status,
+        "action_ids": list(c.action_ids),
+        "personal_details": "erased" if c.personal_erased_at else "held",
+    }
 
 
-def list_concerns(engine: Engine, actor: Actor, dataset: str = "ours",
-                  statuses: Iterable[str] | None = None) -> pd.DataFrame:
+def list_concerns(
+    engine: Engine, actor: Actor, dataset: str = "ours", statuses: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Concerns of a dataset with every field, newest first (admins only).
 
     Parameters
@@ -241,8 +297,7 @@ def list_new(engine: Engine, actor: Actor, dataset: str = "ours") -> pd.DataFram
 
 
 def _load(s: Session, concern_id: int) -> Concern:
-    c = s.scalar(select(Concern).where(Concern.id == concern_id).options(selectinload(Concern.links))
-                 .with_for_update())
+    c = s.scalar(select(Concern).where(Concern.id == concern_id).options(selectinload(Concern.links)).with_for_update())
     if c is None:
         raise ConcernNotFound(f"There is no concern {concern_id}.")
     return c
@@ -286,6 +341,7 @@ def mark_reviewed(engine: Engine, actor: Actor, concern_id: int, *, dismiss: boo
     ------
     ConcernNotFound, PermissionDenied
     """
+
     def change(s: Session, who: Actor, c: Concern) -> bool:
         target = "dismissed" if dismiss else ("actioned" if c.links else "reviewed")
         if c.status == target and c.reviewed_at is not None:
@@ -307,12 +363,15 @@ def link_to_action(engine: Engine, actor: Actor, concern_id: int, action_id: int
     ConcernError
         The action does not exist, is deleted, or belongs to the other dataset.
     """
+
     def change(s: Session, who: Actor, c: Concern) -> bool:
         action = s.get(Action, action_id)
         if action is None or action.deleted_at is not None:
             raise ConcernError(f"There is no action {action_id}.")
         if action.dataset != c.dataset:
-            raise ConcernError(f"Action {action_id} is in the {action.dataset} data; this concern is in the {c.dataset} data.")
+            raise ConcernError(
+                f"Action {action_id} is in the {action.dataset} data; this concern is in the {c.dataset} data."
+            )
         if any(link.action_id == action_id for link in c.links):
             return False
         c.links.append(ConcernAction(action_id=action_id, linked_at=utcnow(), linked_by=who.label))
@@ -325,6 +384,7 @@ def link_to_action(engine: Engine, actor: Actor, concern_id: int, action_id: int
 
 def unlink_action(engine: Engine, actor: Actor, concern_id: int, action_id: int) -> ConcernRecord:
     """Undo :func:`link_to_action` (a link made by mistake). Admins only."""
+
     def change(s: Session, who: Actor, c: Concern) -> bool:
         keep = [link for link in c.links if link.action_id != action_id]
         if len(keep) == len(c.links):
@@ -351,13 +411,21 @@ class PurgeReport:
     def line(self) -> str:
         from ruralaction.concerns.privacy import period_words
 
-        return (f"Erased the name and contact details of {self.erased:,} concern{'s' if self.erased != 1 else ''} "
-                f"raised before {self.before:%d %b %Y} (older than {period_words(self.older_than)}); "
-                "the anonymous concerns are kept.")
+        return (
+            f"Erased the name and contact details of {self.erased:,} concern{'s' if self.erased != 1 else ''} "
+            f"raised before {self.before:%d %b %Y} (older than {period_words(self.older_than)}); "
+            "the anonymous concerns are kept."
+        )
 
 
-def purge_personal(engine: Engine, older_than: str | None = None, *, actor: Actor = PURGE_ACTOR,
-                   now: dt.datetime | None = None, dry_run: bool = False) -> PurgeReport:
+def purge_personal(
+    engine: Engine,
+    older_than: str | None = None,
+    *,
+    actor: Actor = PURGE_ACTOR,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> PurgeReport:
     """Erase the personal fields (:data:`~ruralaction.concerns.privacy.PERSONAL_FIELDS`) of
     concerns raised more than ``older_than`` ago, in every dataset, keeping the anonymous
     concern (ward, category, dates, status, links). One transaction; each erased concern gets
@@ -385,16 +453,31 @@ def purge_personal(engine: Engine, older_than: str | None = None, *, actor: Acto
     with write_session(engine) as s:
         who = principal(s, actor)
         require(who, Permission.REVIEW_CONCERNS)
-        due = s.scalars(select(Concern).where(Concern.raised_at < before, held)
-                        .options(selectinload(Concern.links)).with_for_update()).all()
+        due = s.scalars(
+            select(Concern)
+            .where(Concern.raised_at < before, held)
+            .options(selectinload(Concern.links))
+            .with_for_update()
+        ).all()
         if dry_run or not due:
             return PurgeReport(len(due), period, before)
         snaps = {c.id: snapshot(_record(c)) for c in due}
-        s.execute(update(Concern).where(Concern.id.in_(list(snaps)))
-                  .values(**dict.fromkeys(PERSONAL_FIELDS), personal_erased_at=now),
-                  execution_options={"synchronize_session": False})
+        s.execute(
+            update(Concern)
+            .where(Concern.id.in_(list(snaps)))
+            .values(**dict.fromkeys(PERSONAL_FIELDS), personal_erased_at=now),
+            execution_options={"synchronize_session": False},
+        )
         for cid, snap in snaps.items():
-            record(s, who, "concern", cid, "update", snap, {**snap, "personal_details": "erased"},
-                   note=f"personal details erased after {period}", at=now)
+            record(
+                s,
+                who,
+                "concern",
+                cid,
+                "update",
+                snap,
+                {**snap, "personal_details": "erased"},
+                note=f"personal details erased after {period}",
+                at=now,
+            )
     return PurgeReport(len(snaps), period, before)
-

@@ -112,7 +112,9 @@ def read_lookup(path: str | os.PathLike, definition: Definition) -> tuple[str, p
     code_col = _first(header, LSOA_CODE) or _first(header, WARD_CODE)
     class_col = _first(header, CLASS_CODE) or _first(header, CLASS_NAME)
     if not code_col or not class_col:
-        raise GeographyError(f"{p.name} is not a rural-urban lookup: it needs an LSOA or ward code column and an RUC class column.")
+        raise GeographyError(
+            f"{p.name} is not a rural-urban lookup: it needs an LSOA or ward code column and an RUC class column."
+        )
     kind = "lsoa" if LSOA_CODE.match(code_col) else "ward"
     df = pd.read_csv(p, usecols=[code_col, class_col], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     codes = _class_codes(df[class_col], definition)
@@ -165,6 +167,7 @@ def _is_boundary_file(p: Path) -> bool:
         return b'"Feature' in head and b'"Topology"' not in head
     if suffix == ".zip":
         import zipfile
+
         try:
             with zipfile.ZipFile(p) as zf:
                 return any(n.lower().endswith(".shp") for n in zf.namelist())
@@ -196,7 +199,9 @@ def build_geography(
             gdf = read_boundaries(path)
             k = kind or boundary_kind(gdf)
             if k is None:
-                raise GeographyError(f"{Path(path).name} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer.")
+                raise GeographyError(
+                    f"{Path(path).name} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."
+                )
             layers[k].append(gdf)
     ward_lookup, lsoa_lookup = pd.Series(dtype="str"), pd.Series(dtype="str")
     for path in lookups:
@@ -219,10 +224,14 @@ def build_geography(
 def _standard_lsoas(gdf: gpd.GeoDataFrame, classes: pd.Series, definition: Definition) -> gpd.GeoDataFrame:
     code, name = _first(gdf.columns, LSOA_CODE), _first(gdf.columns, LSOA_NAME)
     own = _first(gdf.columns, CLASS_CODE) or _first(gdf.columns, CLASS_NAME)
-    out = gpd.GeoDataFrame({
-        "lsoa_code": gdf[code].astype(str).str.strip(),
-        "lsoa_name": gdf[name].astype(str) if name else gdf[code].astype(str),
-    }, geometry=gdf.geometry.make_valid(), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "lsoa_code": gdf[code].astype(str).str.strip(),
+            "lsoa_name": gdf[name].astype(str) if name else gdf[code].astype(str),
+        },
+        geometry=gdf.geometry.make_valid(),
+        crs="EPSG:4326",
+    )
     ruc = out["lsoa_code"].map(classes)
     if own:
         ruc = ruc.fillna(_class_codes(gdf[own].astype("str"), definition))
@@ -230,15 +239,29 @@ def _standard_lsoas(gdf: gpd.GeoDataFrame, classes: pd.Series, definition: Defin
     return out.drop_duplicates("lsoa_code", keep="last").reset_index(drop=True)
 
 
-def _standard_wards(gdf: gpd.GeoDataFrame, lookup: pd.Series, geo: Geography, definition: Definition) -> gpd.GeoDataFrame:
+def _standard_wards(
+    gdf: gpd.GeoDataFrame, lookup: pd.Series, geo: Geography, definition: Definition
+) -> gpd.GeoDataFrame:
     code, name, district = _first(gdf.columns, WARD_CODE), _first(gdf.columns, WARD_NAME), _first(gdf.columns, DISTRICT)
     own = _first(gdf.columns, CLASS_CODE) or _first(gdf.columns, CLASS_NAME)
-    out = gpd.GeoDataFrame({
-        "ward_code": gdf[code].astype(str).str.strip(),
-        "ward_name": gdf[name].astype(str) if name else gdf[code].astype(str),
-        "district": gdf[district].astype(str) if district else None,
-    }, geometry=gdf.geometry.make_valid(), crs="EPSG:4326").drop_duplicates("ward_code", keep="last").reset_index(drop=True)
-    own_codes = _class_codes(gdf[own].astype("str"), definition).set_axis(gdf[code].astype(str).str.strip()) if own else pd.Series(dtype="str")
+    out = (
+        gpd.GeoDataFrame(
+            {
+                "ward_code": gdf[code].astype(str).str.strip(),
+                "ward_name": gdf[name].astype(str) if name else gdf[code].astype(str),
+                "district": gdf[district].astype(str) if district else None,
+            },
+            geometry=gdf.geometry.make_valid(),
+            crs="EPSG:4326",
+        )
+        .drop_duplicates("ward_code", keep="last")
+        .reset_index(drop=True)
+    )
+    own_codes = (
+        _class_codes(gdf[own].astype("str"), definition).set_axis(gdf[code].astype(str).str.strip())
+        if own
+        else pd.Series(dtype="str")
+    )
     own_codes = own_codes[~own_codes.index.duplicated(keep="last")]
     ruc = pd.Series([None] * len(out), dtype="object")
     basis = pd.Series([None] * len(out), dtype="object")
@@ -254,13 +277,17 @@ def _standard_wards(gdf: gpd.GeoDataFrame, lookup: pd.Series, geo: Geography, de
         ruc[idx], basis[idx] = derived[take], "ward (derived from LSOAs)"
         if take.any():
             names = ", ".join(out.loc[idx, "ward_name"])
-            geo.notes.append(f"{take.sum()} wards had no class in the ward lookup; their class was derived from the "
-                             f"2011 LSOAs inside them, weighted by area: {names}.")
+            geo.notes.append(
+                f"{take.sum()} wards had no class in the ward lookup; their class was derived from the "
+                f"2011 LSOAs inside them, weighted by area: {names}."
+            )
     for codes, cls in ((definition.extra_rural_wards, "E1"), (definition.extra_urban_wards, "C1")):
         m = out["ward_code"].isin(codes)
         ruc[m], basis[m] = cls, "configured"
     if ruc.isna().any():
-        geo.notes.append(f"{int(ruc.isna().sum())} wards have no rural-urban class; incidents in them fall back to their LSOA.")
+        geo.notes.append(
+            f"{int(ruc.isna().sum())} wards have no rural-urban class; incidents in them fall back to their LSOA."
+        )
     out["ruc_code"] = ruc.to_numpy()
     out["class_basis"] = basis.to_numpy()
     return out
@@ -278,8 +305,12 @@ def _derive_from_lsoas(wards: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, definit
     pieces["rural"] = pieces["ruc_code"].isin(definition.rural_classes)
     kind = pieces.groupby(["ward_idx", "rural"])["area"].sum().unstack(fill_value=0.0)
     is_rural = kind.get(True, 0.0) > kind.get(False, 0.0)
-    best = (pieces.groupby(["ward_idx", "rural", "ruc_code"])["area"].sum().reset_index()
-            .sort_values("area", ascending=False))
+    best = (
+        pieces.groupby(["ward_idx", "rural", "ruc_code"])["area"]
+        .sum()
+        .reset_index()
+        .sort_values("area", ascending=False)
+    )
     best = best[best["rural"].to_numpy() == is_rural.reindex(best["ward_idx"]).to_numpy()].drop_duplicates("ward_idx")
     return best.set_index("ward_idx")["ruc_code"].reindex(wards.index)
 

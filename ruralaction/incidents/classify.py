@@ -18,8 +18,15 @@ from ruralaction.geography.boundaries import Geography, locate, near_points
 from ruralaction.incidents.schema import RURAL_CATEGORIES
 
 #: ``rural_basis`` values for the area evidence, in the order the classifier tries them.
-AREA_BASES = ("ward lookup", "ward boundaries", "ward (derived from LSOAs)", "configured",
-              "LSOA lookup", "LSOA boundary", "unknown")
+AREA_BASES = (
+    "ward lookup",
+    "ward boundaries",
+    "ward (derived from LSOAs)",
+    "configured",
+    "LSOA lookup",
+    "LSOA boundary",
+    "unknown",
+)
 
 
 def _words(words: tuple[str, ...]) -> str:
@@ -53,11 +60,17 @@ def rural_category(df: pd.DataFrame, definition: Definition) -> pd.Categorical:
     Wildlife crime (a force export's flag, or a wildlife keyword in the description or
     context) takes precedence over the crime-type mapping, because it is the more specific fact.
     """
-    order = pd.Index(list(dict.fromkeys([*RURAL_CATEGORIES, *definition.categories.values(), definition.wildlife_category])))
+    order = pd.Index(
+        list(dict.fromkeys([*RURAL_CATEGORIES, *definition.categories.values(), definition.wildlife_category]))
+    )
     type_to_cat = order.get_indexer(pd.Index(df["crime_type"].cat.categories).map(definition.categories.get))
     type_codes = df["crime_type"].cat.codes.to_numpy()
     codes = np.where(type_codes < 0, -1, type_to_cat[np.maximum(type_codes, 0)] if len(type_to_cat) else -1)
-    wildlife = df["wildlife_flag"].fillna(False).to_numpy(dtype=bool, copy=True) if "wildlife_flag" in df else np.zeros(len(df), bool)
+    wildlife = (
+        df["wildlife_flag"].fillna(False).to_numpy(dtype=bool, copy=True)
+        if "wildlife_flag" in df
+        else np.zeros(len(df), bool)
+    )
     if definition.wildlife_keywords:
         pattern = re.compile(rf"\b(?:{_words(definition.wildlife_keywords)})\b", re.IGNORECASE)
         for column in ("description", "context"):
@@ -88,7 +101,9 @@ def farm_location_pattern(definition: Definition) -> re.Pattern:
 FARM_BASES = (None, "premises type", "location text", "farm points")
 
 
-def at_farm(df: pd.DataFrame, definition: Definition, geography: Geography | None = None) -> tuple[np.ndarray, np.ndarray]:
+def at_farm(
+    df: pd.DataFrame, definition: Definition, geography: Geography | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Whether each incident is at a farm, and which evidence said so.
 
     Returns ``(at_farm bool array, basis int8 array)``; basis indexes :data:`FARM_BASES`
@@ -104,12 +119,16 @@ def at_farm(df: pd.DataFrame, definition: Definition, geography: Geography | Non
     loc = farm_location_pattern(definition)
     basis[_broadcast(df["location"], lambda s: s.str.contains(loc), False).astype(bool) & ~has_premises] = 2
     if geography is not None and geography.farms is not None:
-        near = near_points(df["longitude"].to_numpy(), df["latitude"].to_numpy(), geography.farms, definition.farm_points_buffer_m)
+        near = near_points(
+            df["longitude"].to_numpy(), df["latitude"].to_numpy(), geography.farms, definition.farm_points_buffer_m
+        )
         basis[near & (basis == 0)] = 3
     return basis > 0, basis
 
 
-def classify(df: pd.DataFrame, geography: Geography | None = None, definition: Definition | None = None) -> pd.DataFrame:
+def classify(
+    df: pd.DataFrame, geography: Geography | None = None, definition: Definition | None = None
+) -> pd.DataFrame:
     """Add the classification columns to a loaded incident frame (returns a new frame).
 
     Added columns
@@ -153,7 +172,9 @@ def classify(df: pd.DataFrame, geography: Geography | None = None, definition: D
     if wards is not None and len(wards):
         ward_idx = locate(lon, lat, wards.geometry)
         w_class = classes.get_indexer(wards["ruc_code"].astype(object))
-        w_basis = np.array([AREA_BASES.index(b) if b in AREA_BASES else -1 for b in wards["class_basis"]], dtype=np.int8)
+        w_basis = np.array(
+            [AREA_BASES.index(b) if b in AREA_BASES else -1 for b in wards["class_basis"]], dtype=np.int8
+        )
         cls = np.where(ward_idx >= 0, w_class[np.maximum(ward_idx, 0)], -1)
         take = cls >= 0
         area_class[take] = cls[take]
@@ -210,7 +231,10 @@ def classify(df: pd.DataFrame, geography: Geography | None = None, definition: D
     if wards is not None and len(wards):
         out["ward_code"] = pd.Categorical.from_codes(ward_idx, categories=pd.Index(wards["ward_code"]))
         names = pd.Index(wards["ward_name"]).unique()
-        out["ward_name"] = pd.Categorical.from_codes(np.where(ward_idx >= 0, names.get_indexer(wards["ward_name"])[np.maximum(ward_idx, 0)], -1), categories=names)
+        out["ward_name"] = pd.Categorical.from_codes(
+            np.where(ward_idx >= 0, names.get_indexer(wards["ward_name"])[np.maximum(ward_idx, 0)], -1),
+            categories=names,
+        )
     else:
         out["ward_code"] = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
         out["ward_name"] = out["ward_code"]
@@ -240,15 +264,21 @@ def _reasons(df: pd.DataFrame, in_scope, county, county_unknown, farm, rural, kn
     """
     t = np.select(
         [~in_scope, county_unknown, ~county, farm & rural, farm, rural, known],
-        [0, 1, 2, 3, 4, 5, 6], default=7,
+        [0, 1, 2, 3, 4, 5, 6],
+        default=7,
     ).astype(np.int64)
     uses_place = (t == 3) | (t == 5)
     type_code = np.where(t == 0, df["crime_type"].cat.codes.to_numpy(), -1).astype(np.int64)
     cat_code = np.where((t >= 3) & (t <= 5), df["rural_category"].cat.codes, -1).astype(np.int64)
     ward = np.where(uses_place, ward_idx, -1).astype(np.int64)
     lsoa = np.where(uses_place & (ward < 0), df["lsoa_name"].cat.codes.to_numpy(), -1).astype(np.int64)
-    dims = (len(REASONS), len(df["crime_type"].cat.categories) + 1, len(df["rural_category"].cat.categories) + 1,
-            int(ward_idx.max(initial=-1)) + 2, len(df["lsoa_name"].cat.categories) + 1)
+    dims = (
+        len(REASONS),
+        len(df["crime_type"].cat.categories) + 1,
+        len(df["rural_category"].cat.categories) + 1,
+        int(ward_idx.max(initial=-1)) + 2,
+        len(df["lsoa_name"].cat.categories) + 1,
+    )
     key = np.ravel_multi_index((t, type_code + 1, cat_code + 1, ward + 1, lsoa + 1), dims)
     codes, uniq = pd.factorize(key)
     crime_types, cats = df["crime_type"].cat.categories, df["rural_category"].cat.categories
@@ -264,16 +294,18 @@ def _reasons(df: pd.DataFrame, in_scope, county, county_unknown, farm, rural, kn
             place = f"a rural ward ({ward_names[name_of_ward[wa - 1]]})"
         else:
             place = f"a rural area ({lsoa_names[ls - 1]}; ward unknown)" if ls else "a rural area (ward unknown)"
-        texts.append((
-            f"Out of scope: {crime_types[ty - 1].lower() if ty else 'unknown type'}",
-            "Location unknown, so not counted as the county's rural crime",
-            "Outside the county",
-            f"{cat} at a farm location in {place}",
-            f"{cat} at a farm location",
-            f"{cat} in {place}",
-            "Urban ward, not at a farm",
-            "Rural-urban class unknown, not at a farm",
-        )[tt])
+        texts.append(
+            (
+                f"Out of scope: {crime_types[ty - 1].lower() if ty else 'unknown type'}",
+                "Location unknown, so not counted as the county's rural crime",
+                "Outside the county",
+                f"{cat} at a farm location in {place}",
+                f"{cat} at a farm location",
+                f"{cat} in {place}",
+                "Urban ward, not at a farm",
+                "Rural-urban class unknown, not at a farm",
+            )[tt]
+        )
     labels = pd.Index(texts)
     if labels.is_unique:
         return pd.Categorical.from_codes(codes, categories=labels)

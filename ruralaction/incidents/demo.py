@@ -181,16 +181,22 @@ def _build_geography() -> _Geography:
     wards["hotspot"] = wards["name"].isin(HOTSPOT_WARDS)
 
     # LSOAs: 1-5 per ward, sectors around the ward's centre; numbered north to south per district.
-    n_lsoa = np.where(wards["ruc"] == "C1", rng.integers(3, 6, len(wards)),
-                      np.where(wards["ruc"] == "D1", rng.integers(2, 5, len(wards)), rng.integers(1, 4, len(wards))))
+    n_lsoa = np.where(
+        wards["ruc"] == "C1",
+        rng.integers(3, 6, len(wards)),
+        np.where(wards["ruc"] == "D1", rng.integers(2, 5, len(wards)), rng.integers(1, 4, len(wards))),
+    )
     msoa = wards.groupby("district")["lat"].rank(ascending=False, method="first").astype(int)
     lsoa_ward = np.repeat(np.arange(len(wards)), n_lsoa)
     letter = np.concatenate([np.arange(k) for k in n_lsoa])
-    lsoas = pd.DataFrame({
-        "code": [f"E019{i:05d}" for i in range(1, len(lsoa_ward) + 1)],
-        "name": [f"{wards['district'].iat[w]} {msoa.iat[w]:03d}{'ABCDE'[k]}" for w, k in zip(lsoa_ward, letter)],
-        "ward": lsoa_ward, "ruc": wards["ruc"].to_numpy()[lsoa_ward],
-    })
+    lsoas = pd.DataFrame(
+        {
+            "code": [f"E019{i:05d}" for i in range(1, len(lsoa_ward) + 1)],
+            "name": [f"{wards['district'].iat[w]} {msoa.iat[w]:03d}{'ABCDE'[k]}" for w, k in zip(lsoa_ward, letter)],
+            "ward": lsoa_ward,
+            "ruc": wards["ruc"].to_numpy()[lsoa_ward],
+        }
+    )
     first_lsoa = np.r_[0, np.cumsum(n_lsoa)[:-1]]
 
     frames = []
@@ -202,21 +208,34 @@ def _build_geography() -> _Geography:
         kinds = np.repeat([kind_of[k] for k in counts], list(counts.values()))
         spread = np.isin(kinds, [kind_of["farm"], kind_of["road"]])  # farms and roads lie in open country
         xy = np.empty((len(kinds), 2))
-        xy[~spread] = _sample_points(ward.geometry, int((~spread).sum()), rng, (ward.lon, ward.lat),
-                                     0.9 if urban else 0.8)
+        xy[~spread] = _sample_points(
+            ward.geometry, int((~spread).sum()), rng, (ward.lon, ward.lat), 0.9 if urban else 0.8
+        )
         xy[spread] = _sample_points(ward.geometry, int(spread.sum()), rng)
         text = np.asarray(KINDS, dtype=object)[kinds]  # named places read "On or near Supermarket"
-        for kind, names, unique in (("street", STREETS, True), ("road", ROADS[letter_of[ward.district]], False),
-                                    ("farm", FARMS, True), ("farm street", FARM_STREETS, False)):
+        for kind, names, unique in (
+            ("street", STREETS, True),
+            ("road", ROADS[letter_of[ward.district]], False),
+            ("farm", FARMS, True),
+            ("farm street", FARM_STREETS, False),
+        ):
             sel = kinds == kind_of[kind]
             text[sel] = rng.choice(names, sel.sum(), replace=not unique)
         angle = np.arctan2(xy[:, 1] - ward.lat, (xy[:, 0] - ward.lon) * KM_LAT / KM_LON)
         sector = np.minimum((angle + np.pi) / (2 * np.pi) * n_lsoa[w], n_lsoa[w] - 1).astype(int)
-        frames.append(pd.DataFrame({
-            "lon": xy[:, 0], "lat": xy[:, 1], "text": "On or near " + pd.Series(text, dtype=object),
-            "kind": kinds, "ward": w, "lsoa": first_lsoa[w] + sector,
-            "place": ward["name"].split(" and ")[0],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lon": xy[:, 0],
+                    "lat": xy[:, 1],
+                    "text": "On or near " + pd.Series(text, dtype=object),
+                    "kind": kinds,
+                    "ward": w,
+                    "lsoa": first_lsoa[w] + sector,
+                    "place": ward["name"].split(" and ")[0],
+                }
+            )
+        )
     return _Geography(wards, lsoas, pd.concat(frames, ignore_index=True))
 
 
@@ -261,31 +280,52 @@ def _police_uk_frame(geo: _Geography, months: list[str], rng: np.random.Generato
             type_parts.append(np.full(counts[m, t], t))
     pt = np.concatenate(point_parts)
     lsoa = pool["lsoa"].to_numpy()[pt]
-    inside = pd.DataFrame({
-        "m": np.concatenate(month_parts), "t": np.concatenate(type_parts),
-        "lon": _fixed6(pool["lon"])[pt], "lat": _fixed6(pool["lat"])[pt], "loc": pool["text"].to_numpy()[pt],
-        "lsoa_code": geo.lsoas["code"].to_numpy()[lsoa], "lsoa_name": geo.lsoas["name"].to_numpy()[lsoa],
-    })
+    inside = pd.DataFrame(
+        {
+            "m": np.concatenate(month_parts),
+            "t": np.concatenate(type_parts),
+            "lon": _fixed6(pool["lon"])[pt],
+            "lat": _fixed6(pool["lat"])[pt],
+            "loc": pool["text"].to_numpy()[pt],
+            "lsoa_code": geo.lsoas["code"].to_numpy()[lsoa],
+            "lsoa_name": geo.lsoas["name"].to_numpy()[lsoa],
+        }
+    )
 
     # A few dozen rows a month recorded by the force but located elsewhere, and a handful unmapped.
     away = pd.DataFrame(ELSEWHERE, columns=["area", "lon", "lat", "prefix", "weight"])
     spots = away.loc[rng.choice(len(away), 120, p=away["weight"] / away["weight"].sum())].reset_index(drop=True)
     spots["lon"] = spots["lon"] + rng.normal(0, 4 * KM_LON, len(spots))
     spots["lat"] = spots["lat"] + rng.normal(0, 4 * KM_LAT, len(spots))
-    spots = spots[~shapely.contains_xy(county_outline().buffer(0.02), spots["lon"], spots["lat"])].reset_index(drop=True)
+    spots = spots[~shapely.contains_xy(county_outline().buffer(0.02), spots["lon"], spots["lat"])].reset_index(
+        drop=True
+    )
     spots["code"] = spots["prefix"] + pd.Series(rng.integers(1000, 9999, len(spots)).astype(str))
     msoa = pd.Series(rng.integers(1, 40, len(spots))).map("{:03d}".format)
     spots["name"] = spots["area"] + " " + msoa + pd.Series(rng.choice(list("ABCDEF"), len(spots)))
     spots["loc"] = "On or near " + pd.Series(rng.choice(STREETS, len(spots)), dtype=object)
     n_away, n_lost = rng.poisson(30, len(months)), rng.poisson(4, len(months))
     a = rng.integers(0, len(spots), n_away.sum())
-    away_rows = pd.DataFrame({
-        "m": np.repeat(np.arange(len(months)), n_away), "lon": _fixed6(spots["lon"])[a],
-        "lat": _fixed6(spots["lat"])[a], "loc": spots["loc"].to_numpy()[a],
-        "lsoa_code": spots["code"].to_numpy()[a], "lsoa_name": spots["name"].to_numpy()[a],
-    })
-    lost_rows = pd.DataFrame({"m": np.repeat(np.arange(len(months)), n_lost), "lon": "", "lat": "",
-                              "loc": "No Location", "lsoa_code": "", "lsoa_name": ""})
+    away_rows = pd.DataFrame(
+        {
+            "m": np.repeat(np.arange(len(months)), n_away),
+            "lon": _fixed6(spots["lon"])[a],
+            "lat": _fixed6(spots["lat"])[a],
+            "loc": spots["loc"].to_numpy()[a],
+            "lsoa_code": spots["code"].to_numpy()[a],
+            "lsoa_name": spots["name"].to_numpy()[a],
+        }
+    )
+    lost_rows = pd.DataFrame(
+        {
+            "m": np.repeat(np.arange(len(months)), n_lost),
+            "lon": "",
+            "lat": "",
+            "loc": "No Location",
+            "lsoa_code": "",
+            "lsoa_name": "",
+        }
+    )
     extra = pd.concat([away_rows, lost_rows], ignore_index=True)
     extra["t"] = rng.choice(len(types), len(extra), p=share / share.sum())
     rows = pd.concat([inside, extra], ignore_index=True)
@@ -310,12 +350,22 @@ def _police_uk_frame(geo: _Geography, months: list[str], rng: np.random.Generato
     # Real files list rows by LSOA name (unmapped rows last), in no particular order within one.
     by_name = np.where(rows["lsoa_name"] == "", "\uffff", rows["lsoa_name"]).astype(str)
     order = np.lexsort((rng.random(len(rows)), by_name, rows["m"]))
-    frame = pd.DataFrame({
-        "Crime ID": crime_id, "Month": np.asarray(months, dtype=object)[rows["m"]], "Reported by": FORCE,
-        "Falls within": FORCE, "Longitude": rows["lon"], "Latitude": rows["lat"], "Location": rows["loc"],
-        "LSOA code": rows["lsoa_code"], "LSOA name": rows["lsoa_name"],
-        "Crime type": np.asarray(types, dtype=object)[rows["t"]], "Last outcome category": outcome, "Context": "",
-    })
+    frame = pd.DataFrame(
+        {
+            "Crime ID": crime_id,
+            "Month": np.asarray(months, dtype=object)[rows["m"]],
+            "Reported by": FORCE,
+            "Falls within": FORCE,
+            "Longitude": rows["lon"],
+            "Latitude": rows["lat"],
+            "Location": rows["loc"],
+            "LSOA code": rows["lsoa_code"],
+            "LSOA name": rows["lsoa_name"],
+            "Crime type": np.asarray(types, dtype=object)[rows["t"]],
+            "Last outcome category": outcome,
+            "Context": "",
+        }
+    )
     return frame.iloc[order].reset_index(drop=True)[list(POLICE_UK_COLUMNS)]
 
 
@@ -340,14 +390,27 @@ def _force_export_frame(geo: _Geography, months: list[str], rng: np.random.Gener
                 sel = (candidates == c) & (rural_first == want_rural)
                 choices = pts[rural_ward[pts] == want_rural]
                 pick[sel] = rng.choice(choices, sel.sum())
-        parts.append(pd.DataFrame({
-            "m": np.repeat(np.arange(len(months)), n), "group": group, "flag": flag, "premises": prem, "pt": pick,
-            "hour": rng.choice(24, k, p=hours / hours.sum()), "template": rng.choice(np.array(texts, dtype=object), k),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "m": np.repeat(np.arange(len(months)), n),
+                    "group": group,
+                    "flag": flag,
+                    "premises": prem,
+                    "pt": pick,
+                    "hour": rng.choice(24, k, p=hours / hours.sum()),
+                    "template": rng.choice(np.array(texts, dtype=object), k),
+                }
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     starts = pd.to_datetime(pd.Series(months)[rows["m"]].to_numpy(), format="%Y-%m")
-    when = (starts + pd.to_timedelta(np.floor(rng.random(len(rows)) * starts.days_in_month), unit="D")
-            + pd.to_timedelta(rows["hour"], unit="h") + pd.to_timedelta(rng.integers(0, 60, len(rows)), unit="min"))
+    when = (
+        starts
+        + pd.to_timedelta(np.floor(rng.random(len(rows)) * starts.days_in_month), unit="D")
+        + pd.to_timedelta(rows["hour"], unit="h")
+        + pd.to_timedelta(rng.integers(0, 60, len(rows)), unit="min")
+    )
     rows["when"] = when
     rows = rows.sort_values(["when", "group"], ignore_index=True)
 
@@ -361,20 +424,32 @@ def _force_export_frame(geo: _Geography, months: list[str], rng: np.random.Gener
     spot = pts["text"].str.removeprefix("On or near ")
     is_farm = pts["kind"].to_numpy() == KINDS.index("farm")
     premises = rows["premises"]
-    lead = np.select([is_farm, premises == "Woodland", premises == "Dwelling"],
-                     [spot, "Woodland off " + spot, spot], "Field off " + spot)
+    lead = np.select(
+        [is_farm, premises == "Woodland", premises == "Dwelling"],
+        [spot, "Woodland off " + spot, spot],
+        "Field off " + spot,
+    )
     year = rows["when"].dt.year
     seq = rows.groupby(year).cumcount().to_numpy() * 7 + 100 + rng.integers(0, 7, len(rows))
-    return pd.DataFrame({
-        "Occurrence Reference": "NP-" + (year % 100).map("{:02d}".format) + "-" + pd.Series(seq).map("{:06d}".format),
-        "Date Committed": rows["when"].dt.strftime("%d/%m/%Y %H:%M"), "Offence Group": rows["group"],
-        "Longitude": np.round(lon, 6), "Latitude": np.round(lat, 6),
-        "Location Description": pd.Series(lead, dtype=object) + ", " + place,
-        "LSOA Code": geo.lsoas["code"].to_numpy()[pts["lsoa"]], "LSOA Name": geo.lsoas["name"].to_numpy()[pts["lsoa"]],
-        "Premises Type": premises, "Wildlife Flag": rows["flag"],
-        "Description": [t.format(place=p) for t, p in zip(rows["template"], place)],  # a few hundred rows
-        "Outcome": rng.choice(list(EXPORT_OUTCOMES), len(rows), p=list(EXPORT_OUTCOMES.values())),
-    })[list(FORCE_EXPORT_COLUMNS)]
+    return pd.DataFrame(
+        {
+            "Occurrence Reference": "NP-"
+            + (year % 100).map("{:02d}".format)
+            + "-"
+            + pd.Series(seq).map("{:06d}".format),
+            "Date Committed": rows["when"].dt.strftime("%d/%m/%Y %H:%M"),
+            "Offence Group": rows["group"],
+            "Longitude": np.round(lon, 6),
+            "Latitude": np.round(lat, 6),
+            "Location Description": pd.Series(lead, dtype=object) + ", " + place,
+            "LSOA Code": geo.lsoas["code"].to_numpy()[pts["lsoa"]],
+            "LSOA Name": geo.lsoas["name"].to_numpy()[pts["lsoa"]],
+            "Premises Type": premises,
+            "Wildlife Flag": rows["flag"],
+            "Description": [t.format(place=p) for t, p in zip(rows["template"], place)],  # a few hundred rows
+            "Outcome": rng.choice(list(EXPORT_OUTCOMES), len(rows), p=list(EXPORT_OUTCOMES.values())),
+        }
+    )[list(FORCE_EXPORT_COLUMNS)]
 
 
 def _written_before(data_dir: Path) -> set[Path]:
@@ -391,7 +466,8 @@ def _written_before(data_dir: Path) -> set[Path]:
             if path.is_file() and path.resolve() not in previous:
                 raise FileExistsError(
                     f"{data_dir} already holds data that is not demo data ({path}); "
-                    "write the demo to an empty or demo-only directory.")
+                    "write the demo to an empty or demo-only directory."
+                )
     return previous
 
 
@@ -400,10 +476,22 @@ def _write_marker(root: Path, seed: int, years: int, months: list[str], files: l
     base = root.resolve()
     rel = sorted({p.relative_to(base).as_posix() for p in map(Path.resolve, map(Path, files)) if base in p.parents})
     marker = root / "demo.json"
-    marker.write_text(json.dumps({
-        "demo": True, "seed": seed, "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "months": months, "years": years, "end_month": months[-1], "files": rel,
-    }, indent=2) + "\n", encoding="utf-8")
+    marker.write_text(
+        json.dumps(
+            {
+                "demo": True,
+                "seed": seed,
+                "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "months": months,
+                "years": years,
+                "end_month": months[-1],
+                "files": rel,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return marker
 
 
@@ -413,8 +501,9 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_demo(data_dir: str | os.PathLike, *, seed: int = 2026, years: int = 3,
-               end_month: str | None = None) -> DemoSummary:
+def write_demo(
+    data_dir: str | os.PathLike, *, seed: int = 2026, years: int = 3, end_month: str | None = None
+) -> DemoSummary:
     """Write the embedded demo data set into ``data_dir`` in the formats the real pipeline reads.
 
     Parameters
@@ -469,7 +558,7 @@ def write_demo(data_dir: str | os.PathLike, *, seed: int = 2026, years: int = 3,
     incidents = _police_uk_frame(geo, months, rng)
     bounds = np.searchsorted(incidents["Month"].to_numpy(), months + ["9999-99"], side="left")
     for i, month in enumerate(months):
-        rows = incidents.iloc[bounds[i]:bounds[i + 1]]
+        rows = incidents.iloc[bounds[i] : bounds[i + 1]]
         files.append(_csv(rows, root / "police_uk" / month / f"{month}-northamptonshire-street.csv"))
 
     export = _force_export_frame(geo, months, rng)
@@ -479,19 +568,32 @@ def write_demo(data_dir: str | os.PathLike, *, seed: int = 2026, years: int = 3,
 
     wards = geo.wards
     null_ruc = wards["name"].isin(UNCLASSIFIED_WARDS)
-    out = gpd.GeoDataFrame({
-        "WD13CD": wards["code"], "WD13NM": wards["name"], "LAD13NM": wards["district"],
-        "RUC11CD": wards["ruc"].where(~null_ruc, None), "RUC11": wards["ruc"].map(RUC_NAMES).where(~null_ruc, None),
-        "demo": True,
-    }, geometry=wards.geometry, crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "WD13CD": wards["code"],
+            "WD13NM": wards["name"],
+            "LAD13NM": wards["district"],
+            "RUC11CD": wards["ruc"].where(~null_ruc, None),
+            "RUC11": wards["ruc"].map(RUC_NAMES).where(~null_ruc, None),
+            "demo": True,
+        },
+        geometry=wards.geometry,
+        crs="EPSG:4326",
+    )
     geojson = root / "boundaries" / "wards" / "demo_wards.geojson"
     geojson.parent.mkdir(parents=True, exist_ok=True)
     geojson.unlink(missing_ok=True)  # the GeoJSON driver will not overwrite
     out.to_file(geojson, driver="GeoJSON")
     files.append(geojson)
 
-    lookup = pd.DataFrame({"LSOA11CD": geo.lsoas["code"], "LSOA11NM": geo.lsoas["name"],
-                           "RUC11CD": geo.lsoas["ruc"], "RUC11": geo.lsoas["ruc"].map(RUC_NAMES)})
+    lookup = pd.DataFrame(
+        {
+            "LSOA11CD": geo.lsoas["code"],
+            "LSOA11NM": geo.lsoas["name"],
+            "RUC11CD": geo.lsoas["ruc"],
+            "RUC11": geo.lsoas["ruc"].map(RUC_NAMES),
+        }
+    )
     files.append(_csv(lookup, root / "ruc" / "demo_ruc_2011.csv"))
 
     written = {f.resolve() for f in files}

@@ -80,8 +80,6 @@ CATEGORY_NAMES: dict[str, str] = {
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-
-
 @dataclass
 class FetchSummary:
     """What a fetch did, month by month.
@@ -116,11 +114,15 @@ class FetchSummary:
         out = []
         if self.months_fetched:
             per = ", ".join(f"{m} ({self.rows_written[m]:,} rows)" for m in self.months_fetched)
-            out.append(f"Fetched {len(self.months_fetched)} month{'s' * (len(self.months_fetched) != 1)} "
-                       f"of {who} into {self.out_dir}: {per}.")
+            out.append(
+                f"Fetched {len(self.months_fetched)} month{'s' * (len(self.months_fetched) != 1)} "
+                f"of {who} into {self.out_dir}: {per}."
+            )
         if self.months_skipped:
-            out.append(f"Already on disk, not fetched again: {_month_list(self.months_skipped)} "
-                       "(pass --overwrite to fetch them again).")
+            out.append(
+                f"Already on disk, not fetched again: {_month_list(self.months_skipped)} "
+                "(pass --overwrite to fetch them again)."
+            )
         out += self.messages
         out.append(f"{self.requests:,} requests to data.police.uk.")
         return out
@@ -179,8 +181,6 @@ def resolve_months(start: str | None, end: str | None, available: list[str]) -> 
 def month_path(out_dir: str | os.PathLike, force: str, month: str) -> Path:
     """Where the CSV of ``force``'s ``month`` goes (the police.uk bulk-archive layout)."""
     return Path(out_dir) / month / f"{month}-{force}-street.csv"
-
-
 
 
 # --------------------------------------------------------------------------- crimes -> rows
@@ -329,9 +329,17 @@ def fetch_force(
     if own_session:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
-    client = Client(base_url, session, RateLimiter(rate_per_s, clock=clock, sleep=sleep), timeout_s=timeout_s,
-                     max_retries=max_retries, backoff_s=backoff_s, max_backoff_s=max_backoff_s, sleep=sleep,
-                     summary=summary)
+    client = Client(
+        base_url,
+        session,
+        RateLimiter(rate_per_s, clock=clock, sleep=sleep),
+        timeout_s=timeout_s,
+        max_retries=max_retries,
+        backoff_s=backoff_s,
+        max_backoff_s=max_backoff_s,
+        sleep=sleep,
+        summary=summary,
+    )
     try:
         _fetch(client, summary, force, start, end, out, overwrite, max_split_depth, progress)
     finally:
@@ -348,8 +356,17 @@ def _setup(call, *args, **kw):
         raise FetchError(f"{exc} Nothing was fetched.") from None
 
 
-def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None, end: str | None, out: Path,
-           overwrite: bool, max_split_depth: int, progress) -> None:
+def _fetch(
+    client: Client,
+    summary: FetchSummary,
+    force: str,
+    start: str | None,
+    end: str | None,
+    out: Path,
+    overwrite: bool,
+    max_split_depth: int,
+    progress,
+) -> None:
     def on_disk(m: str) -> bool:
         return not overwrite and month_path(out, force, m).exists()
 
@@ -370,8 +387,10 @@ def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None,
         summary.messages.append(
             f"Not served by the data.police.uk API: {_month_list(summary.months_unavailable)} "
             f"(it serves {min(available)} to {max(available)}; older months are in the archive "
-            "downloads at https://data.police.uk/data/archive/)." if available else
-            f"Not served by the data.police.uk API: {_month_list(summary.months_unavailable)}.")
+            "downloads at https://data.police.uk/data/archive/)."
+            if available
+            else f"Not served by the data.police.uk API: {_month_list(summary.months_unavailable)}."
+        )
     todo = [m for m in todo if m in available]
     if not todo:
         return
@@ -379,8 +398,10 @@ def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None,
     summary.force_name = _setup(_force_name, client, force)
     neighbourhoods = _setup(_neighbourhoods, client, force, summary)
     if not neighbourhoods:
-        raise FetchError(f"data.police.uk lists no neighbourhood with a boundary for {summary.force_name}, "
-                         "so there is no area to ask for crimes in. Nothing was fetched.")
+        raise FetchError(
+            f"data.police.uk lists no neighbourhood with a boundary for {summary.force_name}, "
+            "so there is no area to ask for crimes in. Nothing was fetched."
+        )
 
     total, done = len(todo) * len(neighbourhoods), 0
     for i, month in enumerate(todo):
@@ -397,12 +418,13 @@ def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None,
             _write_month(path, rows)
         except ServiceDown as exc:
             summary.months_failed.append(month)
-            rest = todo[i + 1:]
+            rest = todo[i + 1 :]
             summary.messages.append(f"{month} not written: {exc}")
             summary.messages.append(
                 "Stopped: data.police.uk is not answering"
                 + (f", so {_month_list(rest)} {'was' if len(rest) == 1 else 'were'} not tried" if rest else "")
-                + ". Run the same command again later to resume.")
+                + ". Run the same command again later to resume."
+            )
             return
         except MonthError as exc:
             summary.months_failed.append(month)
@@ -410,18 +432,24 @@ def _fetch(client: Client, summary: FetchSummary, force: str, start: str | None,
             continue
         except OSError as exc:
             summary.months_failed.append(month)
-            summary.messages.append(f"{month} not written: could not write {month_path(out, force, month)} "
-                                    f"({exc.strerror or exc}). Stopped.")
+            summary.messages.append(
+                f"{month} not written: could not write {month_path(out, force, month)} "
+                f"({exc.strerror or exc}). Stopped."
+            )
             return
         summary.months_fetched.append(month)
         summary.rows_written[month] = len(rows)
         summary.files_written.append(path)
         if other:
-            summary.messages.append(f"{month}: left out {other:,} British Transport Police record"
-                                    f"{'s' * (other != 1)} (they are BTP's, not {summary.force_name}'s).")
+            summary.messages.append(
+                f"{month}: left out {other:,} British Transport Police record"
+                f"{'s' * (other != 1)} (they are BTP's, not {summary.force_name}'s)."
+            )
         if not rows:
-            summary.messages.append(f"{month}: data.police.uk returned no crimes at all for {summary.force_name}; "
-                                    "an empty file was written.")
+            summary.messages.append(
+                f"{month}: data.police.uk returned no crimes at all for {summary.force_name}; "
+                "an empty file was written."
+            )
 
 
 def _available_months(client: Client) -> list[str]:
@@ -429,7 +457,9 @@ def _available_months(client: Client) -> list[str]:
     try:
         months = sorted({str(d["date"]) for d in raw})
     except (TypeError, KeyError):
-        raise MonthError("data.police.uk's list of months (crimes-street-dates) is not in the expected shape.") from None
+        raise MonthError(
+            "data.police.uk's list of months (crimes-street-dates) is not in the expected shape."
+        ) from None
     return [m for m in months if _MONTH.match(m)]
 
 
@@ -458,12 +488,18 @@ def _neighbourhoods(client: Client, force: str, summary: FetchSummary) -> list[_
     for n in raw:
         nid, name = str(n["id"]), str(n.get("name") or n["id"])
         label = f"neighbourhood {name} ({nid})"
-        pts = client.request("GET", f"{quote(force, safe='')}/{quote(nid, safe='')}/boundary",
-                             f"the boundary of {label}", missing_ok=True)
+        pts = client.request(
+            "GET",
+            f"{quote(force, safe='')}/{quote(nid, safe='')}/boundary",
+            f"the boundary of {label}",
+            missing_ok=True,
+        )
         points = boundary_points(pts, f"the boundary of {label}") if pts is not None else []
         if len(points) < 3:
-            summary.messages.append(f"Left out {label}: data.police.uk has no boundary for it, so crimes there "
-                                    "are only fetched where another neighbourhood's boundary covers them.")
+            summary.messages.append(
+                f"Left out {label}: data.police.uk has no boundary for it, so crimes there "
+                "are only fetched where another neighbourhood's boundary covers them."
+            )
             continue
         out.append(_Neighbourhood(nid, name, points))
     return out
@@ -472,13 +508,20 @@ def _neighbourhoods(client: Client, force: str, summary: FetchSummary) -> list[_
 def _crimes_in(client: Client, points: Points, month: str, where: str, depth: int, max_depth: int) -> Iterator[dict]:
     """The crimes inside a polygon, halving it while the API says it holds too many."""
     try:
-        answer = client.request("POST", "crimes-street/all-crime", where,
-                                data={"poly": poly_param(points), "date": month}, split_on_503=depth < max_depth)
+        answer = client.request(
+            "POST",
+            "crimes-street/all-crime",
+            where,
+            data={"poly": poly_param(points), "date": month},
+            split_on_503=depth < max_depth,
+        )
     except ServiceDown as exc:
         if depth and "HTTP 503" in str(exc):
-            raise ServiceDown(f"{exc} (data.police.uk also answers 503 for an area with more than 10,000 crimes, "
-                               f"but this area had already been halved {depth} times, so the service is probably "
-                               "down.)") from None
+            raise ServiceDown(
+                f"{exc} (data.police.uk also answers 503 for an area with more than 10,000 crimes, "
+                f"but this area had already been halved {depth} times, so the service is probably "
+                "down.)"
+            ) from None
         raise
     if answer is TOO_LARGE:
         for part in split_polygon(points):
@@ -499,8 +542,7 @@ def _rows(crimes, month: str, force_name: str) -> tuple[list[list[str]], int]:
         try:
             rows.append(crime_row(crime, month, force_name))
         except (KeyError, TypeError, AttributeError):
-            raise MonthError(f"data.police.uk sent crime {crime.get('id')!r} without a category "
-                              "or location.") from None
+            raise MonthError(f"data.police.uk sent crime {crime.get('id')!r} without a category or location.") from None
     return rows, other
 
 
@@ -522,12 +564,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         except FetchError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
-    parser.add_argument("--force", required=True, metavar="FORCE_ID",
-                        help="data.police.uk force id, e.g. northamptonshire (see https://data.police.uk/api/forces)")
-    parser.add_argument("--from", dest="start", type=month, metavar="YYYY-MM",
-                        help="first month (default: twelve months before --to, or the latest twelve served)")
-    parser.add_argument("--to", dest="end", type=month, metavar="YYYY-MM",
-                        help="last month (default: the latest month data.police.uk serves)")
+    parser.add_argument(
+        "--force",
+        required=True,
+        metavar="FORCE_ID",
+        help="data.police.uk force id, e.g. northamptonshire (see https://data.police.uk/api/forces)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=month,
+        metavar="YYYY-MM",
+        help="first month (default: twelve months before --to, or the latest twelve served)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=month,
+        metavar="YYYY-MM",
+        help="last month (default: the latest month data.police.uk serves)",
+    )
     parser.add_argument("--out", help=f"output folder (default: DATA_DIR/ours/police_uk/{API_FOLDER})")
     parser.add_argument("--base-url", help="API root (default: $RURALACTION_POLICE_API or https://data.police.uk/api)")
     parser.add_argument("--overwrite", action="store_true", help="fetch months whose CSV already exists again")
@@ -560,8 +616,15 @@ def run_cli(args: argparse.Namespace) -> int:
         out = Store.default().path("ours") / "police_uk" / API_FOLDER
     base = args.base_url or os.environ.get("RURALACTION_POLICE_API") or DEFAULT_BASE_URL
     try:
-        summary = fetch_force(args.force, args.start, args.end, out, base_url=base,
-                              overwrite=getattr(args, "overwrite", False), progress=_progress(sys.stderr))
+        summary = fetch_force(
+            args.force,
+            args.start,
+            args.end,
+            out,
+            base_url=base,
+            overwrite=getattr(args, "overwrite", False),
+            progress=_progress(sys.stderr),
+        )
     except FetchError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

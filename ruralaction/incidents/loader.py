@@ -66,8 +66,11 @@ class LoadSummary:
     """Row accounting for a load, per file and in total."""
 
     files: list[FileReport] = field(default_factory=list)
-    replaced: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["source_format", "reported_by", "month", "replaced_file", "by_file", "rows"]))
+    replaced: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["source_format", "reported_by", "month", "replaced_file", "by_file", "rows"]
+        )
+    )
 
     @property
     def rows_read(self) -> int:
@@ -96,15 +99,17 @@ class LoadSummary:
 
     def table(self) -> pd.DataFrame:
         """One row per input file: what it was read as and where each of its rows went."""
-        return pd.DataFrame({
-            "file": [f.source for f in self.files],
-            "read as": [f.format or "" for f in self.files],
-            "rows read": [f.rows_read for f in self.files],
-            "loaded": [f.rows_loaded for f in self.files],
-            "rejected": [f.rows_rejected for f in self.files],
-            "replaced": [f.rows_replaced for f in self.files],
-            "problem": [f.error or f.note or "" for f in self.files],
-        })
+        return pd.DataFrame(
+            {
+                "file": [f.source for f in self.files],
+                "read as": [f.format or "" for f in self.files],
+                "rows read": [f.rows_read for f in self.files],
+                "loaded": [f.rows_loaded for f in self.files],
+                "rejected": [f.rows_rejected for f in self.files],
+                "replaced": [f.rows_replaced for f in self.files],
+                "problem": [f.error or f.note or "" for f in self.files],
+            }
+        )
 
     def lines(self) -> list[str]:
         """The summary as plain-English lines (for the CLI and the Data page)."""
@@ -164,8 +169,9 @@ def detect_format(header: list[str], name: str, definition: Definition) -> Sourc
     elif "Object of search" in present or "Type" in present and "Legislation" in present:
         hint = " (it looks like a police.uk stop-and-search file)"
     shown = ", ".join(f"'{c}'" for c in missing[:4]) + (" and others" if len(missing) > 4 else "")
-    return _raise(f"{name} is not a police.uk street-level CSV{hint}: it has no {shown} column"
-                  f"{'s' if len(missing) > 1 else ''}.")
+    return _raise(
+        f"{name} is not a police.uk street-level CSV{hint}: it has no {shown} column{'s' if len(missing) > 1 else ''}."
+    )
 
 
 def _raise(message: str):
@@ -222,8 +228,9 @@ def _record_lines(data: bytes, n_records: int) -> np.ndarray:
 def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]], np.ndarray]:
     """Parse the body with Arrow. Returns (frame of strings, invalid (record, raw, why), lines)."""
     names = [h if header.count(h) == 1 else f"{h}.{i}" for i, h in enumerate(header)]
-    types = {n: (pa.string() if n in ("Crime ID", "Description") else pa.dictionary(pa.int32(), pa.string()))
-             for n in names}
+    types = {
+        n: (pa.string() if n in ("Crime ID", "Description") else pa.dictionary(pa.int32(), pa.string())) for n in names
+    }
 
     def run(threads: bool):
         invalid: list[tuple[int | None, str, str]] = []
@@ -236,7 +243,9 @@ def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, lis
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=threads, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
         )
         return table, invalid
 
@@ -251,8 +260,6 @@ def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, lis
     frame = table.to_pandas()
     frame.columns = header if len(set(header)) == len(header) else names
     return frame, invalid_out, rec_to_line[good_records - 1]
-
-
 
 
 def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
@@ -294,12 +301,13 @@ def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, p
     good["source_format"] = fmt.name
     good["source_file"] = name
     report = FileReport(
-        source=name, format=fmt.label, rows_read=len(frame) + len(rejected_rows),
-        rows_loaded=len(good), rows_rejected=len(rejected),
+        source=name,
+        format=fmt.label,
+        rows_read=len(frame) + len(rejected_rows),
+        rows_loaded=len(good),
+        rows_rejected=len(rejected),
     )
     return good, rejected, report
-
-
 
 
 # --------------------------------------------------------------------------- many files
@@ -309,9 +317,16 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_incidents()
     cats = [c for c in (*_CATEGORICAL, "source_format", "source_file") if c in frames[0].columns]
-    frames = [f.astype({c: "category" for c in cats if not isinstance(f[c].dtype, pd.CategoricalDtype)}) for f in frames]
+    frames = [
+        f.astype({c: "category" for c in cats if not isinstance(f[c].dtype, pd.CategoricalDtype)}) for f in frames
+    ]
+
     def as_str(col: pd.Series) -> pd.Series:  # all-missing columns have object-typed categories
-        return col if col.cat.categories.dtype == "str" else col.cat.set_categories(pd.Index(col.cat.categories.astype(str), dtype="str"))
+        return (
+            col
+            if col.cat.categories.dtype == "str"
+            else col.cat.set_categories(pd.Index(col.cat.categories.astype(str), dtype="str"))
+        )
 
     merged = {c: pd.api.types.union_categoricals([as_str(f[c]) for f in frames], ignore_order=True) for c in cats}
     df = pd.concat([f.drop(columns=cats) for f in frames], ignore_index=True)
@@ -323,37 +338,45 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def empty_incidents() -> pd.DataFrame:
     """A zero-row incident frame with the canonical columns and types."""
-    df = pd.DataFrame({
-        "crime_id": pd.Series(dtype="str"),
-        "month": pd.Series(dtype="datetime64[s]"),
-        **{c: pd.Series(dtype="category") for c in ("reported_by", "falls_within")},
-        "longitude": pd.Series(dtype="float64"),
-        "latitude": pd.Series(dtype="float64"),
-        **{c: pd.Series(dtype="category") for c in ("location", "lsoa_code", "lsoa_name")},
-        "crime_type": pd.Series(dtype=pd.CategoricalDtype(list(CRIME_TYPES))),
-        **{c: pd.Series(dtype="category") for c in ("last_outcome", "context")},
-        "occurred_at": pd.Series(dtype="datetime64[s]"),
-        "premises_type": pd.Series(dtype="category"),
-        "description": pd.Series(dtype="str"),
-        "wildlife_flag": pd.Series(dtype="boolean"),
-        "source_format": pd.Series(dtype="category"),
-        "source_file": pd.Series(dtype="category"),
-        "line": pd.Series(dtype="int32"),
-    })
+    df = pd.DataFrame(
+        {
+            "crime_id": pd.Series(dtype="str"),
+            "month": pd.Series(dtype="datetime64[s]"),
+            **{c: pd.Series(dtype="category") for c in ("reported_by", "falls_within")},
+            "longitude": pd.Series(dtype="float64"),
+            "latitude": pd.Series(dtype="float64"),
+            **{c: pd.Series(dtype="category") for c in ("location", "lsoa_code", "lsoa_name")},
+            "crime_type": pd.Series(dtype=pd.CategoricalDtype(list(CRIME_TYPES))),
+            **{c: pd.Series(dtype="category") for c in ("last_outcome", "context")},
+            "occurred_at": pd.Series(dtype="datetime64[s]"),
+            "premises_type": pd.Series(dtype="category"),
+            "description": pd.Series(dtype="str"),
+            "wildlife_flag": pd.Series(dtype="boolean"),
+            "source_format": pd.Series(dtype="category"),
+            "source_file": pd.Series(dtype="category"),
+            "line": pd.Series(dtype="int32"),
+        }
+    )
     return df[list(INCIDENT_COLUMNS)]
 
 
-def _drop_replaced(df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileReport]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _drop_replaced(
+    df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileReport]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep only the last copy of each (format, force, month); count the replaced rows per file."""
     if df.empty:
         return df, LoadSummary().replaced
-    keys = pd.DataFrame({
-        "f": file_idx,
-        "source_format": df["source_format"].cat.codes.to_numpy(),
-        "reported_by": df["reported_by"].cat.codes.to_numpy(),
-        "month": df["month"].to_numpy(),
-    })
-    combos = keys.groupby(["f", "source_format", "reported_by", "month"], sort=False).size().rename("rows").reset_index()
+    keys = pd.DataFrame(
+        {
+            "f": file_idx,
+            "source_format": df["source_format"].cat.codes.to_numpy(),
+            "reported_by": df["reported_by"].cat.codes.to_numpy(),
+            "month": df["month"].to_numpy(),
+        }
+    )
+    combos = (
+        keys.groupby(["f", "source_format", "reported_by", "month"], sort=False).size().rename("rows").reset_index()
+    )
     last = combos.groupby(["source_format", "reported_by", "month"], dropna=False)["f"].transform("max")
     old = combos[combos["f"] < last].copy()
     if old.empty:
@@ -366,14 +389,16 @@ def _drop_replaced(df: pd.DataFrame, file_idx: np.ndarray, reports: list[FileRep
         reports[f].rows_replaced += int(rows)
         reports[f].rows_loaded -= int(rows)
     fmt_cats, force_cats = df["source_format"].cat.categories, df["reported_by"].cat.categories
-    replaced = pd.DataFrame({
-        "source_format": fmt_cats[old["source_format"].to_numpy()],
-        "reported_by": [force_cats[c] if c >= 0 else "" for c in old["reported_by"]],
-        "month": old["month"].to_numpy(),
-        "replaced_file": [reports[f].source for f in old["f"]],
-        "by_file": [reports[f].source for f in old["by"]],
-        "rows": old["rows"].to_numpy(),
-    })
+    replaced = pd.DataFrame(
+        {
+            "source_format": fmt_cats[old["source_format"].to_numpy()],
+            "reported_by": [force_cats[c] if c >= 0 else "" for c in old["reported_by"]],
+            "month": old["month"].to_numpy(),
+            "replaced_file": [reports[f].source for f in old["f"]],
+            "by_file": [reports[f].source for f in old["by"]],
+            "rows": old["rows"].to_numpy(),
+        }
+    )
     return df.loc[~drop].reset_index(drop=True), replaced
 
 
@@ -403,7 +428,9 @@ def load_incidents(
     """
     definition = definition or load_definition()
     sources, skipped = expand_inputs(inputs)
-    reports: list[FileReport] = [FileReport(source=s.name, error=s.reason if s.error else None, note=s.reason) for s in skipped]
+    reports: list[FileReport] = [
+        FileReport(source=s.name, error=s.reason if s.error else None, note=s.reason) for s in skipped
+    ]
     frames, rejected, file_ids = [], [], []
     for i, src in enumerate(sources):
         try:

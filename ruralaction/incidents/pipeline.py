@@ -109,7 +109,12 @@ def output_frame(df: pd.DataFrame) -> pd.DataFrame:
     force-export fields, the source file and line, then the classification columns."""
     out = pd.DataFrame({CANONICAL_TO_POLICE_UK[c]: df[c] for c in CANONICAL_TO_POLICE_UK})
     out["Month"] = df["month"].dt.strftime("%Y-%m")
-    extras = {"occurred_at": "Occurred at", "premises_type": "Premises type", "description": "Description", "wildlife_flag": "Wildlife flag"}
+    extras = {
+        "occurred_at": "Occurred at",
+        "premises_type": "Premises type",
+        "description": "Description",
+        "wildlife_flag": "Wildlife flag",
+    }
     for c, label in extras.items():
         if df[c].notna().any():
             out[label] = df[c]

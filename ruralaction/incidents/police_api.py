@@ -24,6 +24,7 @@ class RequestCounter(Protocol):
 
     requests: int
 
+
 DEFAULT_BASE_URL = os.environ.get("RURALACTION_POLICE_API", "https://data.police.uk/api")
 
 USER_AGENT = f"ruralaction-fetch (Rural Action dashboard; python-requests {requests.__version__})"
@@ -55,8 +56,13 @@ class RateLimiter:
     tests can run on a fake clock.
     """
 
-    def __init__(self, rate_per_s: float | None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], object] = time.sleep):
+    def __init__(
+        self,
+        rate_per_s: float | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ):
         self.interval = 1.0 / rate_per_s if rate_per_s and rate_per_s > 0 else 0.0
         self.clock, self.sleep = clock, sleep
         self._next: float | None = None
@@ -78,17 +84,35 @@ TOO_LARGE = object()  # sentinel: the API refused a polygon with 503
 class Client:
     """GET/POST with rate limiting, retries and plain-English failures."""
 
-    def __init__(self, base_url: str, session: requests.Session, limiter: RateLimiter, *, timeout_s: float,
-                 max_retries: int, backoff_s: float, max_backoff_s: float, sleep: Callable[[float], object],
-                 summary: RequestCounter):
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session,
+        limiter: RateLimiter,
+        *,
+        timeout_s: float,
+        max_retries: int,
+        backoff_s: float,
+        max_backoff_s: float,
+        sleep: Callable[[float], object],
+        summary: RequestCounter,
+    ):
         self.base = base_url.rstrip("/")
         self.session, self.limiter = session, limiter
         self.timeout_s, self.max_retries = timeout_s, max_retries
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.sleep, self.summary = sleep, summary
 
-    def request(self, method: str, path: str, where: str, *, data: dict | None = None,
-                split_on_503: bool = False, missing_ok: bool = False):
+    def request(
+        self,
+        method: str,
+        path: str,
+        where: str,
+        *,
+        data: dict | None = None,
+        split_on_503: bool = False,
+        missing_ok: bool = False,
+    ):
         """The decoded JSON of one call; ``TOO_LARGE`` or ``None`` (404 with ``missing_ok``).
 
         Raises ``ServiceDown`` when every attempt failed on the network or with 429/5xx, and
@@ -121,12 +145,12 @@ class Client:
                 return None
             if status == 429 or status >= 500:
                 retry_after = _retry_after(resp)
-                problem = f"data.police.uk answered HTTP {status}" + (
-                    " (too many requests)" if status == 429 else "")
+                problem = f"data.police.uk answered HTTP {status}" + (" (too many requests)" if status == 429 else "")
                 continue
             body = resp.text.strip().replace("\n", " ")[:200]
-            raise MonthError(f"{where}: data.police.uk answered HTTP {status} to {url}"
-                              + (f": {body}" if body else "") + ".")
+            raise MonthError(
+                f"{where}: data.police.uk answered HTTP {status} to {url}" + (f": {body}" if body else "") + "."
+            )
         raise ServiceDown(f"{where}: {problem}, {self.max_retries + 1} attempts.")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:

@@ -54,8 +54,13 @@ def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
     total = sum(i.file_size for i in infos)
     ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 10 * 1024**2), default=0)
     if len(infos) > MAX_ZIP_MEMBERS or total > MAX_ZIP_TOTAL_BYTES or ratio > MAX_ZIP_RATIO:
-        return [], [Skipped(name, f"{name} was refused: it would expand to {total / 1024**3:.1f} GB in {len(infos):,} files, "
-                                  f"beyond the limits for a police.uk archive (a possible zip bomb).")]
+        return [], [
+            Skipped(
+                name,
+                f"{name} was refused: it would expand to {total / 1024**3:.1f} GB in {len(infos):,} files, "
+                f"beyond the limits for a police.uk archive (a possible zip bomb).",
+            )
+        ]
     csvs = [m for m in members if m.lower().endswith(".csv") and not Path(m).name.startswith("._")]
     if not csvs:
         return [], [Skipped(name, f"{name} is a zip archive with no CSV files in it.")]
@@ -63,7 +68,13 @@ def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
     for member in csvs:
         full = f"{name}!{member}"
         if NOT_STREET_FILE.search(member):
-            skipped.append(Skipped(full, f"{full} is a police.uk outcomes or stop-and-search file, not street-level crimes.", error=False))
+            skipped.append(
+                Skipped(
+                    full,
+                    f"{full} is a police.uk outcomes or stop-and-search file, not street-level crimes.",
+                    error=False,
+                )
+            )
             continue
         sources.append(Source(full, lambda m=member, z=zf: z.read(m)))
     return sources, skipped
@@ -119,7 +130,13 @@ def expand_inputs(inputs: Iterable[Input]) -> tuple[list[Source], list[Skipped]]
             sources += s
             skipped += k
         elif NOT_STREET_FILE.search(path.name):
-            skipped.append(Skipped(str(path), f"{path} is a police.uk outcomes or stop-and-search file, not street-level crimes.", error=False))
+            skipped.append(
+                Skipped(
+                    str(path),
+                    f"{path} is a police.uk outcomes or stop-and-search file, not street-level crimes.",
+                    error=False,
+                )
+            )
         else:
             sources.append(Source(str(path), path.read_bytes))
     return sources, skipped

@@ -95,8 +95,12 @@ class Store:
     def has_incidents(self, dataset: str) -> bool:
         """Whether the dataset holds any incident file."""
         base = self.path(dataset)
-        return any(p.is_file() and p.suffix.lower() in (".csv", ".zip") and not NOT_STREET_FILE.search(p.name)
-                   for d in INCIDENT_DIRS if (base / d).is_dir() for p in (base / d).rglob("*"))
+        return any(
+            p.is_file() and p.suffix.lower() in (".csv", ".zip") and not NOT_STREET_FILE.search(p.name)
+            for d in INCIDENT_DIRS
+            if (base / d).is_dir()
+            for p in (base / d).rglob("*")
+        )
 
     def active(self) -> str:
         """The dataset the dashboard shows: the saved choice, else ours when it has data, else demo."""
@@ -142,7 +146,9 @@ class Store:
 
     # ----------------------------------------------------------------- adding data
 
-    def add_incidents(self, inputs: list[Input], definition: Definition | None = None, dataset: str = "ours") -> AddResult:
+    def add_incidents(
+        self, inputs: list[Input], definition: Definition | None = None, dataset: str = "ours"
+    ) -> AddResult:
         """Validate incident files and, if any row loads, keep the files that loaded rows.
 
         Inputs are paths (files, folders, zips) or ``(name, bytes)`` uploads. Files that cannot
@@ -165,7 +171,9 @@ class Store:
                 saved.append(dest)
         return AddResult(result, saved)
 
-    def add_geography(self, name: str, data: bytes, definition: Definition | None = None, dataset: str = "ours") -> tuple[str, Path]:
+    def add_geography(
+        self, name: str, data: bytes, definition: Definition | None = None, dataset: str = "ours"
+    ) -> tuple[str, Path]:
         """Validate and keep a boundaries file (GeoJSON / GeoPackage / zipped Shapefile) or a
         rural-urban lookup CSV. Returns ``(kind, saved path)``; kind is ``"ward"``, ``"lsoa"``,
         ``"farm"``, ``"lsoa lookup"`` or ``"ward lookup"``. Raises :class:`GeographyError`
@@ -184,15 +192,21 @@ class Store:
             elif suffix in BOUNDARY_EXTENSIONS:
                 kind = boundary_kind(read_boundaries(probe))
                 if kind is None:
-                    raise GeographyError(f"{fname} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer.")
+                    raise GeographyError(
+                        f"{fname} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."
+                    )
                 folder = "boundaries"
             else:
-                raise GeographyError(f"{fname} is not a boundaries file (GeoJSON, GeoPackage, zipped Shapefile) or a lookup CSV.")
+                raise GeographyError(
+                    f"{fname} is not a boundaries file (GeoJSON, GeoPackage, zipped Shapefile) or a lookup CSV."
+                )
         dest = self.path(dataset) / folder / fname
         _atomic_write(dest, data)
         return kind, dest
 
-    def add_geography_folder(self, folder: str | os.PathLike, definition: Definition | None = None, dataset: str = "ours") -> list[tuple[str, Path]]:
+    def add_geography_folder(
+        self, folder: str | os.PathLike, definition: Definition | None = None, dataset: str = "ours"
+    ) -> list[tuple[str, Path]]:
         """Add every boundary file and lookup found in a folder laid out like ``shared/data``."""
         from ruralaction.geography.boundaries import find_geography_files
 
@@ -212,8 +226,11 @@ def _files_to_keep(item: Input, good_sources: set[str]) -> list[tuple[Path, byte
         return [(Path(safe_name(name)), data)] if keep else []
     path = Path(item)
     if path.is_dir():
-        return [(p.relative_to(path.parent), p.read_bytes()) for p in sorted(path.rglob("*"))
-                if p.is_file() and (str(p) in good_sources or any(s.startswith(f"{p}!") for s in good_sources))]
+        return [
+            (p.relative_to(path.parent), p.read_bytes())
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and (str(p) in good_sources or any(s.startswith(f"{p}!") for s in good_sources))
+        ]
     if str(path) in good_sources or any(s.startswith(f"{path}!") for s in good_sources):
         return [(Path(safe_name(path.name)), path.read_bytes())]
     return []

@@ -71,7 +71,9 @@ class Check:
         return out
 
 
-def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name: str) -> tuple[pd.DataFrame, list[Check]]:
+def validate_rows(
+    raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, name: str
+) -> tuple[pd.DataFrame, list[Check]]:
     """Build canonical columns from the file's own and return them with the failed checks."""
     n = len(raw)
     col = {canon: raw[src] for canon, src in fmt.columns.items() if src in raw.columns}
@@ -83,24 +85,46 @@ def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, 
         if canon in col:
             return col[canon]
         value = fmt.constants.get(canon, "")
-        return pd.Series(pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype="str")))
+        return pd.Series(
+            pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype="str"))
+        )
 
     # Month (police.uk) or the exact date/time (force exports).
     if "occurred_at" in col:
+
         def parse_dt(cats: pd.Index) -> np.ndarray:
-            return pd.to_datetime(cats.str.strip(), format=fmt.datetime_format or "ISO8601", errors="coerce").to_numpy("datetime64[s]")
+            return pd.to_datetime(cats.str.strip(), format=fmt.datetime_format or "ISO8601", errors="coerce").to_numpy(
+                "datetime64[s]"
+            )
+
         occurred = _map_categories(col["occurred_at"], parse_dt, np.datetime64("NaT"))
         occurred = occurred.astype("datetime64[s]")
         bad = np.isnat(occurred)
-        checks.append(Check(bad, src_name("occurred_at"), "'{}' is not a date and time (" + (fmt.datetime_format or "ISO 8601") + ")", (col["occurred_at"],)))
+        checks.append(
+            Check(
+                bad,
+                src_name("occurred_at"),
+                "'{}' is not a date and time (" + (fmt.datetime_format or "ISO 8601") + ")",
+                (col["occurred_at"],),
+            )
+        )
         out["occurred_at"] = occurred
         month = occurred.astype("datetime64[M]").astype("datetime64[s]")
     else:
         out["occurred_at"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+
         def parse_month(cats: pd.Index) -> np.ndarray:
             return pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce").to_numpy("datetime64[s]")
+
         month = _map_categories(text("month"), parse_month, np.datetime64("NaT")).astype("datetime64[s]")
-        checks.append(Check(np.isnat(month), src_name("month", "Month"), "Month '{}' is not a year and month (YYYY-MM)", (text("month"),)))
+        checks.append(
+            Check(
+                np.isnat(month),
+                src_name("month", "Month"),
+                "Month '{}' is not a year and month (YYYY-MM)",
+                (text("month"),),
+            )
+        )
     out["month"] = month
 
     # Coordinates: blank pair = police.uk could not map it (kept); anything else must be a real UK point.
@@ -120,7 +144,9 @@ def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, 
     zero = both & (lon == 0) & (lat == 0)
     checks.append(Check(zero, lon_name, "coordinates are 0,0, which is not a real location"))
     b = UK_BOUNDS
-    outside = both & ~zero & ~((lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"]))
+    outside = (
+        both & ~zero & ~((lon >= b["min_lon"]) & (lon <= b["max_lon"]) & (lat >= b["min_lat"]) & (lat <= b["max_lat"]))
+    )
     checks.append(Check(outside, lon_name, "coordinates ({}, {}) are outside the UK", (lon_s, lat_s)))
     ok_coords = both & ~zero & ~outside
     out["longitude"] = np.where(ok_coords, lon, np.nan)
@@ -133,7 +159,9 @@ def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, 
 
     def map_type(cats: pd.Index) -> np.ndarray:
         low = cats.str.strip().str.lower()
-        return np.array([aliases.get(c, known.get(aliases.get(c, c).lower(), "")) if c else "" for c in low], dtype=object)
+        return np.array(
+            [aliases.get(c, known.get(aliases.get(c, c).lower(), "")) if c else "" for c in low], dtype=object
+        )
 
     crime_type = _map_categories(ct_src, map_type, "")
     unknown = crime_type == ""
@@ -141,9 +169,20 @@ def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, 
     blank_ct = _map_categories(ct_src, lambda c: c.str.strip() == "", True).astype(bool)
     checks.append(Check(unknown & blank_ct, ct_name, f"{ct_name} is blank"))
     checks.append(Check(unknown & ~blank_ct, ct_name, "unknown crime type '{}'", (ct_src,)))
-    out["crime_type"] = pd.Categorical.from_codes(pd.Index(CRIME_TYPES).get_indexer(crime_type), categories=list(CRIME_TYPES))
+    out["crime_type"] = pd.Categorical.from_codes(
+        pd.Index(CRIME_TYPES).get_indexer(crime_type), categories=list(CRIME_TYPES)
+    )
 
-    for canon in ("reported_by", "falls_within", "location", "lsoa_code", "lsoa_name", "last_outcome", "context", "premises_type"):
+    for canon in (
+        "reported_by",
+        "falls_within",
+        "location",
+        "lsoa_code",
+        "lsoa_name",
+        "last_outcome",
+        "context",
+        "premises_type",
+    ):
         out[canon] = _to_category(text(canon)) if canon in col or canon in fmt.constants else _missing(n)
     crime_id = text("crime_id").astype("str") if "crime_id" in col else pd.Series([""] * n, dtype="str")
     out["crime_id"] = crime_id.where(crime_id != "", None)
@@ -151,18 +190,36 @@ def validate_rows(raw: pd.DataFrame, fmt: SourceFormat, definition: Definition, 
     out["description"] = desc.astype("str") if desc is not None else pd.Series([None] * n, dtype="str")
     if "wildlife_flag" in col:
         truthy = set(definition.wildlife_flag_true)
-        out["wildlife_flag"] = _map_categories(col["wildlife_flag"], lambda c: c.str.strip().str.lower().isin(truthy), False).astype(bool)
+        out["wildlife_flag"] = _map_categories(
+            col["wildlife_flag"], lambda c: c.str.strip().str.lower().isin(truthy), False
+        ).astype(bool)
     else:
         out["wildlife_flag"] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
-    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) and not isinstance(v.dtype, pd.CategoricalDtype) and k not in ("crime_id", "description") else v)
-                          for k, v in out.items()})
+    frame = pd.DataFrame(
+        {
+            k: (
+                v.to_numpy()
+                if isinstance(v, pd.Series)
+                and not isinstance(v.dtype, pd.CategoricalDtype)
+                and k not in ("crime_id", "description")
+                else v
+            )
+            for k, v in out.items()
+        }
+    )
     for k in ("crime_id", "description"):
         frame[k] = pd.Series(out[k]).reset_index(drop=True).astype("str")
     return frame, checks
 
 
-def rejected_frame(name: str, raw: pd.DataFrame, checks: list[Check], bad_mask: np.ndarray,
-                    lines: np.ndarray, extra: list[tuple[int, str, str, str]]) -> pd.DataFrame:
+def rejected_frame(
+    name: str,
+    raw: pd.DataFrame,
+    checks: list[Check],
+    bad_mask: np.ndarray,
+    lines: np.ndarray,
+    extra: list[tuple[int, str, str, str]],
+) -> pd.DataFrame:
     parts = []
     if bad_mask.any():
         idx = np.flatnonzero(bad_mask)
@@ -184,7 +241,11 @@ def rejected_frame(name: str, raw: pd.DataFrame, checks: list[Check], bad_mask: 
             buf.truncate()
             writer.writerow(rec)
             rows_text.append(buf.getvalue().rstrip("\n"))
-        parts.append(pd.DataFrame({"line": lines[idx], "column": column.to_numpy(), "reason": reasons.to_numpy(), "raw": rows_text}))
+        parts.append(
+            pd.DataFrame(
+                {"line": lines[idx], "column": column.to_numpy(), "reason": reasons.to_numpy(), "raw": rows_text}
+            )
+        )
     if extra:
         parts.append(pd.DataFrame(extra, columns=["line", "column", "reason", "raw"]))
     if not parts:

@@ -119,7 +119,9 @@ def local_area_summary(
     trend = measures.monthly(df, mask, first, last)
     change = measures.change(df, filters.without_months().apply(df, wards), last, opts.months[0])
     rates = measures.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
-    comparison = measures.compare_with_rural_average(rates, filters.ward, n_months, "1000" if population is not None else "km2")
+    comparison = measures.compare_with_rural_average(
+        rates, filters.ward, n_months, "1000" if population is not None else "km2"
+    )
     area_cats = measures.by_category(df, mask)
     row = wards.loc[wards["ward_code"].astype(str) == filters.ward]
     ruc = row["ruc_code"].iloc[0] if len(row) else None
@@ -129,7 +131,8 @@ def local_area_summary(
         district=opts.ward_district(filters.ward),
         rural=None if ruc is None or pd.isna(ruc) else bool(ruc in rural_classes),
         filters_text=filters.without_area().describe(opts),
-        first_month=first, last_month=last,
+        first_month=first,
+        last_month=last,
         crimes=int(mask.sum()),
         trend=trend,
         change=change,
@@ -149,9 +152,12 @@ def area_kind(s: AreaSummary) -> str:
 def summary_frame(s: AreaSummary) -> pd.DataFrame:
     """The summary as rows of ``section, measure, value`` (for a CSV download)."""
     rows: list[tuple[str, str, object]] = [
-        ("Area", "Ward", s.ward_name), ("Area", "Ward code", s.ward_code),
-        ("Area", "District", s.district or ""), ("Area", "Kind", area_kind(s)),
-        ("Area", "Filters", s.filters_text), ("Area", "Months", s.period),
+        ("Area", "Ward", s.ward_name),
+        ("Area", "Ward code", s.ward_code),
+        ("Area", "District", s.district or ""),
+        ("Area", "Kind", area_kind(s)),
+        ("Area", "Filters", s.filters_text),
+        ("Area", "Months", s.period),
         ("Area", "Data", "Demo data: generated, not real incidents" if s.demo else "Loaded police data"),
         ("Totals", "Rural crimes", s.crimes),
     ]
@@ -160,9 +166,16 @@ def summary_frame(s: AreaSummary) -> pd.DataFrame:
         ("Change", f"12 months to {month_label(s.change.end_month)}", s.change.recent),
         ("Change", "12 months before", s.change.previous if s.change.complete else ""),
         ("Change", "In words", s.change.words),
-        ("Compared with the county", f"Rate {s.comparison.unit}", "" if s.comparison.rate is None else round(s.comparison.rate, 3)),
-        ("Compared with the county", f"County rural-ward average {s.comparison.unit}",
-         "" if s.comparison.county_rate is None else round(s.comparison.county_rate, 3)),
+        (
+            "Compared with the county",
+            f"Rate {s.comparison.unit}",
+            "" if s.comparison.rate is None else round(s.comparison.rate, 3),
+        ),
+        (
+            "Compared with the county",
+            f"County rural-ward average {s.comparison.unit}",
+            "" if s.comparison.county_rate is None else round(s.comparison.county_rate, 3),
+        ),
         ("Compared with the county", "In words", s.comparison.words),
     ]
     rows += [("Stands out", "Month", x.words) for x in s.standout_months]
@@ -193,16 +206,26 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 def summary_html(s: AreaSummary) -> str:
     """A print-friendly page of the summary; every text from the data is HTML-escaped."""
     e = html.escape
-    cats = "".join(f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
-                   for c, n in s.by_category.items() if n)
+    cats = "".join(
+        f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
+        for c, n in s.by_category.items()
+        if n
+    )
     outs = "".join(
         f"<tr><td>{e(str(o))}</td><td class='n'>{int(n):,}</td>"
         f"<td class='n'>{'' if pd.isna(sh) else f'{sh:.0%}'}</td></tr>"
-        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share"]))
+        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share"])
+    )
     stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
     district = f", {e(s.district)}" if s.district else ""
-    demo = ("<p class='note'><strong>Demo data — generated, not real incidents.</strong> "
-            "These figures show how the dashboard works; they are not police records.</p>") if s.demo else ""
+    demo = (
+        (
+            "<p class='note'><strong>Demo data — generated, not real incidents.</strong> "
+            "These figures show how the dashboard works; they are not police records.</p>"
+        )
+        if s.demo
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(s.ward_name)}: rural crime summary</title>
 <style>{_PRINT_CSS}</style></head><body>
@@ -226,4 +249,3 @@ edge may include nearby roads. Counts under {measures.MIN_COUNT} are not turned 
 def with_ward(filters: Filters, ward: str | None) -> Filters:
     """The same filters for another ward (its district dropped: the ward decides)."""
     return replace(filters, ward=ward, district=None if ward else filters.district)
-

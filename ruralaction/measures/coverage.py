@@ -72,18 +72,30 @@ def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
     n = len(df)
     if n == 0:
         empty = pd.DataFrame(columns=["force", "first_month", "latest_month", "months", "missing_months", "rows"])
-        return Coverage(empty, pd.DataFrame(columns=["month", "rows", "status"]), [], None, None, False, 0, None, None, None)
+        return Coverage(
+            empty, pd.DataFrame(columns=["month", "rows", "status"]), [], None, None, False, 0, None, None, None
+        )
     months = df["month"]
     first, latest = months.min(), months.max()
-    per_month = (months.value_counts().reindex(_month_index(first, latest), fill_value=0)
-                 .rename_axis("month").rename("rows").reset_index())
+    per_month = (
+        months.value_counts()
+        .reindex(_month_index(first, latest), fill_value=0)
+        .rename_axis("month")
+        .rename("rows")
+        .reset_index()
+    )
     per_month["status"] = np.where(per_month["rows"] == 0, "missing", "loaded")
     force = df["reported_by"].astype(object).fillna("(blank)")
     fm = pd.DataFrame({"force": force.to_numpy(), "month": months.to_numpy()})
     g = fm.groupby("force")["month"]
-    by_force = pd.DataFrame({
-        "first_month": g.min(), "latest_month": g.max(), "months": g.nunique(), "rows": g.size(),
-    }).reset_index()
+    by_force = pd.DataFrame(
+        {
+            "first_month": g.min(),
+            "latest_month": g.max(),
+            "months": g.nunique(),
+            "rows": g.size(),
+        }
+    ).reset_index()
     span = months_between(by_force["first_month"].dt, by_force["latest_month"].dt) + 1
     by_force.insert(4, "missing_months", (span - by_force["months"]).astype(int))
     behind = months_between(latest, today)

@@ -136,19 +136,31 @@ def options(df: pd.DataFrame, wards: pd.DataFrame | None) -> FilterOptions:
         boundaries are loaded.
     """
     months = df["month"].dropna()
-    span = (pd.period_range(months.min(), months.max(), freq="M").strftime("%Y-%m").tolist()
-            if len(months) else [])
+    span = pd.period_range(months.min(), months.max(), freq="M").strftime("%Y-%m").tolist() if len(months) else []
     col = df["rural_category"]
-    cats = [str(c) for c in col.cat.categories] if isinstance(col.dtype, pd.CategoricalDtype) else sorted(col.dropna().unique())
+    cats = (
+        [str(c) for c in col.cat.categories]
+        if isinstance(col.dtype, pd.CategoricalDtype)
+        else sorted(col.dropna().unique())
+    )
     if wards is None or not len(wards):
-        table = pd.DataFrame({"ward_code": pd.Series(dtype=str), "ward_name": pd.Series(dtype=str), "district": pd.Series(dtype=object)})
+        table = pd.DataFrame(
+            {"ward_code": pd.Series(dtype=str), "ward_name": pd.Series(dtype=str), "district": pd.Series(dtype=object)}
+        )
     else:
-        table = pd.DataFrame({
-            "ward_code": wards["ward_code"].astype(str).to_numpy(),
-            "ward_name": wards["ward_name"].astype(str).to_numpy(),
-            "district": wards["district"].astype(object).where(wards["district"].notna(), None).to_numpy()
-            if "district" in wards else None,
-        }).sort_values(["ward_name", "ward_code"], kind="stable").reset_index(drop=True)
+        table = (
+            pd.DataFrame(
+                {
+                    "ward_code": wards["ward_code"].astype(str).to_numpy(),
+                    "ward_name": wards["ward_name"].astype(str).to_numpy(),
+                    "district": wards["district"].astype(object).where(wards["district"].notna(), None).to_numpy()
+                    if "district" in wards
+                    else None,
+                }
+            )
+            .sort_values(["ward_name", "ward_code"], kind="stable")
+            .reset_index(drop=True)
+        )
     districts = tuple(sorted({str(d) for d in table["district"] if d is not None and pd.notna(d)}))
     return FilterOptions(months=tuple(span), categories=tuple(cats), districts=districts, wards=table)
 
@@ -186,10 +198,14 @@ class Filters:
         Categories are one comma-separated value (``cat=burglary,vehicle crime``), so the
         dict is flat and works with ``st.query_params.update``.
         """
-        q = {"from": self.month_from, "to": self.month_to,
-             "cat": ",".join(self.categories) or None,
-             "reason": None if self.reason == "any" else self.reason,
-             "district": self.district, "ward": self.ward}
+        q = {
+            "from": self.month_from,
+            "to": self.month_to,
+            "cat": ",".join(self.categories) or None,
+            "reason": None if self.reason == "any" else self.reason,
+            "district": self.district,
+            "ward": self.ward,
+        }
         return {k: v for k, v in q.items() if v is not None}
 
     @classmethod
@@ -243,8 +259,15 @@ class Filters:
         ward = self.ward if self.ward is not None and (known == self.ward).any() else None
         if ward is not None and district is not None and opts.ward_district(ward) != district:
             district = None
-        return replace(self, month_from=lo, month_to=hi, categories=cats,
-                       reason=self.reason if self.reason in REASONS else "any", district=district, ward=ward)
+        return replace(
+            self,
+            month_from=lo,
+            month_to=hi,
+            categories=cats,
+            reason=self.reason if self.reason in REASONS else "any",
+            district=district,
+            ward=ward,
+        )
 
     # ----------------------------------------------------------------- variants
 
@@ -290,7 +313,9 @@ class Filters:
         if self.ward is not None:
             mask &= _in_codes(df["ward_code"], (self.ward,))
         elif self.district is not None:
-            in_district = [] if wards is None else wards.loc[wards["district"] == self.district, "ward_code"].astype(str).tolist()
+            in_district = (
+                [] if wards is None else wards.loc[wards["district"] == self.district, "ward_code"].astype(str).tolist()
+            )
             mask &= _in_codes(df["ward_code"], in_district)
         return mask
 
@@ -300,8 +325,10 @@ class Filters:
         """The filters in one short sentence, e.g. for a caption or a printed summary."""
         parts = []
         if self.month_from or self.month_to:
-            parts.append(f"{month_label(self.month_from) if self.month_from else 'the start'} to "
-                         f"{month_label(self.month_to) if self.month_to else 'the latest month'}")
+            parts.append(
+                f"{month_label(self.month_from) if self.month_from else 'the start'} to "
+                f"{month_label(self.month_to) if self.month_to else 'the latest month'}"
+            )
         else:
             parts.append("every month loaded")
         parts.append(", ".join(self.categories) if self.categories else "all categories")

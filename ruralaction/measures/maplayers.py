@@ -52,8 +52,17 @@ GLYPHS = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆",
 #: Sequential, colour-blind-safe classes for counts and rates (viridis, light to dark).
 RAMP = ("#FDE725", "#5EC962", "#21918C", "#3B528B", "#440154")
 NONE_COLOUR = "#E6E6E6"
-TOOLTIP = {"text": "{t}", "style": {"backgroundColor": "#FFFFFF", "color": "#111111", "fontSize": "15px",
-                                    "border": "1px solid #8A9A86", "whiteSpace": "pre-line", "maxWidth": "360px"}}
+TOOLTIP = {
+    "text": "{t}",
+    "style": {
+        "backgroundColor": "#FFFFFF",
+        "color": "#111111",
+        "fontSize": "15px",
+        "border": "1px solid #8A9A86",
+        "whiteSpace": "pre-line",
+        "maxWidth": "360px",
+    },
+}
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
 _TO_WGS = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
@@ -62,7 +71,7 @@ _TO_WGS = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
 def rgb(colour: str, alpha: int = 255) -> list[int]:
     """``"#0072B2"`` as ``[0, 114, 178, alpha]``."""
     c = colour.lstrip("#")
-    return [int(c[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return [int(c[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
 def category_style(categories: list[str] | tuple[str, ...]) -> dict[str, tuple[str, str]]:
@@ -148,9 +157,13 @@ def build_index(df: pd.DataFrame, wards: gpd.GeoDataFrame | None, hex_size_m: fl
         corners = np.round(np.stack([np.asarray(clon), np.asarray(clat)], axis=-1).reshape(len(keys), 6, 2), 5)
         polygons = corners.tolist()
     features, bounds = _ward_outlines(wards)
-    return MapIndex(cell=cell, cell_polygons=polygons,
-                    cell_area_km2=3 * math.sqrt(3) / 2 * hex_size_m**2 / 1e6,
-                    ward_features=features, ward_bounds=bounds)
+    return MapIndex(
+        cell=cell,
+        cell_polygons=polygons,
+        cell_area_km2=3 * math.sqrt(3) / 2 * hex_size_m**2 / 1e6,
+        ward_features=features,
+        ward_bounds=bounds,
+    )
 
 
 def _ward_outlines(wards: gpd.GeoDataFrame | None) -> tuple[list, pd.DataFrame]:
@@ -159,11 +172,20 @@ def _ward_outlines(wards: gpd.GeoDataFrame | None) -> tuple[list, pd.DataFrame]:
     simple = wards.geometry.to_crs(BNG).simplify(20, preserve_topology=True).to_crs("EPSG:4326")
     geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
     features = []
-    for code, name, district, g in zip(wards["ward_code"], wards["ward_name"],
-                                       wards["district"] if "district" in wards else [None] * len(wards), geoms):
-        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
-                         "properties": {"ward_code": str(code), "ward_name": str(name),
-                                        "district": None if district is None or pd.isna(district) else str(district)}})
+    for code, name, district, g in zip(
+        wards["ward_code"], wards["ward_name"], wards["district"] if "district" in wards else [None] * len(wards), geoms
+    ):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(g)),
+                "properties": {
+                    "ward_code": str(code),
+                    "ward_name": str(name),
+                    "district": None if district is None or pd.isna(district) else str(district),
+                },
+            }
+        )
     b = wards.geometry.bounds.set_axis(["minx", "miny", "maxx", "maxy"], axis=1)
     return features, b.set_index(pd.Index(wards["ward_code"].astype(str), name="ward_code"))
 
@@ -231,14 +253,20 @@ def legend_html(title: str, items: list[LegendItem]) -> str:
         f'<li style="margin:0 1.2em 0.2em 0;display:inline-block">'
         f'<span aria-hidden="true" style="color:{html.escape(i.colour)};font-size:1.25em;'
         f'text-shadow:0 0 1px #555">{html.escape(i.glyph)}</span> {html.escape(i.label)}</li>'
-        for i in items)
-    return (f'<div class="map-legend" role="group" aria-label="{html.escape(title)}">'
-            f'<strong>{html.escape(title)}</strong>'
-            f'<ul style="list-style:none;padding:0;margin:0.2em 0 0 0">{rows}</ul></div>')
+        for i in items
+    )
+    return (
+        f'<div class="map-legend" role="group" aria-label="{html.escape(title)}">'
+        f"<strong>{html.escape(title)}</strong>"
+        f'<ul style="list-style:none;padding:0;margin:0.2em 0 0 0">{rows}</ul></div>'
+    )
 
 
 def points_legend(categories: list[str] | tuple[str, ...]) -> list[LegendItem]:
-    return [LegendItem(colour, str(c).capitalize(), GLYPHS[shape]) for c, (colour, shape) in category_style(categories).items()]
+    return [
+        LegendItem(colour, str(c).capitalize(), GLYPHS[shape])
+        for c, (colour, shape) in category_style(categories).items()
+    ]
 
 
 # --------------------------------------------------------------------------- layers
@@ -248,9 +276,19 @@ def outline_layer(index: MapIndex, pickable: bool = True) -> pdk.Layer:
     """Ward outlines: the map's base (no tiles). Nearly transparent fill so hovering a ward
     tells its name, and clicking it can choose it."""
     data = [{**f, "properties": {**f["properties"], "t": _ward_tip(f["properties"])}} for f in index.ward_features]
-    return pdk.Layer("GeoJsonLayer", data=data, id="outlines", stroked=True, filled=True, pickable=pickable,
-                     get_fill_color=[255, 255, 255, 1], get_line_color=[90, 100, 90, 200],
-                     line_width_min_pixels=1, auto_highlight=pickable, highlight_color=[27, 94, 32, 60])
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data=data,
+        id="outlines",
+        stroked=True,
+        filled=True,
+        pickable=pickable,
+        get_fill_color=[255, 255, 255, 1],
+        get_line_color=[90, 100, 90, 200],
+        line_width_min_pixels=1,
+        auto_highlight=pickable,
+        highlight_color=[27, 94, 32, 60],
+    )
 
 
 def _ward_tip(p: dict) -> str:
@@ -265,8 +303,13 @@ def density_layer(index: MapIndex, df: pd.DataFrame, mask: np.ndarray) -> tuple[
     keep = cells >= 0
     n_cells, n_cats = len(index.cell_polygons), len(df["rural_category"].cat.categories)
     counts = np.bincount(cells[keep], minlength=n_cells)
-    by_cat = np.bincount(cells[keep].astype(np.int64) * n_cats + np.maximum(cats[keep], 0),
-                         minlength=n_cells * n_cats).reshape(n_cells, n_cats) if n_cells else np.zeros((0, n_cats))
+    by_cat = (
+        np.bincount(
+            cells[keep].astype(np.int64) * n_cats + np.maximum(cats[keep], 0), minlength=n_cells * n_cats
+        ).reshape(n_cells, n_cats)
+        if n_cells
+        else np.zeros((0, n_cats))
+    )
     breaks = class_breaks(counts)
     cls = classify_values(counts, breaks)
     colours = [rgb(c, 190) for c in ramp_for(len(breaks))]
@@ -275,11 +318,24 @@ def density_layer(index: MapIndex, df: pd.DataFrame, mask: np.ndarray) -> tuple[
     data = []
     for i in np.flatnonzero(counts):
         top = int(by_cat[i].argmax())
-        data.append({"polygon": index.cell_polygons[i], "f": colours[cls[i]],
-                     "t": f"{plural(int(counts[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
-                          f"Most often: {names[top]} ({by_cat[i, top]:,})"})
-    layer = pdk.Layer("PolygonLayer", data=data, id="hotspots", get_polygon="polygon", get_fill_color="f",
-                      stroked=False, pickable=True, auto_highlight=True)
+        data.append(
+            {
+                "polygon": index.cell_polygons[i],
+                "f": colours[cls[i]],
+                "t": f"{plural(int(counts[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
+                f"Most often: {names[top]} ({by_cat[i, top]:,})",
+            }
+        )
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=data,
+        id="hotspots",
+        get_polygon="polygon",
+        get_fill_color="f",
+        stroked=False,
+        pickable=True,
+        auto_highlight=True,
+    )
     return layer, class_legend(breaks, integer=True, zero_label="None (not drawn)")
 
 
@@ -298,12 +354,24 @@ def ward_layer(index: MapIndex, rates: pd.DataFrame, per: str = "per_km2_year") 
         crimes = int(row["crimes"]) if row is not None else 0
         kind = "" if row is None else ("rural ward" if row["rural"] else "urban ward") + "\n"
         rate = f"{v:,.2f} {unit}" if np.isfinite(v) else "no rate"
-        tip = (f"{p['ward_name']}" + (f" ({p['district']})" if p.get("district") else "") + f"\n{kind}"
-               f"{plural(crimes, 'rural crime')}: {rate}\nClick to choose this ward")
+        tip = (
+            f"{p['ward_name']}" + (f" ({p['district']})" if p.get("district") else "") + f"\n{kind}"
+            f"{plural(crimes, 'rural crime')}: {rate}\nClick to choose this ward"
+        )
         data.append({**f, "properties": {**p, "f": rgb(NONE_COLOUR, 200) if c < 0 else colours[c], "t": tip}})
-    layer = pdk.Layer("GeoJsonLayer", data=data, id="wards", stroked=True, filled=True, pickable=True,
-                      get_fill_color="properties.f", get_line_color=[60, 60, 60, 220], line_width_min_pixels=1,
-                      auto_highlight=True, highlight_color=[27, 94, 32, 90])
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        data=data,
+        id="wards",
+        stroked=True,
+        filled=True,
+        pickable=True,
+        get_fill_color="properties.f",
+        get_line_color=[60, 60, 60, 220],
+        line_width_min_pixels=1,
+        auto_highlight=True,
+        highlight_color=[27, 94, 32, 90],
+    )
     return layer, class_legend(breaks, zero_label="None")
 
 
@@ -324,11 +392,27 @@ def point_rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     def text(col: str, fill: str) -> np.ndarray:
         return sub[col].astype(object).fillna(fill).astype(str).to_numpy()
 
-    tip = (pd.Series(text("rural_category", "")).str.capitalize() + "\n" + month.to_numpy()
-           + "\n" + text("location", "Location not given") + "\nOutcome: " + text("last_outcome", NO_OUTCOME)
-           + "\nWard: " + text("ward_name", "unknown") + "\nWhy it counts: " + text("rural_reason", ""))
-    return pd.DataFrame({"lon": np.round(lon[ok], 5), "lat": np.round(lat[ok], 5),
-                         "category": sub["rural_category"].astype(str).to_numpy(), "t": tip.to_numpy()})
+    tip = (
+        pd.Series(text("rural_category", "")).str.capitalize()
+        + "\n"
+        + month.to_numpy()
+        + "\n"
+        + text("location", "Location not given")
+        + "\nOutcome: "
+        + text("last_outcome", NO_OUTCOME)
+        + "\nWard: "
+        + text("ward_name", "unknown")
+        + "\nWhy it counts: "
+        + text("rural_reason", "")
+    )
+    return pd.DataFrame(
+        {
+            "lon": np.round(lon[ok], 5),
+            "lat": np.round(lat[ok], 5),
+            "category": sub["rural_category"].astype(str).to_numpy(),
+            "t": tip.to_numpy(),
+        }
+    )
 
 
 def point_layers(df: pd.DataFrame, mask: np.ndarray, size_px: int = 13) -> tuple[list[pdk.Layer], list[LegendItem]]:
@@ -340,11 +424,24 @@ def point_layers(df: pd.DataFrame, mask: np.ndarray, size_px: int = 13) -> tuple
         part = rows[rows["category"] == cat]
         if part.empty:
             continue
-        data = [{"p": [x, y], "t": t} for x, y, t in zip(part["lon"].tolist(), part["lat"].tolist(), part["t"].tolist())]
-        layers.append(pdk.Layer(
-            "IconLayer", data=data, id=f"points-{shape}", get_position="p", get_icon=f"'{shape}'",
-            get_color=rgb(colour), get_size=size_px, size_units="'pixels'", pickable=True,
-            icon_atlas=pdk.types.String(icon_atlas()), icon_mapping=icon_mapping()))
+        data = [
+            {"p": [x, y], "t": t} for x, y, t in zip(part["lon"].tolist(), part["lat"].tolist(), part["t"].tolist())
+        ]
+        layers.append(
+            pdk.Layer(
+                "IconLayer",
+                data=data,
+                id=f"points-{shape}",
+                get_position="p",
+                get_icon=f"'{shape}'",
+                get_color=rgb(colour),
+                get_size=size_px,
+                size_units="'pixels'",
+                pickable=True,
+                icon_atlas=pdk.types.String(icon_atlas()),
+                icon_mapping=icon_mapping(),
+            )
+        )
     return layers, points_legend(categories)
 
 
@@ -375,11 +472,25 @@ def actions_layer(actions: pd.DataFrame | None) -> pdk.Layer | None:
             tips = tips + "\n" + a[col].astype(object).fillna("").astype(str).to_numpy()
     colours = [list(ACTION_RGBA[bool(v)]) for v in visible]
     sizes = np.where(visible, 28, 20).tolist()
-    data = [{"p": [x, y], "t": t, "c": c, "s": z} for x, y, t, c, z in
-            zip(np.round(lon[ok], 5).tolist(), np.round(lat[ok], 5).tolist(), tips.tolist(), colours, sizes)]
-    return pdk.Layer("IconLayer", data=data, id="actions", get_position="p", get_icon="'star'", get_color="c",
-                     get_size="s", size_units="'pixels'", pickable=True,
-                     icon_atlas=pdk.types.String(icon_atlas()), icon_mapping=icon_mapping())
+    data = [
+        {"p": [x, y], "t": t, "c": c, "s": z}
+        for x, y, t, c, z in zip(
+            np.round(lon[ok], 5).tolist(), np.round(lat[ok], 5).tolist(), tips.tolist(), colours, sizes
+        )
+    ]
+    return pdk.Layer(
+        "IconLayer",
+        data=data,
+        id="actions",
+        get_position="p",
+        get_icon="'star'",
+        get_color="c",
+        get_size="s",
+        size_units="'pixels'",
+        pickable=True,
+        icon_atlas=pdk.types.String(icon_atlas()),
+        icon_mapping=icon_mapping(),
+    )
 
 
 #: RGBA of an action's star by whether it is visible Rural Action work.
@@ -397,7 +508,9 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
 
 
-def view_for(bounds: tuple[float, float, float, float] | None, width_px: int = 900, height_px: int = 600) -> pdk.ViewState:
+def view_for(
+    bounds: tuple[float, float, float, float] | None, width_px: int = 900, height_px: int = 600
+) -> pdk.ViewState:
     """A view that fits ``(minx, miny, maxx, maxy)`` (lon/lat) in a map of about that size."""
     if bounds is None:
         return pdk.ViewState(latitude=52.3, longitude=-0.9, zoom=8.5)
@@ -416,8 +529,9 @@ def _mercator_y(lat: float) -> float:
 
 def deck(layers: list[pdk.Layer | None], view: pdk.ViewState) -> CompactDeck:
     """The map: the given layers (None skipped) with plain-text tooltips and no basemap."""
-    return CompactDeck(layers=[lyr for lyr in layers if lyr is not None], initial_view_state=view,
-                       map_provider=None, tooltip=TOOLTIP)  # no map_style: no basemap at all
+    return CompactDeck(
+        layers=[lyr for lyr in layers if lyr is not None], initial_view_state=view, map_provider=None, tooltip=TOOLTIP
+    )  # no map_style: no basemap at all
 
 
 def payload_bytes(d: pdk.Deck) -> int:
@@ -447,8 +561,10 @@ _ICON_PX = 64
 
 def icon_mapping() -> dict[str, dict]:
     """Where each shape sits in :func:`icon_atlas` (mask: deck.gl tints it with the colour)."""
-    return {s: {"x": i * _ICON_PX, "y": 0, "width": _ICON_PX, "height": _ICON_PX, "mask": True}
-            for i, s in enumerate(SHAPES)}
+    return {
+        s: {"x": i * _ICON_PX, "y": 0, "width": _ICON_PX, "height": _ICON_PX, "mask": True}
+        for i, s in enumerate(SHAPES)
+    }
 
 
 @cache
@@ -477,8 +593,13 @@ def icon_atlas() -> str:
             draw.rectangle([cx - t, y0, cx + t, y0 + w], fill=white)
             draw.rectangle([x0, cy - t, x0 + w, cy + t], fill=white)
         else:  # star
-            pts = [(cx + (w / 2 if k % 2 == 0 else w / 5) * math.sin(math.pi * k / 5),
-                    cy - (w / 2 if k % 2 == 0 else w / 5) * math.cos(math.pi * k / 5)) for k in range(10)]
+            pts = [
+                (
+                    cx + (w / 2 if k % 2 == 0 else w / 5) * math.sin(math.pi * k / 5),
+                    cy - (w / 2 if k % 2 == 0 else w / 5) * math.cos(math.pi * k / 5),
+                )
+                for k in range(10)
+            ]
             draw.polygon(pts, fill=white)
     img = img.resize((_ICON_PX * len(SHAPES), _ICON_PX), Image.LANCZOS)
     buf = io.BytesIO()

@@ -149,17 +149,16 @@ def rural_by_month(df: pd.DataFrame) -> pd.DataFrame:
     cat_dtype = pd.CategoricalDtype(categories, ordered=True)
     months = df["month"].dropna()
     if months.empty:
-        return pd.DataFrame({
-            "month": pd.Series(dtype="datetime64[s]"),
-            "category": pd.Series(dtype=cat_dtype),
-            "crimes": pd.Series(dtype="int64"),
-        })
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="datetime64[s]"),
+                "category": pd.Series(dtype=cat_dtype),
+                "crimes": pd.Series(dtype="int64"),
+            }
+        )
     span = _month_span(months)
     rural = df.loc[df["is_rural_crime"].to_numpy(dtype=bool), ["month", "rural_category"]]
-    counts = (
-        rural.assign(category=rural["rural_category"].astype(str))
-        .groupby(["month", "category"]).size()
-    )
+    counts = rural.assign(category=rural["rural_category"].astype(str)).groupby(["month", "category"]).size()
     grid = pd.MultiIndex.from_product([span, categories], names=["month", "category"])
     out = counts.reindex(grid, fill_value=0).rename("crimes").astype("int64").reset_index()
     out["category"] = out["category"].astype(cat_dtype)
@@ -218,8 +217,9 @@ def rural_by_evidence(df: pd.DataFrame) -> pd.DataFrame:
     farm = rural["at_farm"].to_numpy(dtype=bool)
     ward = rural["in_rural_ward"].fillna(False).to_numpy(dtype=bool)
     evidence = np.select([farm & ward, farm], [EVIDENCE[2], EVIDENCE[1]], default=EVIDENCE[0])
-    table = pd.crosstab(pd.Categorical(rural["rural_category"]), pd.Categorical(evidence, categories=list(EVIDENCE)),
-                        dropna=False)
+    table = pd.crosstab(
+        pd.Categorical(rural["rural_category"]), pd.Categorical(evidence, categories=list(EVIDENCE)), dropna=False
+    )
     cats = list(df["rural_category"].cat.categories)
     table = table.reindex(index=cats, columns=list(EVIDENCE), fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
@@ -247,10 +247,12 @@ def rural_by_ward(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
         all rural crimes). Highest count first; ties by ward code.
     """
     mask = df["is_rural_crime"].to_numpy(dtype=bool)
-    rural = pd.DataFrame({
-        "ward_code": df.loc[mask, "ward_code"].astype(object),
-        "ward_name": df.loc[mask, "ward_name"].astype(object),
-    })
+    rural = pd.DataFrame(
+        {
+            "ward_code": df.loc[mask, "ward_code"].astype(object),
+            "ward_name": df.loc[mask, "ward_name"].astype(object),
+        }
+    )
     total = len(rural)
     known = rural[rural["ward_code"].notna()]
     counts = known.groupby(["ward_code", "ward_name"], dropna=False).size()

@@ -154,8 +154,10 @@ def parse_period(spec: str) -> Period:
         return calendar_year(int(m.group(1)))
     if (m := _R12.match(s)) and 1 <= int(m.group(2)) <= 12:
         return rolling_12(f"{m.group(1)}-{m.group(2)}")
-    raise PeriodError(f"'{s}' is not a period: write a financial year as 2025-26, a calendar year as 2025, "
-                      "or the 12 months to a month as 12m-2026-09.")
+    raise PeriodError(
+        f"'{s}' is not a period: write a financial year as 2025-26, a calendar year as 2025, "
+        "or the 12 months to a month as 12m-2026-09."
+    )
 
 
 def latest_full(kind: str, last_loaded: str | pd.Period) -> Period:
@@ -174,8 +176,9 @@ def latest_full(kind: str, last_loaded: str | pd.Period) -> Period:
     raise PeriodError(f"Unknown period kind '{kind}': one of {', '.join(KINDS)}.")
 
 
-def choices(kind: str, first_loaded: str | pd.Period, last_loaded: str | pd.Period,
-            today: dt.date | None = None) -> list[Period]:
+def choices(
+    kind: str, first_loaded: str | pd.Period, last_loaded: str | pd.Period, today: dt.date | None = None
+) -> list[Period]:
     """Periods of ``kind`` that overlap the loaded months or ``today``, newest first.
 
     Financial and calendar years run from the one holding the first loaded month to the one

@@ -89,13 +89,17 @@ def monthly(df: pd.DataFrame, mask: np.ndarray, first: str, last: str) -> pd.Dat
     m = month_codes(df.iloc[rows]) - lo if len(rows) else np.empty(0, np.int64)
     c = df["rural_category"].cat.codes.to_numpy()[rows].astype(np.int64)
     ok = (m >= 0) & (m < n_months) & (c >= 0)
-    counts = np.bincount(m[ok] * len(cats) + c[ok], minlength=n_months * len(cats)) if n_months else np.zeros(0, np.int64)
+    counts = (
+        np.bincount(m[ok] * len(cats) + c[ok], minlength=n_months * len(cats)) if n_months else np.zeros(0, np.int64)
+    )
     months = pd.DatetimeIndex(np.arange(lo, lo + n_months).astype("datetime64[M]").astype("datetime64[s]"))
-    return pd.DataFrame({
-        "month": np.repeat(months, len(cats)),
-        "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
-        "crimes": counts.astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "month": np.repeat(months, len(cats)),
+            "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
+            "crimes": counts.astype(np.int64),
+        }
+    )
 
 
 def monthly_totals(trend: pd.DataFrame) -> pd.Series:
@@ -155,8 +159,10 @@ def change_words(recent: int, previous: int) -> str:
         return f"no change ({plural(recent)} in each period)"
     direction, more = ("up", "more") if diff > 0 else ("down", "fewer")
     if previous < MIN_COUNT or recent < MIN_COUNT:
-        return (f"{direction} from {previous:,} to {plural(recent)} ({abs(diff):,} {more}): "
-                f"too few {'before' if previous < MIN_COUNT else 'now'} to give a percentage")
+        return (
+            f"{direction} from {previous:,} to {plural(recent)} ({abs(diff):,} {more}): "
+            f"too few {'before' if previous < MIN_COUNT else 'now'} to give a percentage"
+        )
     pct = abs(diff) / previous
     pct_text = "less than 1%" if round(pct * 100) == 0 else f"{pct:.0%}"
     return f"{direction} {pct_text}, {abs(diff):,} {more} {'incident' if abs(diff) == 1 else 'incidents'}"
@@ -187,14 +193,21 @@ def change(df: pd.DataFrame, mask: np.ndarray, end_month: str, first_month: str,
     small = recent < MIN_COUNT or previous < MIN_COUNT
     if not complete:
         loaded = end - _month_code(first_month) + 1
-        words = (f"{plural(recent)} in the last {min(window, loaded)} months; fewer than {2 * window} "
-                 f"months are loaded, so there is no year before to compare with")
+        words = (
+            f"{plural(recent)} in the last {min(window, loaded)} months; fewer than {2 * window} "
+            f"months are loaded, so there is no year before to compare with"
+        )
         return Change(end_month, recent, previous, diff, None, False, False, words)
     z = abs(diff) / math.sqrt(recent + previous) if recent + previous else 0.0
     return Change(
-        end_month=end_month, recent=recent, previous=previous, difference=diff,
-        percent=None if small else diff / previous, complete=True,
-        beyond_chance=(not small) and z >= 1.96, words=change_words(recent, previous),
+        end_month=end_month,
+        recent=recent,
+        previous=previous,
+        difference=diff,
+        percent=None if small else diff / previous,
+        complete=True,
+        beyond_chance=(not small) and z >= 1.96,
+        words=change_words(recent, previous),
     )
 
 
@@ -254,14 +267,16 @@ def area_rates(
         ward, in the order of ``wards``.
     """
     codes = pd.Index(wards["ward_code"].astype(str))
-    out = pd.DataFrame({
-        "ward_code": codes.to_numpy(),
-        "ward_name": wards["ward_name"].astype(str).to_numpy(),
-        "district": wards["district"].to_numpy() if "district" in wards else None,
-        "rural": wards["ruc_code"].isin(list(rural_classes)).to_numpy(),
-        "crimes": ward_counts(df, mask, codes),
-        "area_km2": areas.reindex(codes).to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "ward_code": codes.to_numpy(),
+            "ward_name": wards["ward_name"].astype(str).to_numpy(),
+            "district": wards["district"].to_numpy() if "district" in wards else None,
+            "rural": wards["ruc_code"].isin(list(rural_classes)).to_numpy(),
+            "crimes": ward_counts(df, mask, codes),
+            "area_km2": areas.reindex(codes).to_numpy(dtype=float),
+        }
+    )
     years = max(months, 1) / 12
     with np.errstate(divide="ignore", invalid="ignore"):
         out["per_km2_year"] = out["crimes"] / out["area_km2"] / years
@@ -313,8 +328,11 @@ def compare_with_rural_average(rates: pd.DataFrame, ward_code: str, months: int,
     per : {"km2", "1000"}
         Per km² a year, or per 1,000 residents a year (needs a population in ``rates``).
     """
-    col, base, unit, scale = (("per_km2_year", "area_km2", "per km² a year", 1.0) if per == "km2"
-                              else ("per_1000_year", "population", "per 1,000 residents a year", 1000.0))
+    col, base, unit, scale = (
+        ("per_km2_year", "area_km2", "per km² a year", 1.0)
+        if per == "km2"
+        else ("per_1000_year", "population", "per 1,000 residents a year", 1000.0)
+    )
     years = max(months, 1) / 12
     row = rates.loc[rates["ward_code"] == ward_code]
     rural = rates[rates["rural"] & rates[base].notna() & (rates[base] > 0)] if base in rates else rates.iloc[:0]
@@ -323,16 +341,26 @@ def compare_with_rural_average(rates: pd.DataFrame, ward_code: str, months: int,
         return Comparison(0, None, county, None, unit, "This ward is not in the loaded boundaries.")
     crimes = int(row["crimes"].iloc[0])
     if col not in rates:
-        return Comparison(crimes, None, None, None, unit, "No population table is loaded, so there is no rate per resident.")
+        return Comparison(
+            crimes, None, None, None, unit, "No population table is loaded, so there is no rate per resident."
+        )
     rate = float(row[col].iloc[0]) if pd.notna(row[col].iloc[0]) else None
     if rate is None or county is None:
         return Comparison(crimes, rate, county, None, unit, "There is nothing to compare with.")
     avg = f"the county's rural-ward average of {_fmt_rate(county)} {unit}"
     if crimes < MIN_COUNT:
-        return Comparison(crimes, rate, county, None, unit,
-                          f"Only {plural(crimes, 'rural crime')} here: too few to compare fairly with {avg}.")
+        return Comparison(
+            crimes,
+            rate,
+            county,
+            None,
+            unit,
+            f"Only {plural(crimes, 'rural crime')} here: too few to compare fairly with {avg}.",
+        )
     if county == 0:
-        return Comparison(crimes, rate, county, None, unit, f"{_fmt_rate(rate)} {unit}; the county's rural wards had none.")
+        return Comparison(
+            crimes, rate, county, None, unit, f"{_fmt_rate(rate)} {unit}; the county's rural wards had none."
+        )
     ratio = rate / county
     if ratio >= 1.1:
         how = f"{ratio:.1f} times {avg}"
@@ -414,8 +442,11 @@ def standout_months(totals: pd.Series, alpha: float = 0.05) -> list[Standout]:
         p = poisson_tail(int(k), lam)
         if p < alpha / n:
             label = pd.Timestamp(month).strftime("%B %Y")
-            out.append(Standout(label, int(k), lam, p,
-                                f"{label}: {plural(int(k))}, against {lam:.1f} in the area's usual month"))
+            out.append(
+                Standout(
+                    label, int(k), lam, p, f"{label}: {plural(int(k))}, against {lam:.1f} in the area's usual month"
+                )
+            )
     return sorted(out, key=lambda s: s.p_value)
 
 
@@ -446,9 +477,16 @@ def standout_categories(area: pd.Series, county: pd.Series, alpha: float = 0.05)
         if p < alpha / len(area):
             label = str(cat).capitalize()
             times = f"{k / expected:.1f} times" if expected > 0 else "far more than"
-            out.append(Standout(label, int(k), float(expected), p,
-                                f"{label}: {plural(int(k))}, {times} the {expected:.1f} expected "
-                                "from the rest of the county's rural crime mix"))
+            out.append(
+                Standout(
+                    label,
+                    int(k),
+                    float(expected),
+                    p,
+                    f"{label}: {plural(int(k))}, {times} the {expected:.1f} expected "
+                    "from the rest of the county's rural crime mix",
+                )
+            )
     return sorted(out, key=lambda s: s.p_value)
 
 
@@ -490,7 +528,17 @@ def outcomes(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return out
 
 
-INCIDENT_COLUMNS = ("Month", "Category", "Location", "Outcome", "Ward", "Why it counts", "Crime ID", "Longitude", "Latitude")
+INCIDENT_COLUMNS = (
+    "Month",
+    "Category",
+    "Location",
+    "Outcome",
+    "Ward",
+    "Why it counts",
+    "Crime ID",
+    "Longitude",
+    "Latitude",
+)
 
 
 def incident_table(df: pd.DataFrame, mask: np.ndarray, limit: int | None = None) -> pd.DataFrame:
@@ -513,14 +561,16 @@ def incident_table(df: pd.DataFrame, mask: np.ndarray, limit: int | None = None)
     order = np.argsort(-month_codes(df.iloc[rows]), kind="stable") if len(rows) else rows
     rows = rows[order][:limit] if limit is not None else rows[order]
     sub = df.iloc[rows]
-    return pd.DataFrame({
-        "Month": sub["month"].dt.strftime("%Y-%m").to_numpy(),
-        "Category": sub["rural_category"].astype(str).str.capitalize().to_numpy(),
-        "Location": sub["location"].astype(object).fillna("").to_numpy(),
-        "Outcome": sub["last_outcome"].astype(object).fillna(NO_OUTCOME).to_numpy(),
-        "Ward": sub["ward_name"].astype(object).fillna("Unknown").to_numpy(),
-        "Why it counts": sub["rural_reason"].astype(str).to_numpy(),
-        "Crime ID": sub["crime_id"].astype(object).fillna("").to_numpy(),
-        "Longitude": sub["longitude"].to_numpy(dtype=float),
-        "Latitude": sub["latitude"].to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "Month": sub["month"].dt.strftime("%Y-%m").to_numpy(),
+            "Category": sub["rural_category"].astype(str).str.capitalize().to_numpy(),
+            "Location": sub["location"].astype(object).fillna("").to_numpy(),
+            "Outcome": sub["last_outcome"].astype(object).fillna(NO_OUTCOME).to_numpy(),
+            "Ward": sub["ward_name"].astype(object).fillna("Unknown").to_numpy(),
+            "Why it counts": sub["rural_reason"].astype(str).to_numpy(),
+            "Crime ID": sub["crime_id"].astype(object).fillna("").to_numpy(),
+            "Longitude": sub["longitude"].to_numpy(dtype=float),
+            "Latitude": sub["latitude"].to_numpy(dtype=float),
+        }
+    )

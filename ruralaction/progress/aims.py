@@ -51,8 +51,17 @@ from ruralaction.measures.trends import (
 )
 
 TAKEN_STATUSES = ("completed", "in progress")
-ACTION_DETAIL = ("id", "action_date", "title", "wards", "lead_partner", "supporting_partners", "issue", "status",
-                 "visible")
+ACTION_DETAIL = (
+    "id",
+    "action_date",
+    "title",
+    "wards",
+    "lead_partner",
+    "supporting_partners",
+    "issue",
+    "status",
+    "visible",
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +99,9 @@ def percent(x: float) -> str:
 def _share(k: int, n: int, what: str) -> Measured:
     if n < MIN_COUNT:
         text = f"{k:,} of {plural(n, what)}" if n else f"no {what}s"
-        return Measured(None, text, why_not=f"Fewer than {MIN_COUNT} {what}s: too few for a percentage.",
-                        numerator=k, denominator=n)
+        return Measured(
+            None, text, why_not=f"Fewer than {MIN_COUNT} {what}s: too few for a percentage.", numerator=k, denominator=n
+        )
     return Measured(k / n, f"{percent(k / n)} ({k:,} of {n:,})", numerator=k, denominator=n)
 
 
@@ -129,7 +139,7 @@ def months_elapsed(period: Period, as_of: dt.date) -> int:
 
 def quarter_words(start: dt.date, end: dt.date) -> str:
     """``"Jan – Mar 2026"`` (to the day when the quarter is still running)."""
-    last_day = (pd.Period(end, "M").end_time.date() == end)
+    last_day = pd.Period(end, "M").end_time.date() == end
     to = f"{end:%b %Y}" if last_day else f"{end.day} {end:%b %Y}"
     return f"{start:%b} – {to}" if start.year == end.year else f"{start:%b %Y} – {to}"
 
@@ -205,12 +215,19 @@ def crime_change(counts: Mapping[str, int], coverages: Mapping[str, Coverage], b
     elif n < MIN_COUNT or b < MIN_COUNT:
         why = f"Fewer than {MIN_COUNT} crimes in the period or the {baseline_name}: too few for a change."
     change = None if why else (n - b) / b
-    return CrimeChange(n, b, p, cp, cb, cq, change, _vs(n, b, cp, cb, baseline_name),
-                       _vs(n, p, cp, cq, "12 months before"), why)
+    return CrimeChange(
+        n, b, p, cp, cb, cq, change, _vs(n, b, cp, cb, baseline_name), _vs(n, p, cp, cq, "12 months before"), why
+    )
 
 
-def rural_crime(df: pd.DataFrame, mask: np.ndarray, period: Period, baseline: Period,
-                loaded: Sequence[str], category: str | None = None) -> tuple[CrimeChange, pd.DataFrame]:
+def rural_crime(
+    df: pd.DataFrame,
+    mask: np.ndarray,
+    period: Period,
+    baseline: Period,
+    loaded: Sequence[str],
+    category: str | None = None,
+) -> tuple[CrimeChange, pd.DataFrame]:
     """Rural crimes in ``period`` against the ``baseline`` year and the 12 months before.
 
     Parameters
@@ -237,8 +254,9 @@ def rural_crime(df: pd.DataFrame, mask: np.ndarray, period: Period, baseline: Pe
     return crime_change(counts, cov, f"baseline year {baseline.spec}"), incident_table(df, m & window_mask(df, period))
 
 
-def crime_by_category(df: pd.DataFrame, mask: np.ndarray, period: Period, baseline: Period,
-                      loaded: Sequence[str]) -> pd.DataFrame:
+def crime_by_category(
+    df: pd.DataFrame, mask: np.ndarray, period: Period, baseline: Period, loaded: Sequence[str]
+) -> pd.DataFrame:
     """Rural crime per category: the period, the baseline year, the 12 months before, and changes.
 
     Returns
@@ -249,16 +267,43 @@ def crime_by_category(df: pd.DataFrame, mask: np.ndarray, period: Period, baseli
         the definition, in its order.
     """
     prev = period.previous()
-    per = {k: by_category(df, mask & window_mask(df, p)) for k, p in
-           (("period", period), ("baseline", baseline), ("previous", prev))}
-    cov = {"period": coverage(period, loaded), "baseline": coverage(baseline, loaded), "previous": coverage(prev, loaded)}
+    per = {
+        k: by_category(df, mask & window_mask(df, p))
+        for k, p in (("period", period), ("baseline", baseline), ("previous", prev))
+    }
+    cov = {
+        "period": coverage(period, loaded),
+        "baseline": coverage(baseline, loaded),
+        "previous": coverage(prev, loaded),
+    }
     rows = []
     for cat in per["period"].index:
         c = crime_change({k: int(v[cat]) for k, v in per.items()}, cov, f"baseline year {baseline.spec}")
-        rows.append((str(cat), c.crimes, c.baseline, c.previous, np.nan if c.change is None else c.change,
-                     c.vs_baseline, c.vs_previous, c.why_not))
-    return pd.DataFrame(rows, columns=["category", "crimes", "baseline_year", "previous_12_months", "change",
-                                       "vs_baseline", "vs_previous", "why_not"])
+        rows.append(
+            (
+                str(cat),
+                c.crimes,
+                c.baseline,
+                c.previous,
+                np.nan if c.change is None else c.change,
+                c.vs_baseline,
+                c.vs_previous,
+                c.why_not,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "category",
+            "crimes",
+            "baseline_year",
+            "previous_12_months",
+            "change",
+            "vs_baseline",
+            "vs_previous",
+            "why_not",
+        ],
+    )
 
 
 def _text_columns(df: pd.DataFrame) -> list[str]:
@@ -290,9 +335,17 @@ def has_text(df: pd.DataFrame, rows: np.ndarray) -> bool:
     return "wildlife_flag" in df and df["wildlife_flag"].iloc[idx].notna().any()
 
 
-def priorities(df: pd.DataFrame, mask: np.ndarray, actions: pd.DataFrame, period: Period, baseline: Period,
-               loaded: Sequence[str], items: Sequence, wildlife_category: str = "wildlife crime",
-               as_of: dt.date | None = None) -> pd.DataFrame:
+def priorities(
+    df: pd.DataFrame,
+    mask: np.ndarray,
+    actions: pd.DataFrame,
+    period: Period,
+    baseline: Period,
+    loaded: Sequence[str],
+    items: Sequence,
+    wildlife_category: str = "wildlife crime",
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
     """The national rural priorities, counted where the data allows, with the actions taken on each.
 
     Parameters
@@ -322,10 +375,14 @@ def priorities(df: pd.DataFrame, mask: np.ndarray, actions: pd.DataFrame, period
         n_actions = int(taken["issue"].isin(p.issues).sum()) if len(taken) else 0
         needs_text = bool(p.keywords) or wildlife_category in p.categories
         if not p.has_crime_measure or (needs_text and not text):
-            how = ("Police crime data does not record it." if not p.has_crime_measure else
-                   "Needs description text (a force export); the police.uk files loaded have none.")
-            rows.append((p.name, False, pd.NA, pd.NA, pd.NA, np.nan, "not measurable from the data loaded",
-                         n_actions, how))
+            how = (
+                "Police crime data does not record it."
+                if not p.has_crime_measure
+                else "Needs description text (a force export); the police.uk files loaded have none."
+            )
+            rows.append(
+                (p.name, False, pd.NA, pd.NA, pd.NA, np.nan, "not measurable from the data loaded", n_actions, how)
+            )
             continue
         m = np.zeros(len(df), dtype=bool)
         if p.categories:
@@ -335,14 +392,43 @@ def priorities(df: pd.DataFrame, mask: np.ndarray, actions: pd.DataFrame, period
         if p.keywords:
             m |= _keyword_mask(df, mask, p.keywords)
         c, _ = rural_crime(df, m, period, baseline, loaded)
-        how = "; ".join(filter(None, [
-            f"rural crimes in {', '.join(p.categories)}" if p.categories else "",
-            "rural crimes at a farm" if p.at_farm else "",
-            f"rural crimes whose description mentions {', '.join(p.keywords[:4])}…" if p.keywords else ""]))
-        rows.append((p.name, True, c.crimes, c.baseline, c.previous, np.nan if c.change is None else c.change,
-                     c.vs_baseline, n_actions, how))
-    out = pd.DataFrame(rows, columns=["priority", "measured", "crimes", "baseline_year", "previous_12_months",
-                                      "change", "vs_baseline", "actions", "how"])
+        how = "; ".join(
+            filter(
+                None,
+                [
+                    f"rural crimes in {', '.join(p.categories)}" if p.categories else "",
+                    "rural crimes at a farm" if p.at_farm else "",
+                    f"rural crimes whose description mentions {', '.join(p.keywords[:4])}…" if p.keywords else "",
+                ],
+            )
+        )
+        rows.append(
+            (
+                p.name,
+                True,
+                c.crimes,
+                c.baseline,
+                c.previous,
+                np.nan if c.change is None else c.change,
+                c.vs_baseline,
+                n_actions,
+                how,
+            )
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "priority",
+            "measured",
+            "crimes",
+            "baseline_year",
+            "previous_12_months",
+            "change",
+            "vs_baseline",
+            "actions",
+            "how",
+        ],
+    )
     for col in ("crimes", "baseline_year", "previous_12_months"):
         out[col] = out[col].astype("Int64")
     return out
@@ -365,8 +451,13 @@ def concerns_in(concerns: pd.DataFrame, period: Period, as_of: dt.date | None = 
     return concerns[keep.to_numpy(dtype=bool)]
 
 
-def concerns_actioned(concerns: pd.DataFrame, actions: pd.DataFrame, period: Period, as_of: dt.date | None = None,
-                      issues_for: Mapping[str, Sequence[str]] | None = None) -> Measured:
+def concerns_actioned(
+    concerns: pd.DataFrame,
+    actions: pd.DataFrame,
+    period: Period,
+    as_of: dt.date | None = None,
+    issues_for: Mapping[str, Sequence[str]] | None = None,
+) -> Measured:
     """Share of residents' top concerns that have at least one action in their ward.
 
     A ward's top concern is the category raised most often there in the period (all of them
@@ -393,8 +484,14 @@ def concerns_actioned(concerns: pd.DataFrame, actions: pd.DataFrame, period: Per
     raised = concerns_in(concerns, period, as_of)
     cols = ["ward_code", "category", "concerns", "actions", "has_action"]
     if raised.empty:
-        return Measured(None, "no concerns raised", pd.DataFrame(columns=cols),
-                        why_not="No concerns were raised in the period.", numerator=0, denominator=0)
+        return Measured(
+            None,
+            "no concerns raised",
+            pd.DataFrame(columns=cols),
+            why_not="No concerns were raised in the period.",
+            numerator=0,
+            denominator=0,
+        )
     counts = raised.groupby(["ward_code", "category"]).size().rename("concerns").reset_index()
     top = counts[counts["concerns"] == counts.groupby("ward_code")["concerns"].transform("max")]
     taken = actions_taken(actions, period.start, period.end, as_of)
@@ -425,28 +522,50 @@ def days_to_first_action(concerns: pd.DataFrame, period: Period, as_of: dt.date 
     raised = concerns_in(concerns, period, as_of)
     cols = ["id", "ward_code", "category", "raised_on", "first_action_on", "days"]
     if raised.empty:
-        return Measured(None, "no concerns raised", pd.DataFrame(columns=cols),
-                        why_not="No concerns were raised in the period.", numerator=0, denominator=0)
+        return Measured(
+            None,
+            "no concerns raised",
+            pd.DataFrame(columns=cols),
+            why_not="No concerns were raised in the period.",
+            numerator=0,
+            denominator=0,
+        )
     r = _concern_dates(raised, "raised_at").dt.normalize()
     f = _concern_dates(raised, "first_action_at").dt.normalize()
     if as_of is not None:
         f = f.where(f <= pd.Timestamp(as_of))
     days = (f - r).dt.days.clip(lower=0)
-    detail = pd.DataFrame({"id": raised["id"].to_numpy(), "ward_code": raised["ward_code"].to_numpy(),
-                           "category": raised["category"].to_numpy(), "raised_on": r.dt.date.to_numpy(),
-                           "first_action_on": f.dt.date.where(f.notna(), None).to_numpy(),
-                           "days": days.astype("Int64").to_numpy()})
+    detail = pd.DataFrame(
+        {
+            "id": raised["id"].to_numpy(),
+            "ward_code": raised["ward_code"].to_numpy(),
+            "category": raised["category"].to_numpy(),
+            "raised_on": r.dt.date.to_numpy(),
+            "first_action_on": f.dt.date.where(f.notna(), None).to_numpy(),
+            "days": days.astype("Int64").to_numpy(),
+        }
+    )
     detail = detail.sort_values(["days", "raised_on"], ascending=[False, True], na_position="first", ignore_index=True)
     done = days.dropna()
     waiting = len(raised) - len(done)
     still = f"; {waiting:,} still without an action" if waiting else ""
     if len(done) < MIN_COUNT:
-        return Measured(None, f"{len(done):,} of {plural(len(raised), 'concern')} with an action{still}", detail,
-                        why_not=f"Fewer than {MIN_COUNT} concerns with an action: too few for a median.",
-                        numerator=len(done), denominator=len(raised))
+        return Measured(
+            None,
+            f"{len(done):,} of {plural(len(raised), 'concern')} with an action{still}",
+            detail,
+            why_not=f"Fewer than {MIN_COUNT} concerns with an action: too few for a median.",
+            numerator=len(done),
+            denominator=len(raised),
+        )
     med = float(np.median(done.to_numpy(dtype=float)))
-    return Measured(med, f"{med:g} days (median of {len(done):,} concerns{still})", detail,
-                    numerator=len(done), denominator=len(raised))
+    return Measured(
+        med,
+        f"{med:g} days (median of {len(done):,} concerns{still})",
+        detail,
+        numerator=len(done),
+        denominator=len(raised),
+    )
 
 
 # --------------------------------------------------------------------------- aim 2: visible action
@@ -467,8 +586,13 @@ def completed_per_month(actions: pd.DataFrame, period: Period, as_of: dt.date) -
         return Measured(None, "the period has not started", _detail(done), why_not="The period has not started.")
     n = len(done)
     rate = n / months
-    return Measured(rate, f"{rate:.1f} a month ({plural(n, 'action')} in {months} month{'s' if months != 1 else ''})",
-                    _detail(done), numerator=n, denominator=months)
+    return Measured(
+        rate,
+        f"{rate:.1f} a month ({plural(n, 'action')} in {months} month{'s' if months != 1 else ''})",
+        _detail(done),
+        numerator=n,
+        denominator=months,
+    )
 
 
 def actions_by_month(actions: pd.DataFrame, period: Period, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -485,8 +609,13 @@ def actions_by_month(actions: pd.DataFrame, period: Period, as_of: dt.date | Non
     when = _dates(done["action_date"]).dt.to_period("M") if len(done) else pd.Series([], dtype="period[M]")
     vis = done["visible"].to_numpy(dtype=bool) if len(done) else np.zeros(0, bool)
     count = lambda sel: pd.Series(1, index=when[sel]).groupby(level=0).sum().reindex(months, fill_value=0)  # noqa: E731
-    return pd.DataFrame({"month": months.to_timestamp(), "visible": count(vis).to_numpy(dtype=np.int64),
-                         "not_visible": count(~vis).to_numpy(dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "month": months.to_timestamp(),
+            "visible": count(vis).to_numpy(dtype=np.int64),
+            "not_visible": count(~vis).to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def visible_share(actions: pd.DataFrame, period: Period, as_of: dt.date | None = None) -> Measured:
@@ -497,8 +626,9 @@ def visible_share(actions: pd.DataFrame, period: Period, as_of: dt.date | None =
     return Measured(m.value, m.text, _detail(taken), m.why_not, m.numerator, m.denominator)
 
 
-def wards_with_visible_action(actions: pd.DataFrame, period: Period, as_of: dt.date | None = None,
-                              ward_names: Mapping[str, str] | None = None) -> Measured:
+def wards_with_visible_action(
+    actions: pd.DataFrame, period: Period, as_of: dt.date | None = None, ward_names: Mapping[str, str] | None = None
+) -> Measured:
     """Wards with at least one visible action taken in the last quarter of the period.
 
     Returns
@@ -520,8 +650,9 @@ def wards_with_visible_action(actions: pd.DataFrame, period: Period, as_of: dt.d
 # --------------------------------------------------------------------------- aim 3: broader than the police
 
 
-def non_police_share(actions: pd.DataFrame, period: Period, police: Sequence[str],
-                     as_of: dt.date | None = None) -> Measured:
+def non_police_share(
+    actions: pd.DataFrame, period: Period, police: Sequence[str], as_of: dt.date | None = None
+) -> Measured:
     """Share of the actions taken in the period led by a partner not in ``police``."""
     taken = actions_taken(actions, period.start, period.end, as_of)
     k = int((~taken["lead_partner"].isin(list(police))).sum()) if len(taken) else 0
@@ -543,13 +674,24 @@ def partners_active(actions: pd.DataFrame, period: Period, as_of: dt.date | None
     """
     start, end = period.last_quarter(as_of)
     taken = actions_taken(actions, start, end, as_of)
-    rows = [(p, p == lead) for lead, sup in zip(taken["lead_partner"], taken["supporting_partners"])
-            for p in _partners(lead, sup)] if len(taken) else []
+    rows = (
+        [
+            (p, p == lead)
+            for lead, sup in zip(taken["lead_partner"], taken["supporting_partners"])
+            for p in _partners(lead, sup)
+        ]
+        if len(taken)
+        else []
+    )
     df = pd.DataFrame(rows, columns=["partner", "led"])
-    per = (df.groupby("partner").agg(actions=("led", "size"), led=("led", "sum")).reset_index()
-           if len(df) else pd.DataFrame(columns=["partner", "actions", "led"]))
-    per = per.astype({"actions": "int64", "led": "int64"}).sort_values(["actions", "partner"], ascending=[False, True],
-                                                                       ignore_index=True)
+    per = (
+        df.groupby("partner").agg(actions=("led", "size"), led=("led", "sum")).reset_index()
+        if len(df)
+        else pd.DataFrame(columns=["partner", "actions", "led"])
+    )
+    per = per.astype({"actions": "int64", "led": "int64"}).sort_values(
+        ["actions", "partner"], ascending=[False, True], ignore_index=True
+    )
     n = len(per)
     return Measured(float(n), f"{plural(n, 'partner')} ({quarter_words(start, end)})", per, numerator=n)
 
@@ -557,7 +699,10 @@ def partners_active(actions: pd.DataFrame, period: Period, as_of: dt.date | None
 def multi_agency_share(actions: pd.DataFrame, period: Period, as_of: dt.date | None = None) -> Measured:
     """Share of the actions taken in the period with at least one supporting partner besides the lead."""
     taken = actions_taken(actions, period.start, period.end, as_of)
-    multi = (taken["supporting_partners"].fillna("").astype(str).str.strip().ne("")
-             if len(taken) else pd.Series([], dtype=bool))
+    multi = (
+        taken["supporting_partners"].fillna("").astype(str).str.strip().ne("")
+        if len(taken)
+        else pd.Series([], dtype=bool)
+    )
     m = _share(int(multi.sum()), len(taken), "action")
     return Measured(m.value, m.text, _detail(taken), m.why_not, m.numerator, m.denominator)

@@ -75,8 +75,12 @@ class Chart:
 def _style(fig: go.Figure, big: bool, height: int) -> go.Figure:
     size = 22 if big else 14
     fig.update_layout(
-        font={"family": FONT, "size": size, "color": "#111111"}, height=height, bargap=0.15,
-        margin={"t": 10, "b": 10, "l": 10, "r": 10}, paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF",
+        font={"family": FONT, "size": size, "color": "#111111"},
+        height=height,
+        bargap=0.15,
+        margin={"t": 10, "b": 10, "l": 10, "r": 10},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": size},
         hoverlabel_font_size=size,
     )
@@ -102,14 +106,26 @@ def trend_chart(trend: pd.DataFrame, period: Period, big: bool = False, height: 
     data = trend.assign(category=trend["category"].astype(str).str.capitalize())
     fig = go.Figure()
     for i, (cat, part) in enumerate(data.groupby("category", sort=False)):
-        fig.add_bar(x=part["month"], y=part["crimes"], name=cat, marker_color=PALETTE[i % len(PALETTE)],
-                    hovertemplate="%{x|%b %Y}: %{y:,} " + cat.lower() + "<extra></extra>")
+        fig.add_bar(
+            x=part["month"],
+            y=part["crimes"],
+            name=cat,
+            marker_color=PALETTE[i % len(PALETTE)],
+            hovertemplate="%{x|%b %Y}: %{y:,} " + cat.lower() + "<extra></extra>",
+        )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     if len(data):
-        fig.add_vrect(x0=pd.Timestamp(period.start) - pd.Timedelta(days=15), x1=pd.Timestamp(period.end) - pd.Timedelta(days=14),
-                      fillcolor="#8A9A86", opacity=0.12, line_width=0, layer="below",
-                      annotation_text=period.short, annotation_position="top left",
-                      annotation_font_size=22 if big else 14)
+        fig.add_vrect(
+            x0=pd.Timestamp(period.start) - pd.Timedelta(days=15),
+            x1=pd.Timestamp(period.end) - pd.Timedelta(days=14),
+            fillcolor="#8A9A86",
+            opacity=0.12,
+            line_width=0,
+            layer="below",
+            annotation_text=period.short,
+            annotation_position="top left",
+            annotation_font_size=22 if big else 14,
+        )
     fig.update_xaxes(tickformat="%b %Y", dtick="M3")
     fig.update_yaxes(title_text="Rural crimes")
     out = data.assign(month=data["month"].dt.strftime("%Y-%m"))
@@ -125,13 +141,27 @@ def actions_chart(monthly: pd.DataFrame, period: Period, big: bool = False, heig
         :func:`ruralaction.progress.aims.actions_by_month`.
     """
     fig = go.Figure()
-    fig.add_bar(x=monthly["month"], y=monthly["visible"], name="Visible (Rural Action)", marker_color=GREEN,
-                marker_pattern_shape="", hovertemplate="%{x|%b %Y}: %{y} visible<extra></extra>")
-    fig.add_bar(x=monthly["month"], y=monthly["not_visible"], name="Other actions", marker_color=BLUE,
-                marker_pattern_shape="/", hovertemplate="%{x|%b %Y}: %{y} other<extra></extra>")
+    fig.add_bar(
+        x=monthly["month"],
+        y=monthly["visible"],
+        name="Visible (Rural Action)",
+        marker_color=GREEN,
+        marker_pattern_shape="",
+        hovertemplate="%{x|%b %Y}: %{y} visible<extra></extra>",
+    )
+    fig.add_bar(
+        x=monthly["month"],
+        y=monthly["not_visible"],
+        name="Other actions",
+        marker_color=BLUE,
+        marker_pattern_shape="/",
+        hovertemplate="%{x|%b %Y}: %{y} other<extra></extra>",
+    )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickformat="%b %Y", dtick="M1" if not big else "M2")
-    fig.update_yaxes(title_text="Actions completed", dtick=1 if monthly[["visible", "not_visible"]].sum(axis=1).max() <= 6 else None)
+    fig.update_yaxes(
+        title_text="Actions completed", dtick=1 if monthly[["visible", "not_visible"]].sum(axis=1).max() <= 6 else None
+    )
     data = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
     return Chart("actions-per-month", f"Actions completed per month, {period.short}", _style(fig, big, height), data)
 
@@ -176,20 +206,39 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
         xs.append(x)
         ys.append(y)
     pts = shapely.point_on_surface(geoms.to_numpy())
-    return WardShapes(wards["ward_code"].astype(str).tolist(), wards["ward_name"].astype(str).tolist(), xs, ys,
-                      shapely.get_x(pts), shapely.get_y(pts))
+    return WardShapes(
+        wards["ward_code"].astype(str).tolist(),
+        wards["ward_name"].astype(str).tolist(),
+        xs,
+        ys,
+        shapely.get_x(pts),
+        shapely.get_y(pts),
+    )
 
 
-def map_data(incidents: pd.DataFrame, mask: np.ndarray, wards: pd.DataFrame, areas: pd.Series, period: Period,
-             rural_classes: Sequence[str]) -> pd.DataFrame:
+def map_data(
+    incidents: pd.DataFrame,
+    mask: np.ndarray,
+    wards: pd.DataFrame,
+    areas: pd.Series,
+    period: Period,
+    rural_classes: Sequence[str],
+) -> pd.DataFrame:
     """Rural crimes per ward in the period and per km² a year (:func:`ruralaction.measures.trends.area_rates`)."""
     from ruralaction.progress.aims import window_mask
 
     return area_rates(incidents, mask & window_mask(incidents, period), wards, areas, 12, tuple(rural_classes))
 
 
-def map_chart(shapes: WardShapes, rates: pd.DataFrame, period: Period, actions: pd.DataFrame | None = None,
-              big: bool = False, height: int = 620, highlight: str | None = None) -> Chart:
+def map_chart(
+    shapes: WardShapes,
+    rates: pd.DataFrame,
+    period: Period,
+    actions: pd.DataFrame | None = None,
+    big: bool = False,
+    height: int = 620,
+    highlight: str | None = None,
+) -> Chart:
     """The ward choropleth: rural crimes per km² a year in the period, in colour-blind-safe classes,
     with visible actions as green stars and other actions as blue circles.
 
@@ -217,36 +266,91 @@ def map_chart(shapes: WardShapes, rates: pd.DataFrame, period: Period, actions: 
         x = [v for i in idx for v in shapes.xs[i]]
         y = [v for i in idx for v in shapes.ys[i]]
         colour = NONE_COLOUR if k < 0 else RAMP[min(k, len(RAMP) - 1)]
-        fig.add_scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=colour, name=label, showlegend=False,
-                        line={"color": "#FFFFFF", "width": 0.8}, hoverinfo="skip", legendgroup=label)
+        fig.add_scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            fill="toself",
+            fillcolor=colour,
+            name=label,
+            showlegend=False,
+            line={"color": "#FFFFFF", "width": 0.8},
+            hoverinfo="skip",
+            legendgroup=label,
+        )
         # a filled square in the legend (a filled path's own legend entry is a line)
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=label, legendgroup=label,
-                        marker={"symbol": "square", "size": 22 if big else 15, "color": colour,
-                                "line": {"color": "#666666", "width": 1}})
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=label,
+            legendgroup=label,
+            marker={
+                "symbol": "square",
+                "size": 22 if big else 15,
+                "color": colour,
+                "line": {"color": "#666666", "width": 1},
+            },
+        )
     if highlight in shapes.codes:
         i = shapes.codes.index(highlight)
-        fig.add_scatter(x=shapes.xs[i], y=shapes.ys[i], mode="lines", line={"color": "#000000", "width": 3},
-                        name=shapes.names[i], hoverinfo="skip")
-    hover = [f"{n}: {c:,} rural crimes, {'—' if not np.isfinite(p) else f'{p:.2f}'} per km² a year"
-             for n, c, p in zip(shapes.names, crimes, per)]
-    fig.add_scatter(x=shapes.label_x, y=shapes.label_y, mode="markers", marker={"size": 2, "opacity": 0},
-                    hovertext=hover, hoverinfo="text", showlegend=False)
+        fig.add_scatter(
+            x=shapes.xs[i],
+            y=shapes.ys[i],
+            mode="lines",
+            line={"color": "#000000", "width": 3},
+            name=shapes.names[i],
+            hoverinfo="skip",
+        )
+    hover = [
+        f"{n}: {c:,} rural crimes, {'—' if not np.isfinite(p) else f'{p:.2f}'} per km² a year"
+        for n, c, p in zip(shapes.names, crimes, per)
+    ]
+    fig.add_scatter(
+        x=shapes.label_x,
+        y=shapes.label_y,
+        mode="markers",
+        marker={"size": 2, "opacity": 0},
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+    )
     if actions is not None and len(actions):
         x, y = _TO_BNG.transform(actions["lon"].to_numpy(float), actions["lat"].to_numpy(float))
         vis = actions["visible"].to_numpy(dtype=bool)
-        for sel, name, symbol, colour in ((vis, "Visible action (Rural Action)", "star", GREEN),
-                                          (~vis, "Other action", "circle", BLUE)):
+        for sel, name, symbol, colour in (
+            (vis, "Visible action (Rural Action)", "star", GREEN),
+            (~vis, "Other action", "circle", BLUE),
+        ):
             if sel.any():
-                fig.add_scatter(x=np.asarray(x)[sel], y=np.asarray(y)[sel], mode="markers", name=name,
-                                marker={"symbol": symbol, "size": 20 if big else 13, "color": colour,
-                                        "line": {"color": "#FFFFFF", "width": 1.5}},
-                                hovertext=actions["title"].astype(str).to_numpy()[sel], hoverinfo="text")
+                fig.add_scatter(
+                    x=np.asarray(x)[sel],
+                    y=np.asarray(y)[sel],
+                    mode="markers",
+                    name=name,
+                    marker={
+                        "symbol": symbol,
+                        "size": 20 if big else 13,
+                        "color": colour,
+                        "line": {"color": "#FFFFFF", "width": 1.5},
+                    },
+                    hovertext=actions["title"].astype(str).to_numpy()[sel],
+                    hoverinfo="text",
+                )
     _style(fig, big, height)
     fig.update_xaxes(visible=False, showgrid=False, rangemode="normal")
     fig.update_yaxes(visible=False, showgrid=False, rangemode="normal", scaleanchor="x", scaleratio=1)
-    fig.update_layout(legend={"title_text": "Rural crimes per km² a year", "title_font_size": 22 if big else 14,
-                              "orientation": "v", "x": 1.0,
-                              "xanchor": "left", "y": 1.0, "yanchor": "top"})
+    fig.update_layout(
+        legend={
+            "title_text": "Rural crimes per km² a year",
+            "title_font_size": 22 if big else 14,
+            "orientation": "v",
+            "x": 1.0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "top",
+        }
+    )
     data = rates.loc[:, ["ward_code", "ward_name", "district", "rural", "crimes", "area_km2", "per_km2_year"]]
     return Chart("ward-map", f"Rural crime by ward, {period.short}", fig, data)
 
@@ -341,8 +445,14 @@ class _Renderer:
 _RENDERER = _Renderer()
 
 
-def images(figs: Sequence[go.Figure], fmt: str = "png", width: int = 1200, height: int | None = None,
-           scale: float = 2.0, timeout: float = 120) -> list[bytes]:
+def images(
+    figs: Sequence[go.Figure],
+    fmt: str = "png",
+    width: int = 1200,
+    height: int | None = None,
+    scale: float = 2.0,
+    timeout: float = 120,
+) -> list[bytes]:
     """Static images of ``figs`` from the process's headless Chromium (kaleido).
 
     Parameters

@@ -27,9 +27,15 @@ from ruralaction.definition import DEFAULT_DEFINITION
 
 #: Measure keys in scorecard order, with the aim each serves.
 MEASURE_AIMS: dict[str, int] = {
-    "rural_crime": 1, "concerns_actioned": 1,
-    "completed_per_month": 2, "visible_share": 2, "wards_visible_quarter": 2, "days_to_first_action": 2,
-    "non_police_share": 3, "partners_active_quarter": 3, "multi_agency_share": 3,
+    "rural_crime": 1,
+    "concerns_actioned": 1,
+    "completed_per_month": 2,
+    "visible_share": 2,
+    "wards_visible_quarter": 2,
+    "days_to_first_action": 2,
+    "non_police_share": 3,
+    "partners_active_quarter": 3,
+    "multi_agency_share": 3,
 }
 AIMS: dict[int, str] = {
     1: "Tackle the issues that matter most",
@@ -38,9 +44,15 @@ AIMS: dict[int, str] = {
 }
 #: How each measure's value is shown: a count, a share (fraction), days, or a change (fraction).
 UNITS: dict[str, str] = {
-    "rural_crime": "change", "concerns_actioned": "share", "completed_per_month": "rate",
-    "visible_share": "share", "wards_visible_quarter": "count", "days_to_first_action": "days",
-    "non_police_share": "share", "partners_active_quarter": "count", "multi_agency_share": "share",
+    "rural_crime": "change",
+    "concerns_actioned": "share",
+    "completed_per_month": "rate",
+    "visible_share": "share",
+    "wards_visible_quarter": "count",
+    "days_to_first_action": "days",
+    "non_police_share": "share",
+    "partners_active_quarter": "count",
+    "multi_agency_share": "share",
 }
 
 
@@ -198,19 +210,28 @@ def _measure(key: str, raw: dict, path: Path) -> MeasureConfig:
     where = f"progress.measures.{key}"
     direction = raw.get("direction")
     if direction not in ("up", "down"):
-        raise ProgressConfigError(f"{path}: [{where}] direction must be \"up\" or \"down\".")
+        raise ProgressConfigError(f'{path}: [{where}] direction must be "up" or "down".')
     crime = UNITS[key] == "change"
     baseline = None if crime else _number(raw, "baseline", where, path)
     target = _number(raw, "target", where, path)
     amber = _number(raw, "amber", where, path) if "amber" in raw else (0.0 if crime else baseline)
     better = (lambda a, b: a >= b) if direction == "up" else (lambda a, b: a <= b)
     if not better(target, amber):
-        raise ProgressConfigError(f"{path}: [{where}] the target must be at least as good as the amber threshold "
-                                  f"({'higher' if direction == 'up' else 'lower'} is better).")
+        raise ProgressConfigError(
+            f"{path}: [{where}] the target must be at least as good as the amber threshold "
+            f"({'higher' if direction == 'up' else 'lower'} is better)."
+        )
     if UNITS[key] == "share" and not (0 <= target <= 1 and 0 <= amber <= 1):
         raise ProgressConfigError(f"{path}: [{where}] shares are fractions between 0 and 1 (0.6 = 60%).")
-    return MeasureConfig(key, str(raw.get("title") or key.replace("_", " ").capitalize()), direction, baseline,
-                         target, amber, bool(raw.get("county_only", False)))
+    return MeasureConfig(
+        key,
+        str(raw.get("title") or key.replace("_", " ").capitalize()),
+        direction,
+        baseline,
+        target,
+        amber,
+        bool(raw.get("county_only", False)),
+    )
 
 
 def _strings(raw: dict, key: str) -> tuple[str, ...]:
@@ -252,11 +273,19 @@ def load_progress_config(path: str | os.PathLike | None = None) -> ProgressConfi
         if parse_period(baseline_period).kind != "fy":
             raise PeriodError("not a financial year")
     except PeriodError:
-        raise ProgressConfigError(f"{p}: [progress] baseline_period must be a financial year such as \"2024-25\".") from None
+        raise ProgressConfigError(
+            f'{p}: [progress] baseline_period must be a financial year such as "2024-25".'
+        ) from None
     priorities = tuple(
-        Priority(name=str(x.get("name", "")).strip(), categories=_strings(x, "categories"),
-                 at_farm=bool(x.get("at_farm", False)), keywords=_strings(x, "keywords"), issues=_strings(x, "issues"))
-        for x in prog.get("priorities", ()) if str(x.get("name", "")).strip()
+        Priority(
+            name=str(x.get("name", "")).strip(),
+            categories=_strings(x, "categories"),
+            at_farm=bool(x.get("at_farm", False)),
+            keywords=_strings(x, "keywords"),
+            issues=_strings(x, "issues"),
+        )
+        for x in prog.get("priorities", ())
+        if str(x.get("name", "")).strip()
     )
     return ProgressConfig(
         programme=str(prog.get("programme") or "Rural Action"),
@@ -283,7 +312,7 @@ def rag(value: float | None, cfg: MeasureConfig, why_not: str = "") -> Status:
         return status("none", why_not or "There is no value to rate.")
     # A value on a threshold takes the better status, also when float arithmetic lands it a
     # hair off (3 / 5 against 0.6, or (95 - 100) / 100 against -0.05).
-    better = ((lambda a, b: a >= b - _EPS) if cfg.direction == "up" else (lambda a, b: a <= b + _EPS))
+    better = (lambda a, b: a >= b - _EPS) if cfg.direction == "up" else (lambda a, b: a <= b + _EPS)
     if better(value, cfg.target):
         return status("green", "Meets the target.")
     if better(value, cfg.amber):

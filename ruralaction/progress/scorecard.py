@@ -30,19 +30,19 @@ from ruralaction.progress.config import (
 
 NOTES: dict[str, str] = {
     "rural_crime": "Rural crimes (the county's definition) in the period, against the baseline year; rated on the "
-                   "change. Not rated unless every month of both is loaded and both counts are at least 5.",
+    "change. Not rated unless every month of both is loaded and both counts are at least 5.",
     "concerns_actioned": "For each ward, the category residents raised most in the period (ties all count); it has "
-                         "an action when an action taken in the period in that ward tackles a matching issue.",
+    "an action when an action taken in the period in that ward tackles a matching issue.",
     "completed_per_month": "Actions completed in the period, divided by the months of it begun so far.",
     "visible_share": "Of the actions taken in the period (completed or in progress), those marked visible: "
-                     "branded Rural Action work people can see.",
+    "branded Rural Action work people can see.",
     "wards_visible_quarter": "Wards with at least one visible action taken in the last three months of the period.",
     "days_to_first_action": "For concerns raised in the period, the median number of days until a linked action "
-                            "started; concerns still waiting are counted but not in the median.",
+    "started; concerns still waiting are counted but not in the median.",
     "non_police_share": "Of the actions taken in the period, those whose lead partner is not the police.",
     "partners_active_quarter": "Partners leading or supporting an action taken in the last three months of the period.",
     "multi_agency_share": "Of the actions taken in the period, those with at least one supporting partner besides "
-                          "the lead.",
+    "the lead.",
 }
 CONCERN_MEASURES = ("concerns_actioned", "days_to_first_action")
 
@@ -137,7 +137,7 @@ class Scorecard:
 
     @property
     def crimes_as_of(self) -> str:
-        return (f"crime data to {pd.Period(self.crimes_to, 'M'):%b %Y}" if self.crimes_to else "no crime data loaded")
+        return f"crime data to {pd.Period(self.crimes_to, 'M'):%b %Y}" if self.crimes_to else "no crime data loaded"
 
     @property
     def actions_as_of(self) -> str:
@@ -156,11 +156,23 @@ class Scorecard:
 
     def frame(self) -> pd.DataFrame:
         """One row per score (for a CSV download or the pack's table)."""
-        return pd.DataFrame([{
-            "aim": f"{s.aim}. {AIMS[s.aim]}", "measure": s.title, "value": s.value_text, "in words": s.detail_text,
-            "status": s.status.text, "change vs baseline": s.change_text, "baseline": s.baseline_text,
-            "target": s.target_text, "period": s.period_text, "data as of": s.as_of_text,
-        } for s in self.scores])
+        return pd.DataFrame(
+            [
+                {
+                    "aim": f"{s.aim}. {AIMS[s.aim]}",
+                    "measure": s.title,
+                    "value": s.value_text,
+                    "in words": s.detail_text,
+                    "status": s.status.text,
+                    "change vs baseline": s.change_text,
+                    "baseline": s.baseline_text,
+                    "target": s.target_text,
+                    "period": s.period_text,
+                    "data as of": s.as_of_text,
+                }
+                for s in self.scores
+            ]
+        )
 
 
 # --------------------------------------------------------------------------- words
@@ -182,10 +194,12 @@ def fmt(value: float | None, unit: str) -> str:
 def target_words(cfg: MeasureConfig, baseline_spec: str = "") -> str:
     """The target and amber threshold in words."""
     if cfg.unit == "change":
+
         def rel(x: float) -> str:
             if x < 0:
                 return f"{pm.percent(-x)} fewer than {baseline_spec}"
             return f"no more than {baseline_spec}" if x == 0 else f"no more than {pm.percent(x)} above {baseline_spec}"
+
         return f"Target: {rel(cfg.target)}; at risk while {rel(cfg.amber)}"
     op = "or more" if cfg.direction == "up" else "or fewer" if cfg.unit in ("count", "days") else "or less"
     return f"Target: {fmt(cfg.target, cfg.unit)} {op}; at risk from {fmt(cfg.amber, cfg.unit)}"
@@ -212,23 +226,43 @@ def change_from_baseline(value: float | None, cfg: MeasureConfig) -> str:
 # --------------------------------------------------------------------------- building
 
 
-def _score(key: str, cfg: ProgressConfig, m: pm.Measured, period_text: str, as_of_text: str,
-           ward: str | None, value_text: str | None = None) -> Score:
+def _score(
+    key: str,
+    cfg: ProgressConfig,
+    m: pm.Measured,
+    period_text: str,
+    as_of_text: str,
+    ward: str | None,
+    value_text: str | None = None,
+) -> Score:
     c = cfg.measure(key)
     if ward is not None and c.county_only:
         st = status("none", "The target is for the whole county; one ward is not rated against it.")
     else:
         st = rag(m.value, c, m.why_not)
-    return Score(key=key, title=c.title, aim=c.aim, value=m.value,
-                 value_text=value_text if value_text is not None else fmt(m.value, c.unit), detail_text=m.text,
-                 status=st, baseline_text=fmt(c.baseline, c.unit), target_text=target_words(c),
-                 change_text=change_from_baseline(m.value, c), period_text=period_text, as_of_text=as_of_text,
-                 note=NOTES[key], rows=m.detail)
+    return Score(
+        key=key,
+        title=c.title,
+        aim=c.aim,
+        value=m.value,
+        value_text=value_text if value_text is not None else fmt(m.value, c.unit),
+        detail_text=m.text,
+        status=st,
+        baseline_text=fmt(c.baseline, c.unit),
+        target_text=target_words(c),
+        change_text=change_from_baseline(m.value, c),
+        period_text=period_text,
+        as_of_text=as_of_text,
+        note=NOTES[key],
+        rows=m.detail,
+    )
 
 
 def _rate_rows(df: pd.DataFrame, c: MeasureConfig) -> pd.DataFrame:
-    st = [rag(None if pd.isna(v) else float(v), c, w or "") for v, w in
-          zip(df["change"], df["why_not"] if "why_not" in df else [""] * len(df))]
+    st = [
+        rag(None if pd.isna(v) else float(v), c, w or "")
+        for v, w in zip(df["change"], df["why_not"] if "why_not" in df else [""] * len(df))
+    ]
     return df.assign(status=[s.text for s in st], level=[s.level for s in st])
 
 
@@ -240,11 +274,22 @@ def trend_frame(df: pd.DataFrame, mask: np.ndarray, period: Period, loaded: Sequ
     return monthly(df, mask, months[0], months[-1])
 
 
-def build_scorecard(incidents: pd.DataFrame, actions: pd.DataFrame, concerns: pd.DataFrame | None, period: Period,
-                    cfg: ProgressConfig, *, read_at: dt.datetime, ward: str | None = None,
-                    ward_names: Mapping[str, str] | None = None, county: str = "the county", demo: bool = False,
-                    issues_for: Mapping[str, Sequence[str]] | None = None,
-                    wildlife_category: str = "wildlife crime", concerns_note: str = "") -> Scorecard:
+def build_scorecard(
+    incidents: pd.DataFrame,
+    actions: pd.DataFrame,
+    concerns: pd.DataFrame | None,
+    period: Period,
+    cfg: ProgressConfig,
+    *,
+    read_at: dt.datetime,
+    ward: str | None = None,
+    ward_names: Mapping[str, str] | None = None,
+    county: str = "the county",
+    demo: bool = False,
+    issues_for: Mapping[str, Sequence[str]] | None = None,
+    wildlife_category: str = "wildlife crime",
+    concerns_note: str = "",
+) -> Scorecard:
     """Measure everything for ``period`` in the county or one ward.
 
     Parameters
@@ -286,8 +331,11 @@ def build_scorecard(incidents: pd.DataFrame, actions: pd.DataFrame, concerns: pd
         cons = cons[cons["ward_code"] == ward]
 
     crimes_to = loaded[-1] if loaded else None
-    crime_as_of = (f"Data as of: crime data to {pd.Period(crimes_to, 'M'):%b %Y}" if crimes_to
-                   else "Data as of: no crime data loaded")
+    crime_as_of = (
+        f"Data as of: crime data to {pd.Period(crimes_to, 'M'):%b %Y}"
+        if crimes_to
+        else "Data as of: no crime data loaded"
+    )
     actions_as_of = f"Data as of: actions as recorded at {read_at:%d %b %Y %H:%M}"
     concerns_as_of = f"Data as of: concerns and actions as recorded at {read_at:%d %b %Y %H:%M}"
     q_start, q_end = period.last_quarter(as_of)
@@ -295,50 +343,111 @@ def build_scorecard(incidents: pd.DataFrame, actions: pd.DataFrame, concerns: pd
 
     crime, crime_rows = pm.rural_crime(incidents, mask, period, baseline, loaded)
     rc = cfg.measure("rural_crime")
-    crime_measured = pm.Measured(crime.change, f"{crime.crimes:,} rural crimes; {crime.vs_baseline}", crime_rows,
-                                 crime.why_not, crime.crimes)
-    crime_score = _score("rural_crime", cfg, crime_measured, period.label, crime_as_of, ward,
-                         value_text=f"{crime.crimes:,}")
-    crime_score = _with(crime_score,
-                        baseline_text=(f"{crime.baseline:,} in {baseline.spec}" if crime.baseline_coverage.complete
-                                       else f"{baseline.spec}: {crime.baseline_coverage.words}"),
-                        target_text=target_words(rc, baseline.spec),
-                        change_text=f"{crime.vs_baseline} on {baseline.spec}; {crime.vs_previous} on the 12 months before")
+    crime_measured = pm.Measured(
+        crime.change, f"{crime.crimes:,} rural crimes; {crime.vs_baseline}", crime_rows, crime.why_not, crime.crimes
+    )
+    crime_score = _score(
+        "rural_crime", cfg, crime_measured, period.label, crime_as_of, ward, value_text=f"{crime.crimes:,}"
+    )
+    crime_score = _with(
+        crime_score,
+        baseline_text=(
+            f"{crime.baseline:,} in {baseline.spec}"
+            if crime.baseline_coverage.complete
+            else f"{baseline.spec}: {crime.baseline_coverage.words}"
+        ),
+        target_text=target_words(rc, baseline.spec),
+        change_text=f"{crime.vs_baseline} on {baseline.spec}; {crime.vs_previous} on the 12 months before",
+    )
 
     scores = [crime_score]
     if cons is None:
         note = concerns_note or "No concerns recorded yet."
         for key in CONCERN_MEASURES:
-            scores.append(_score(key, cfg, pm.Measured(None, note.rstrip(".").lower(), why_not=note), period.label,
-                                 concerns_as_of, ward))
+            scores.append(
+                _score(
+                    key,
+                    cfg,
+                    pm.Measured(None, note.rstrip(".").lower(), why_not=note),
+                    period.label,
+                    concerns_as_of,
+                    ward,
+                )
+            )
     else:
-        scores.append(_score("concerns_actioned", cfg, pm.concerns_actioned(cons, acts, period, as_of, issues_for),
-                             period.label, concerns_as_of, ward))
+        scores.append(
+            _score(
+                "concerns_actioned",
+                cfg,
+                pm.concerns_actioned(cons, acts, period, as_of, issues_for),
+                period.label,
+                concerns_as_of,
+                ward,
+            )
+        )
     scores += [
-        _score("completed_per_month", cfg, pm.completed_per_month(acts, period, as_of), period.label, actions_as_of, ward),
+        _score(
+            "completed_per_month", cfg, pm.completed_per_month(acts, period, as_of), period.label, actions_as_of, ward
+        ),
         _score("visible_share", cfg, pm.visible_share(acts, period, as_of), period.label, actions_as_of, ward),
-        _score("wards_visible_quarter", cfg, pm.wards_with_visible_action(acts, period, as_of, names), quarter_text,
-               actions_as_of, ward),
+        _score(
+            "wards_visible_quarter",
+            cfg,
+            pm.wards_with_visible_action(acts, period, as_of, names),
+            quarter_text,
+            actions_as_of,
+            ward,
+        ),
     ]
     if cons is not None:
-        scores.append(_score("days_to_first_action", cfg, pm.days_to_first_action(cons, period, as_of), period.label,
-                             concerns_as_of, ward))
+        scores.append(
+            _score(
+                "days_to_first_action",
+                cfg,
+                pm.days_to_first_action(cons, period, as_of),
+                period.label,
+                concerns_as_of,
+                ward,
+            )
+        )
     scores += [
-        _score("non_police_share", cfg, pm.non_police_share(acts, period, cfg.police_partners, as_of), period.label,
-               actions_as_of, ward),
-        _score("partners_active_quarter", cfg, pm.partners_active(acts, period, as_of), quarter_text, actions_as_of, ward),
-        _score("multi_agency_share", cfg, pm.multi_agency_share(acts, period, as_of), period.label, actions_as_of, ward),
+        _score(
+            "non_police_share",
+            cfg,
+            pm.non_police_share(acts, period, cfg.police_partners, as_of),
+            period.label,
+            actions_as_of,
+            ward,
+        ),
+        _score(
+            "partners_active_quarter", cfg, pm.partners_active(acts, period, as_of), quarter_text, actions_as_of, ward
+        ),
+        _score(
+            "multi_agency_share", cfg, pm.multi_agency_share(acts, period, as_of), period.label, actions_as_of, ward
+        ),
     ]
     order = list(cfg.measures)
     scores.sort(key=lambda s: order.index(s.key))
     categories = _rate_rows(pm.crime_by_category(incidents, mask, period, baseline, loaded), rc)
     prios = pm.priorities(incidents, mask, acts, period, baseline, loaded, cfg.priorities, wildlife_category, as_of)
-    prios = _rate_rows(prios.assign(why_not=np.where(prios["measured"], "", "Not measurable from the data loaded.")), rc)
+    prios = _rate_rows(
+        prios.assign(why_not=np.where(prios["measured"], "", "Not measurable from the data loaded.")), rc
+    )
     return Scorecard(
-        programme=cfg.programme, period=period, baseline=baseline, ward=ward,
-        ward_name=names.get(ward, ward) if ward else None, county=county, demo=demo, crimes_to=crimes_to,
-        read_at=read_at, scores=scores, categories=categories, priorities=prios,
-        trend=trend_frame(incidents, mask, period, loaded), actions_monthly=pm.actions_by_month(acts, period, as_of),
+        programme=cfg.programme,
+        period=period,
+        baseline=baseline,
+        ward=ward,
+        ward_name=names.get(ward, ward) if ward else None,
+        county=county,
+        demo=demo,
+        crimes_to=crimes_to,
+        read_at=read_at,
+        scores=scores,
+        categories=categories,
+        priorities=prios,
+        trend=trend_frame(incidents, mask, period, loaded),
+        actions_monthly=pm.actions_by_month(acts, period, as_of),
         concerns_note=concerns_note if cons is None else "",
     )
 

@@ -97,8 +97,10 @@ def _rag(text: str, level: str) -> str:
     from ruralaction.progress.config import status
 
     s = status(level)
-    return (f"<span class='rag' style='color:{s.colour};background:{s.background};border-color:{s.colour}'>"
-            f"{_e(text)}</span>")
+    return (
+        f"<span class='rag' style='color:{s.colour};background:{s.background};border-color:{s.colour}'>"
+        f"{_e(text)}</span>"
+    )
 
 
 def _scorecard_html(sc: Scorecard) -> str:
@@ -110,10 +112,13 @@ def _scorecard_html(sc: Scorecard) -> str:
             f"<br><span class='small'>{_e(s.status.why)}</span></td>"
             f"<td>{_e(s.change_text)}</td><td class='small'>{_e(s.target_text)}<br>Baseline: {_e(s.baseline_text)}</td>"
             f"<td class='small'>{_e(s.period_text)}<br>{_e(s.as_of_text)}</td></tr>"
-            for s in sc.by_aim(aim))
-        parts.append(f"<h3>Aim {aim}: {_e(name)}</h3><table><thead><tr><th>Measure</th><th class='n'>Value</th>"
-                     f"<th>Status</th><th>Change</th><th>Target</th><th>Period and data as of</th></tr></thead>"
-                     f"<tbody>{rows}</tbody></table>")
+            for s in sc.by_aim(aim)
+        )
+        parts.append(
+            f"<h3>Aim {aim}: {_e(name)}</h3><table><thead><tr><th>Measure</th><th class='n'>Value</th>"
+            f"<th>Status</th><th>Change</th><th>Target</th><th>Period and data as of</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
     return "".join(parts)
 
 
@@ -121,10 +126,13 @@ def _categories_html(sc: Scorecard) -> str:
     rows = "".join(
         f"<tr><td>{_e(str(r.category).capitalize())}</td><td class='n'>{r.crimes:,}</td><td class='n'>{r.baseline_year:,}</td>"
         f"<td class='n'>{r.previous_12_months:,}</td><td>{_e(r.vs_baseline)}</td><td>{_rag(r.status, r.level)}</td></tr>"
-        for r in sc.categories.itertuples())
-    return (f"<table><thead><tr><th>Category</th><th class='n'>{_e(sc.period.short)}</th>"
-            f"<th class='n'>Baseline {_e(sc.baseline.spec)}</th><th class='n'>12 months before</th>"
-            f"<th>Against the baseline year</th><th>Status</th></tr></thead><tbody>{rows}</tbody></table>")
+        for r in sc.categories.itertuples()
+    )
+    return (
+        f"<table><thead><tr><th>Category</th><th class='n'>{_e(sc.period.short)}</th>"
+        f"<th class='n'>Baseline {_e(sc.baseline.spec)}</th><th class='n'>12 months before</th>"
+        f"<th>Against the baseline year</th><th>Status</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _priorities_html(sc: Scorecard) -> str:
@@ -134,10 +142,14 @@ def _priorities_html(sc: Scorecard) -> str:
     rows = "".join(
         f"<tr><td>{_e(r.priority)}<br><span class='small'>{_e(r.how)}</span></td><td class='n'>{n(r.crimes)}</td>"
         f"<td class='n'>{n(r.baseline_year)}</td><td>{_e(r.vs_baseline)}</td><td>{_rag(r.status, r.level)}</td>"
-        f"<td class='n'>{int(r.actions):,}</td></tr>" for r in sc.priorities.itertuples())
-    return (f"<table><thead><tr><th>Priority</th><th class='n'>Crimes</th><th class='n'>Baseline</th>"
-            f"<th>Against the baseline year</th><th>Status</th><th class='n'>Actions</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+        f"<td class='n'>{int(r.actions):,}</td></tr>"
+        for r in sc.priorities.itertuples()
+    )
+    return (
+        f"<table><thead><tr><th>Priority</th><th class='n'>Crimes</th><th class='n'>Baseline</th>"
+        f"<th>Against the baseline year</th><th>Status</th><th class='n'>Actions</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
 
 
 def _actions_html(actions: pd.DataFrame) -> str:
@@ -149,22 +161,36 @@ def _actions_html(actions: pd.DataFrame) -> str:
         f"<td>{_e(lead)}{'; with ' + _e(sup) if sup else ''}</td><td>{_e(issue)}</td><td>{_e(st)}</td>"
         f"<td>{'★ Visible' if vis else 'No'}</td></tr>"
         for d, t, w, lead, sup, issue, st, vis in zip(
-            shown["action_date"], shown["title"], shown["wards"], shown["lead_partner"], shown["supporting_partners"],
-            shown["issue"], shown["status"], shown["visible"]))
-    more = (f"<p class='small'>The newest {ACTIONS_SHOWN:,} of {len(actions):,} actions are listed.</p>"
-            if len(actions) > ACTIONS_SHOWN else "")
-    return (f"<p>{len(actions):,} action{'s' if len(actions) != 1 else ''} taken, newest first.</p>{more}"
-            "<table><thead><tr><th class='n'>Date</th><th>Action</th><th>Wards</th><th>Partners</th><th>Issue</th>"
-            f"<th>Status</th><th>Visible</th></tr></thead><tbody>{rows}</tbody></table>")
+            shown["action_date"],
+            shown["title"],
+            shown["wards"],
+            shown["lead_partner"],
+            shown["supporting_partners"],
+            shown["issue"],
+            shown["status"],
+            shown["visible"],
+        )
+    )
+    more = (
+        f"<p class='small'>The newest {ACTIONS_SHOWN:,} of {len(actions):,} actions are listed.</p>"
+        if len(actions) > ACTIONS_SHOWN
+        else ""
+    )
+    return (
+        f"<p>{len(actions):,} action{'s' if len(actions) != 1 else ''} taken, newest first.</p>{more}"
+        "<table><thead><tr><th class='n'>Date</th><th>Action</th><th>Wards</th><th>Partners</th><th>Issue</th>"
+        f"<th>Status</th><th>Visible</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _figure(chart: ch.Chart, image: bytes | None, error: str) -> str:
     if image is None:
-        return (f"<figure><figcaption><strong>{_e(chart.title)}</strong>: the chart could not be drawn "
-                f"({_e(error)}); the tables hold the same figures.</figcaption></figure>")
+        return (
+            f"<figure><figcaption><strong>{_e(chart.title)}</strong>: the chart could not be drawn "
+            f"({_e(error)}); the tables hold the same figures.</figcaption></figure>"
+        )
     uri = "data:image/svg+xml;base64," + base64.b64encode(image).decode("ascii")
-    return (f"<figure><img src='{uri}' alt='{_e(chart.title)}'>"
-            f"<figcaption>{_e(chart.title)}</figcaption></figure>")
+    return f"<figure><img src='{uri}' alt='{_e(chart.title)}'><figcaption>{_e(chart.title)}</figcaption></figure>"
 
 
 def pack_html(pack: Pack, images: dict[str, bytes] | None = None, image_error: str = "") -> str:
@@ -182,8 +208,14 @@ def pack_html(pack: Pack, images: dict[str, bytes] | None = None, image_error: s
     if images is None:
         images, image_error = draw(pack.charts)
     figs = {c.name: _figure(c, images.get(c.name), image_error) for c in pack.charts}
-    demo = (f"<p class='note'><strong>{DEMO_NOTE}.</strong> These figures show how the dashboard works; "
-            "they are not police records.</p>") if sc.demo else ""
+    demo = (
+        (
+            f"<p class='note'><strong>{DEMO_NOTE}.</strong> These figures show how the dashboard works; "
+            "they are not police records.</p>"
+        )
+        if sc.demo
+        else ""
+    )
     concerns = f"<p class='small'>Residents' concerns: {_e(sc.concerns_note)}</p>" if sc.concerns_note else ""
     title = f"{sc.programme}: meeting pack — {sc.area}, {sc.period.short}"
     return f"""<!doctype html>
@@ -236,14 +268,27 @@ def html_to_pdf(page: str, timeout: float = 120) -> bytes:
     """
     browser = ch.chromium_path()
     if browser is None:
-        raise PackError("No Chromium was found to print the PDF (Debian: apt-get install chromium; "
-                        "or set RURALACTION_CHROMIUM). The HTML pack prints from any browser.")
+        raise PackError(
+            "No Chromium was found to print the PDF (Debian: apt-get install chromium; "
+            "or set RURALACTION_CHROMIUM). The HTML pack prints from any browser."
+        )
     with tempfile.TemporaryDirectory(prefix="ra-pack-") as tmp:
         src, out = Path(tmp) / "pack.html", Path(tmp) / "pack.pdf"
         src.write_text(page, encoding="utf-8")
-        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-first-run", f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", src.as_uri()]
+        cmd = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={out}",
+            src.as_uri(),
+        ]
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -272,8 +317,15 @@ def file_name(sc: Scorecard, fmt: str) -> str:
 # --------------------------------------------------------------------------- assembling (CLI and page)
 
 
-def build_pack(sc: Scorecard, actions: pd.DataFrame, incidents: pd.DataFrame, wards, areas: pd.Series,
-               rural_classes, shapes: ch.WardShapes | None = None) -> Pack:
+def build_pack(
+    sc: Scorecard,
+    actions: pd.DataFrame,
+    incidents: pd.DataFrame,
+    wards,
+    areas: pd.Series,
+    rural_classes,
+    shapes: ch.WardShapes | None = None,
+) -> Pack:
     """The pack's charts and actions list for a scorecard.
 
     Parameters
@@ -306,8 +358,11 @@ def build_pack(sc: Scorecard, actions: pd.DataFrame, incidents: pd.DataFrame, wa
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``report`` options to ``parser`` and make :func:`run_cli` its handler."""
-    parser.add_argument("--period", help="2025-26 (financial year), 2025 (calendar year) or 12m-2026-09 "
-                                         "(12 months to a month); default: the latest financial year fully loaded")
+    parser.add_argument(
+        "--period",
+        help="2025-26 (financial year), 2025 (calendar year) or 12m-2026-09 "
+        "(12 months to a month); default: the latest financial year fully loaded",
+    )
     parser.add_argument("--ward", help="a ward code (default: the whole county)")
     parser.add_argument("--out", required=True, help="pack.html or pack.pdf (the format follows the extension)")
     parser.add_argument("--dataset", choices=("ours", "demo"), help="default: the dataset the dashboard shows")
@@ -391,9 +446,21 @@ def run_cli(args: argparse.Namespace) -> int:
         concerns, note, issues = read_concerns(engine, dataset)
     finally:
         engine.dispose()
-    sc = build_scorecard(data.incidents, actions, concerns, period, cfg, read_at=dt.datetime.now(), ward=args.ward,
-                         ward_names=names, county=data.definition.county, demo=dataset == "demo", issues_for=issues,
-                         wildlife_category=data.definition.wildlife_category, concerns_note=note)
+    sc = build_scorecard(
+        data.incidents,
+        actions,
+        concerns,
+        period,
+        cfg,
+        read_at=dt.datetime.now(),
+        ward=args.ward,
+        ward_names=names,
+        county=data.definition.county,
+        demo=dataset == "demo",
+        issues_for=issues,
+        wildlife_category=data.definition.wildlife_category,
+        concerns_note=note,
+    )
     pack = build_pack(sc, actions, data.incidents, wards, ward_areas_km2(wards), data.definition.rural_classes)
     try:
         body = render(pack, fmt)
@@ -403,6 +470,8 @@ def run_cli(args: argparse.Namespace) -> int:
     out.write_bytes(body)
     counts = {lvl: sum(s.status.level == lvl for s in sc.scores) for lvl in ("green", "amber", "red", "none")}
     print(f"Wrote the meeting pack for {sc.area}, {period.label}, to {out} ({len(body):,} bytes).")
-    print(f"{sc.as_of_text}. Scorecard: {counts['green']} on track, {counts['amber']} at risk, "
-          f"{counts['red']} off track, {counts['none']} not rated.")
+    print(
+        f"{sc.as_of_text}. Scorecard: {counts['green']} on track, {counts['amber']} at risk, "
+        f"{counts['red']} off track, {counts['none']} not rated."
+    )
     return 0
