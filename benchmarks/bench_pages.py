@@ -38,9 +38,12 @@ from bench_classify import MIX, STREETS  # noqa: E402
 from ruralaction.incidents.demo import write_demo  # noqa: E402
 from ruralaction.incidents.pipeline import load_data_dir  # noqa: E402
 from ruralaction.incidents.schema import CRIME_TYPES, POLICE_UK_COLUMNS  # noqa: E402
+from ruralaction.measures import (
+    area_report,
+    maplayers,
+    trends,  # noqa: E402
+)
 from ruralaction.measures.filters import Filters, options  # noqa: E402
-from ruralaction.measures.trends import area_report, maplayers
-from ruralaction.measures.trends import trends as measures  # noqa: E402
 
 MONTHS = pd.period_range("2023-10", "2026-09", freq="M").strftime("%Y-%m").to_numpy()
 
@@ -100,7 +103,7 @@ def map_page_calls(c, prep, f: Filters, layer: str) -> int:
     n_months = opts.months.index(last) - opts.months.index(first) + 1
     int((mask & df["in_rural_ward"].to_numpy(dtype=bool, na_value=False)).sum())
     int((mask & df["at_farm"].to_numpy(dtype=bool)).sum())
-    rates = measures.area_rates(
+    rates = trends.area_rates(
         df, f.without_area().apply(df, wards), wards, prep["areas"], n_months, c.definition.rural_classes
     )
     if layer == "points" and n <= maplayers.POINTS_MAX:
@@ -111,7 +114,7 @@ def map_page_calls(c, prep, f: Filters, layer: str) -> int:
         layers = [maplayers.density_layer(index, df, mask)[0]]
     outline = None if layer == "wards" else maplayers.outline_layer(index)
     deck = maplayers.deck([outline, *layers], maplayers.view_for(index.bounds))
-    measures.incident_table(df, mask, limit=maplayers.POINTS_MAX)
+    trends.incident_table(df, mask, limit=maplayers.POINTS_MAX)
     return maplayers.payload_bytes(deck)
 
 
@@ -182,12 +185,12 @@ def main() -> None:
             return {
                 "options": options(df, wards),
                 "index": maplayers.build_index(df, wards),
-                "areas": measures.ward_areas_km2(wards),
+                "areas": trends.ward_areas_km2(wards),
             }
 
         prep, t_prep = timed(prepare)
         busiest = (
-            measures.area_rates(df, Filters().apply(df, wards), wards, prep["areas"], 36, c.definition.rural_classes)
+            trends.area_rates(df, Filters().apply(df, wards), wards, prep["areas"], 36, c.definition.rural_classes)
             .sort_values("crimes")
             .iloc[-1]
         )

@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
+from ruralaction.measures import maplayers, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import (
     QUERY_KEYS,
@@ -35,8 +36,6 @@ from ruralaction.measures.filters import (
     month_label,
     options,
 )
-from ruralaction.measures.trends import maplayers
-from ruralaction.measures.trends import trends as measures
 
 _LAST = "filters_last"
 _KEYS = {
@@ -64,7 +63,7 @@ def _prepare(root: str, dataset: str, version: str) -> Prepared:
     data = state.classified()
     wards = data.geography.wards
     return Prepared(
-        options(data.incidents, wards), maplayers.build_index(data.incidents, wards), measures.ward_areas_km2(wards)
+        options(data.incidents, wards), maplayers.build_index(data.incidents, wards), trends.ward_areas_km2(wards)
     )
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import actions, filters, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures.periods import Period, latest_full, loaded_months
-from ruralaction.progress.aims import charts
+from ruralaction.progress import charts
 from ruralaction.progress.config import ProgressConfig, Status, load_progress_config
 from ruralaction.progress.scorecard import Scorecard, build_scorecard
 from ruralaction.reports import pack as report

@@ -3,7 +3,8 @@
 A pure library (no Streamlit). Subpackages follow the data flow, and each imports only the ones
 before it (``tests/test_library.py`` holds that)::
 
-    definition, settings, exports        the county's rules, where state lives, safe CSV
+    definition, settings, exports,       the county's rules, where state lives, safe CSV,
+    permissions                          who may do what (checked inside every write)
     geography/                           boundaries and rural-urban lookups
     incidents/                           sources -> load + validate -> classify -> store (+ demo, fetch)
     measures/                            filters, periods and every count a page shows

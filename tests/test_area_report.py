@@ -7,9 +7,8 @@ import io
 import pandas as pd
 import pytest
 
+from ruralaction.measures import area_report, trends
 from ruralaction.measures.filters import Filters, options
-from ruralaction.measures.trends import area_report
-from ruralaction.measures.trends import trends as measures
 
 XSS = "<script>alert(1)</script>"
 
@@ -17,7 +16,7 @@ XSS = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def parts(tiny):
     wards = tiny.geography.wards
-    return tiny.incidents, wards, measures.ward_areas_km2(wards), options(tiny.incidents, wards)
+    return tiny.incidents, wards, trends.ward_areas_km2(wards), options(tiny.incidents, wards)
 
 
 def summary(tiny, parts, f: Filters, **kw):

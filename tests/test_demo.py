@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from ruralaction.definition import DEFAULT_DEFINITION
 from ruralaction.incidents import demo as demo_module
 from ruralaction.incidents.demo import DemoSummary, default_end_month, write_demo
 
@@ -66,9 +67,7 @@ DISTRICTS = {
     "South Northamptonshire",
     "Wellingborough",
 }
-DEFINITION = tomllib.loads(
-    (Path(demo_module.__file__).parent / "definitions" / "northamptonshire.toml").read_text("utf-8")
-)
+DEFINITION = tomllib.loads(DEFAULT_DEFINITION.read_text("utf-8"))
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

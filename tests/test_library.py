@@ -16,6 +16,7 @@ STAGES: dict[str, int] = {
     "definition": 0,
     "settings": 0,
     "exports": 0,
+    "permissions": 0,
     "geography": 1,
     "incidents": 2,
     "measures": 3,

@@ -15,9 +15,9 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ruralaction.measures import maplayers as ml
+from ruralaction.measures import trends
 from ruralaction.measures.filters import Filters
-from ruralaction.measures.trends import maplayers as ml
-from ruralaction.measures.trends import trends as measures
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -180,8 +180,8 @@ def test_tooltips_are_plain_text_so_markup_in_the_data_stays_text(tiny):
 def test_ward_names_with_markup_stay_text_in_tooltips(tiny, index):
     wards = tiny.geography.wards.assign(ward_name=[XSS, "Castle"])
     idx = ml.build_index(tiny.incidents, wards)
-    rates = measures.area_rates(
-        tiny.incidents, Filters().apply(tiny.incidents), wards, measures.ward_areas_km2(wards), 3, ["E1"]
+    rates = trends.area_rates(
+        tiny.incidents, Filters().apply(tiny.incidents), wards, trends.ward_areas_km2(wards), 3, ["E1"]
     )
     layer, _ = ml.ward_layer(idx, rates)
     tip = layer.data[0]["properties"]["t"]
@@ -200,7 +200,7 @@ def test_legend_html_escapes_every_text():
 def test_ward_layer_colours_by_rate_and_says_why(tiny, index):
     df = tiny.incidents
     wards = tiny.geography.wards
-    rates = measures.area_rates(df, Filters().apply(df), wards, measures.ward_areas_km2(wards), 3, ["E1"])
+    rates = trends.area_rates(df, Filters().apply(df), wards, trends.ward_areas_km2(wards), 3, ["E1"])
     layer, legend = ml.ward_layer(index, rates)
     by_code = {f["properties"]["ward_code"]: f["properties"] for f in layer.data}
     assert by_code["W1"]["t"].splitlines()[1:3] == [

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from ruralaction.measures import trends
 from ruralaction.measures.trends import (
     change,
     change_words,
@@ -25,7 +26,6 @@ from ruralaction.measures.trends import (
     standout_categories,
     standout_months,
 )
-from ruralaction.measures.trends import trends as measures
 
 CATEGORIES = ["burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"]
 WARDS = ["W1", "W2", "W3"]
@@ -104,7 +104,7 @@ def test_monthly_counts_only_masked_rows():
 )
 def test_change_words_follow_the_small_number_rule(recent, previous, words):
     assert change_words(recent, previous) == words
-    if min(recent, previous) < measures.MIN_COUNT:
+    if min(recent, previous) < trends.MIN_COUNT:
         assert "%" not in change_words(recent, previous)
 
 
@@ -160,7 +160,7 @@ def squares() -> gpd.GeoDataFrame:
 
 
 def test_ward_areas_are_measured_in_the_british_national_grid():
-    areas = measures.ward_areas_km2(squares())
+    areas = trends.ward_areas_km2(squares())
     assert areas.to_dict() == pytest.approx({"W1": 2.0, "W2": 1.0, "W3": 4.0}, rel=1e-6)
 
 
@@ -172,7 +172,7 @@ def test_area_rates_per_km2_a_year_and_per_1000_residents():
     )
     wards = squares()
     pop = pd.Series({"W1": 3000, "W2": 1000, "W3": 500})
-    r = measures.area_rates(df, every(df), wards, measures.ward_areas_km2(wards), 6, ["D1", "E1"], pop)
+    r = trends.area_rates(df, every(df), wards, trends.ward_areas_km2(wards), 6, ["D1", "E1"], pop)
     r = r.set_index("ward_code")
     assert r["crimes"].tolist() == [6, 0, 2]  # the crime with no ward is in no ward's count
     assert r["rural"].tolist() == [True, False, True]
@@ -190,7 +190,7 @@ def test_comparison_pools_the_rural_wards():
         + [("2024-01", "burglary", "W2", None)] * 3
     )
     wards = squares()
-    rates = measures.area_rates(df, every(df), wards, measures.ward_areas_km2(wards), 12, ["D1", "E1"])
+    rates = trends.area_rates(df, every(df), wards, trends.ward_areas_km2(wards), 12, ["D1", "E1"])
     w1 = compare_with_rural_average(rates, "W1", 12)
     assert w1.rate == pytest.approx(15.0, rel=1e-6) and w1.county_rate == pytest.approx(6.0, rel=1e-6)
     assert w1.ratio == pytest.approx(2.5, rel=1e-6)
@@ -210,7 +210,7 @@ def test_comparison_pools_the_rural_wards():
 def test_comparison_about_the_same():
     df = frame([("2024-01", "burglary", "W1", None)] * 10 + [("2024-01", "burglary", "W3", None)] * 20)
     wards = squares()
-    rates = measures.area_rates(df, every(df), wards, measures.ward_areas_km2(wards), 12, ["D1", "E1"])
+    rates = trends.area_rates(df, every(df), wards, trends.ward_areas_km2(wards), 12, ["D1", "E1"])
     assert "about the same as" in compare_with_rural_average(rates, "W1", 12).words
 
 
@@ -277,8 +277,8 @@ def test_outcomes_count_blank_as_no_outcome_and_share_only_from_five():
 
 def test_by_category_and_share_or_none():
     df = frame([("2024-01", "robbery", "W1", None)] * 3)
-    assert measures.by_category(df, every(df)).to_dict() == dict.fromkeys(CATEGORIES, 0) | {"robbery": 3}
-    assert measures.share_or_none(3, 4) is None and measures.share_or_none(1, 5) == 0.2
+    assert trends.by_category(df, every(df)).to_dict() == dict.fromkeys(CATEGORIES, 0) | {"robbery": 3}
+    assert trends.share_or_none(3, 4) is None and trends.share_or_none(1, 5) == 0.2
 
 
 def test_incident_table_is_newest_first_and_limited():
@@ -289,9 +289,9 @@ def test_incident_table_is_newest_first_and_limited():
             ("2024-02", "burglary", None, None),
         ]
     )
-    t = measures.incident_table(df, every(df))
-    assert list(t.columns) == list(measures.INCIDENT_COLUMNS)
+    t = trends.incident_table(df, every(df))
+    assert list(t.columns) == list(trends.INCIDENT_COLUMNS)
     assert t["Month"].tolist() == ["2024-03", "2024-02", "2024-01"]
     assert t["Outcome"].tolist() == ["Local resolution", "No outcome recorded", "No outcome recorded"]
     assert t["Ward"].tolist() == ["Two", "Unknown", "One"]
-    assert measures.incident_table(df, every(df), limit=1)["Category"].tolist() == ["Robbery"]
+    assert trends.incident_table(df, every(df), limit=1)["Category"].tolist() == ["Robbery"]

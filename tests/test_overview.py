@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from tiny_county import TINY_EXPECTED
 
-from ruralaction.measures.trends import overview
+from ruralaction.measures import overview
 
 JAN, FEB, MAR = (pd.Timestamp(m) for m in ("2024-01-01", "2024-02-01", "2024-03-01"))
 CATEGORIES = ["burglary", "theft from the person", "vehicle crime", "robbery", "criminal damage", "wildlife crime"]

@@ -28,7 +28,7 @@ from ruralaction.measures.periods import (
     parse_period,
     rolling_12,
 )
-from ruralaction.progress.aims import aims as pm
+from ruralaction.progress import aims as pm
 from ruralaction.progress.config import (
     MEASURE_AIMS,
     MeasureConfig,

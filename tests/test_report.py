@@ -17,7 +17,7 @@ from progress_helpers import action, actions, incidents, monthly_rows, months_be
 
 from ruralaction.cli import main
 from ruralaction.measures.periods import financial_year, parse_period
-from ruralaction.progress.aims import charts
+from ruralaction.progress import charts
 from ruralaction.progress.config import load_progress_config
 from ruralaction.progress.scorecard import build_scorecard
 from ruralaction.reports import pack as report

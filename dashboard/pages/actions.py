@@ -148,7 +148,7 @@ def _add() -> None:
     """Form callback: add the action, then empty the text fields (the wards, issue and type stay
     for the next one). Problems are kept to show under the form, with what was typed."""
     ss = st.session_state
-    v = {k.removeprefix("actions_add_"): ss.get(k) for k in list(state.keys()) if str(k).startswith("actions_add_")}
+    v = {k.removeprefix("actions_add_"): ss.get(k) for k in list(ss.keys()) if str(k).startswith("actions_add_")}
     problems: list[str] = []
     lat, lon = (
         _coordinate(v.get("lat") or "", "latitude", problems),

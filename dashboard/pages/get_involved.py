@@ -45,7 +45,7 @@ from ruralaction.concerns.limits import BURST_MAX, utcnow
 from ruralaction.concerns.places import location_grid, picked_spot, ward_table
 from ruralaction.concerns.public import concerns_by_ward
 from ruralaction.exports import csv_bytes
-from ruralaction.measures.trends import maplayers
+from ruralaction.measures import maplayers
 
 md = state.md
 K = "get_involved_"  # every session-state key of this page starts with it

@@ -8,9 +8,8 @@ import streamlit as st
 from dashboard import actions, filters, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
+from ruralaction.measures import area_report, trends
 from ruralaction.measures.filters import month_label
-from ruralaction.measures.trends import area_report
-from ruralaction.measures.trends import trends as measures
 
 PICKER = "local_area_ward"
 
@@ -136,7 +135,7 @@ with left:
         st.markdown("Nothing stands out clearly: no month or category is higher than chance alone would often give.")
     st.caption(
         f"A month stands out when it is well above the ward's usual month; a category when it is well above "
-        f"what the rest of the county's rural crime mix predicts. Counts under {measures.MIN_COUNT} never do."
+        f"what the rest of the county's rural crime mix predicts. Counts under {trends.MIN_COUNT} never do."
     )
 with right:
     st.subheader("Outcomes")
@@ -154,8 +153,8 @@ with right:
                 "share": st.column_config.TextColumn("Share"),
             },
         )
-        if s.crimes < measures.MIN_COUNT:
-            st.caption(f"Fewer than {measures.MIN_COUNT} crimes: too few for percentages.")
+        if s.crimes < trends.MIN_COUNT:
+            st.caption(f"Fewer than {trends.MIN_COUNT} crimes: too few for percentages.")
 
 actions.ward_section(s.ward_code, s.ward_name)
 
@@ -188,7 +187,7 @@ slug = s.ward_code.lower()
 d = st.columns(3)
 d[0].download_button(
     "This ward's crimes (CSV)",
-    data=lambda: csv_bytes(measures.incident_table(df, mask)),
+    data=lambda: csv_bytes(trends.incident_table(df, mask)),
     file_name=f"rural-crimes-{slug}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -7,10 +7,9 @@ import streamlit as st
 
 from dashboard import actions, filters, state
 from ruralaction.exports import csv_bytes
+from ruralaction.measures import maplayers, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
-from ruralaction.measures.trends import maplayers
-from ruralaction.measures.trends import trends as measures
 
 LAYERS = {"hotspots": "Hotspots (hexagons)", "wards": "Wards (per km²)", "points": "Crimes (points)"}
 SNAP_NOTE = (
@@ -83,7 +82,7 @@ if choice == "points" and n > maplayers.POINTS_MAX:
     choice = "hotspots"
 
 area_mask = f.without_area().apply(df, wards)
-rates = measures.area_rates(df, area_mask, wards, prep.areas, n_months, data.definition.rural_classes)
+rates = trends.area_rates(df, area_mask, wards, prep.areas, n_months, data.definition.rural_classes)
 if choice == "points":
     layers, legend = maplayers.point_layers(df, mask)
     title = "Category (colour and shape)"
@@ -158,7 +157,7 @@ with tab_wards:
     )
 with tab_crimes:
     limit = maplayers.POINTS_MAX
-    table = measures.incident_table(df, mask, limit=limit)
+    table = trends.incident_table(df, mask, limit=limit)
     if n > limit:
         st.caption(f"The newest {limit:,} of {n:,} crimes; the download has all of them.")
     st.dataframe(
@@ -172,7 +171,7 @@ with tab_crimes:
     )
     st.download_button(
         "Download these crimes (CSV)",
-        data=lambda: csv_bytes(measures.incident_table(df, mask)),
+        data=lambda: csv_bytes(trends.incident_table(df, mask)),
         file_name="rural-crimes.csv",
         mime="text/csv",
         on_click="ignore",

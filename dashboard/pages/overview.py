@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import state
-from ruralaction.measures.trends import overview
+from ruralaction.measures import overview
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
 

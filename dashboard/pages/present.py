@@ -23,7 +23,8 @@ import streamlit as st
 
 from dashboard import progress, state
 from ruralaction.measures.periods import PeriodError, parse_period, rolling_12
-from ruralaction.progress.aims import actions_taken, charts
+from ruralaction.progress import charts
+from ruralaction.progress.aims import actions_taken
 from ruralaction.progress.config import AIMS
 
 SLIDES = {

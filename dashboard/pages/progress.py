@@ -17,7 +17,7 @@ from ruralaction.measures.periods import (
     latest_full,
     parse_period,
 )
-from ruralaction.progress.aims import charts
+from ruralaction.progress import charts
 from ruralaction.progress.config import AIMS
 from ruralaction.reports import pack as report
 

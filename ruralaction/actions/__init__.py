@@ -7,8 +7,8 @@ db
     engines, transactions, and migrating the schema in place (Alembic, scripts in ``migrations/``).
 models
     The tables: actions (+ wards, supporting partners), users, sign-in failures, audit log.
-permissions
-    Who may do what (:class:`Actor`, :class:`Role`, :class:`Permission`, :func:`can`).
+principal
+    Who an actor is now (role and partner from the account row).
 users
     Accounts, Argon2 password hashes, rate-limited sign-in.
 tracker
@@ -25,6 +25,9 @@ demo
     Believable demo actions for the demo dataset.
 vocab
     Partners, issues and action types (``vocabulary.toml``), statuses.
+
+Who may do what (:class:`Actor`, :class:`Role`, :class:`Permission`, :func:`can`) is
+:mod:`ruralaction.permissions`, below every stage, so the data store checks roles too.
 """
 
 from __future__ import annotations
@@ -39,15 +42,6 @@ from ruralaction.actions.db import (
 )
 from ruralaction.actions.demo import ensure_demo_actions, seed_demo_actions
 from ruralaction.actions.measure import SMALL_NUMBER, BeforeAfter, before_after
-from ruralaction.actions.permissions import (
-    ANONYMOUS,
-    Actor,
-    Permission,
-    PermissionDenied,
-    Role,
-    can,
-    require,
-)
 from ruralaction.actions.places import action_points, ward_summary
 from ruralaction.actions.tracker import (
     ActionError,
@@ -80,6 +74,15 @@ from ruralaction.actions.users import (
     sign_in,
 )
 from ruralaction.actions.vocab import STATUSES, Vocabulary, load_vocabulary
+from ruralaction.permissions import (
+    ANONYMOUS,
+    Actor,
+    Permission,
+    PermissionDenied,
+    Role,
+    can,
+    require,
+)
 
 __all__ = [
     "ANONYMOUS",

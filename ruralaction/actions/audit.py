@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from ruralaction.actions.db import read_session
 from ruralaction.actions.models import AuditEntry, utcnow
-from ruralaction.actions.permissions import Actor, Permission, require
 from ruralaction.actions.principal import principal
+from ruralaction.permissions import Actor, Permission, require
 
 #: Operations recorded, in words for the history table.
 OPERATIONS = {"create": "added", "update": "changed", "delete": "deleted", "restore": "restored"}

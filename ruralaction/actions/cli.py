@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from ruralaction.actions.db import DB_FILE_NAME, DatabaseError, open_database, safe_url
-from ruralaction.actions.permissions import Actor, PermissionDenied, Role
 from ruralaction.actions.transfer import ImportFileError, export_frame, import_csv
 from ruralaction.actions.users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
 from ruralaction.definition import DefinitionError, load_definition
@@ -25,6 +24,7 @@ from ruralaction.geography.boundaries import (
     find_geography_files,
 )
 from ruralaction.incidents.store import Store, StoreError
+from ruralaction.permissions import Actor, PermissionDenied, Role
 
 
 def ward_names(folder: Path) -> dict[str, str]:

@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ruralaction.actions.db import write_session
 from ruralaction.actions.models import Action, utcnow
-from ruralaction.actions.permissions import Actor
 from ruralaction.actions.tracker import ActionInput, create_in_session
 from ruralaction.actions.vocab import load_vocabulary
+from ruralaction.permissions import Actor
 
 DEMO_ACTOR = Actor.system_actor("demo data")
 DEMO_DATASET = "demo"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ruralaction.actions.models import User
-from ruralaction.actions.permissions import Actor, Role
+from ruralaction.permissions import Actor, Role
 
 
 def normalise_email(email: str) -> str:

@@ -1,6 +1,6 @@
 """Actions: validate, add, edit (with optimistic locking), soft-delete, restore, read and list.
 
-Every write function takes the :class:`~ruralaction.actions.permissions.Actor` asking, checks
+Every write function takes the :class:`~ruralaction.permissions.Actor` asking, checks
 its permission inside the same transaction as the change, writes the change and its audit
 entry together, and commits once. Text is stored exactly as typed: pages escape it when they
 show it, CSV downloads make it spreadsheet-safe.
@@ -22,10 +22,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from ruralaction.actions.audit import record
 from ruralaction.actions.db import read_session, write_session
 from ruralaction.actions.models import Action, ActionSupporter, ActionWard, utcnow
-from ruralaction.actions.permissions import Actor, Permission, require
 from ruralaction.actions.principal import principal
 from ruralaction.actions.vocab import STATUSES, Vocabulary, load_vocabulary
 from ruralaction.incidents.schema import UK_BOUNDS
+from ruralaction.permissions import Actor, Permission, require
 
 DATASETS = ("ours", "demo")
 MAX_TITLE = 200

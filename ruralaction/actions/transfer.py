@@ -33,7 +33,6 @@ from sqlalchemy import Engine, select
 
 from ruralaction.actions.db import write_session
 from ruralaction.actions.models import Action
-from ruralaction.actions.permissions import Actor, PermissionDenied
 from ruralaction.actions.principal import principal
 from ruralaction.actions.tracker import (
     ActionInput,
@@ -47,6 +46,7 @@ from ruralaction.actions.tracker import (
 )
 from ruralaction.actions.vocab import Vocabulary, load_vocabulary
 from ruralaction.exports import csv_bytes
+from ruralaction.permissions import Actor, PermissionDenied
 
 EXPORT_COLUMNS = (
     "id",

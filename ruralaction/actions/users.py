@@ -22,9 +22,9 @@ from sqlalchemy import Engine, delete, func, select
 from ruralaction.actions.audit import record
 from ruralaction.actions.db import read_session, write_session
 from ruralaction.actions.models import SignInFailure, User, utcnow
-from ruralaction.actions.permissions import ANONYMOUS, Actor, Permission, Role, require
 from ruralaction.actions.principal import actor_of, normalise_email, principal  # noqa: F401  (part of this module's API)
 from ruralaction.actions.vocab import load_vocabulary
+from ruralaction.permissions import ANONYMOUS, Actor, Permission, Role, require
 
 MAX_FAILURES = 5
 WINDOW = dt.timedelta(minutes=15)

@@ -3,7 +3,7 @@ queue (review, dismiss, link to the action that answers it) and the retention pu
 
 Submitting needs no account: anyone may raise a concern. Everything that reads personal fields
 or changes a concern checks, inside its own transaction, that the actor is an admin
-(:attr:`~ruralaction.actions.permissions.Permission.REVIEW_CONCERNS`), looking the account up
+(:attr:`~ruralaction.permissions.Permission.REVIEW_CONCERNS`), looking the account up
 again (:func:`~ruralaction.actions.users.principal`). Admin changes are written to the audit log
 with snapshots that never hold personal fields.
 """
@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, selectinload
 from ruralaction.actions.audit import record
 from ruralaction.actions.db import read_session, write_session
 from ruralaction.actions.models import Action, Concern, ConcernAction, utcnow
-from ruralaction.actions.permissions import Actor, Permission, require
 from ruralaction.actions.principal import principal
 from ruralaction.concerns.form import (
     MAX_DESCRIPTION,
@@ -34,6 +33,7 @@ from ruralaction.concerns.form import (
     ConcernInput,
 )
 from ruralaction.concerns.privacy import PERSONAL_FIELDS, cutoff, retention
+from ruralaction.permissions import Actor, Permission, require
 
 DATASETS = ("ours", "demo")
 #: A concern's status, in the order work goes ("dismissed": spam or a duplicate, left out of

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ruralaction.measures import trends
 from ruralaction.measures.filters import FilterOptions, Filters, month_label
 from ruralaction.measures.trends import Change, Comparison, Standout
-from ruralaction.measures.trends import trends as measures
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class AreaSummary:
     crimes : int
         Rural crimes in the ward over the months shown.
     trend : DataFrame
-        :func:`measures.monthly` for the ward.
+        :func:`trends.monthly` for the ward.
     change : Change
         Last 12 months to ``last_month`` against the 12 before.
     comparison : Comparison
@@ -44,7 +44,7 @@ class AreaSummary:
     by_category : Series
         Crimes per category (every category).
     outcomes : DataFrame
-        :func:`measures.outcomes`.
+        :func:`trends.outcomes`.
     demo : bool
         Whether the data is the generated demo (the downloads say so).
     """
@@ -94,7 +94,7 @@ def local_area_summary(
     wards : DataFrame
         ``Geography.wards``.
     areas : Series
-        :func:`measures.ward_areas_km2`.
+        :func:`trends.ward_areas_km2`.
     rural_classes : sequence of str
         ``Definition.rural_classes``.
     filters : Filters
@@ -116,13 +116,13 @@ def local_area_summary(
     n_months = (pd.Period(last, "M") - pd.Period(first, "M")).n + 1
     mask = filters.apply(df, wards)
     county_mask = filters.without_area().apply(df, wards)
-    trend = measures.monthly(df, mask, first, last)
-    change = measures.change(df, filters.without_months().apply(df, wards), last, opts.months[0])
-    rates = measures.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
-    comparison = measures.compare_with_rural_average(
+    trend = trends.monthly(df, mask, first, last)
+    change = trends.change(df, filters.without_months().apply(df, wards), last, opts.months[0])
+    rates = trends.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
+    comparison = trends.compare_with_rural_average(
         rates, filters.ward, n_months, "1000" if population is not None else "km2"
     )
-    area_cats = measures.by_category(df, mask)
+    area_cats = trends.by_category(df, mask)
     row = wards.loc[wards["ward_code"].astype(str) == filters.ward]
     ruc = row["ruc_code"].iloc[0] if len(row) else None
     return AreaSummary(
@@ -137,10 +137,10 @@ def local_area_summary(
         trend=trend,
         change=change,
         comparison=comparison,
-        standout_months=measures.standout_months(measures.monthly_totals(trend)),
-        standout_categories=measures.standout_categories(area_cats, measures.by_category(df, county_mask)),
+        standout_months=trends.standout_months(trends.monthly_totals(trend)),
+        standout_categories=trends.standout_categories(area_cats, trends.by_category(df, county_mask)),
         by_category=area_cats,
-        outcomes=measures.outcomes(df, mask),
+        outcomes=trends.outcomes(df, mask),
         demo=demo,
     )
 
@@ -241,7 +241,7 @@ def summary_html(s: AreaSummary) -> str:
 <tbody>{outs or "<tr><td>No rural crimes</td><td></td><td></td></tr>"}</tbody></table>
 <h2>Actions taken here</h2><p>Actions will appear here once partners record them.</p>
 <p><small>Locations in police.uk data are anonymised to the nearest snap point, so counts near a ward's
-edge may include nearby roads. Counts under {measures.MIN_COUNT} are not turned into percentages.</small></p>
+edge may include nearby roads. Counts under {trends.MIN_COUNT} are not turned into percentages.</small></p>
 </body></html>
 """
 

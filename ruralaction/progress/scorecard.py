@@ -18,7 +18,7 @@ import pandas as pd
 from ruralaction.measures.filters import Filters
 from ruralaction.measures.periods import Period, loaded_months, parse_period
 from ruralaction.measures.trends import monthly
-from ruralaction.progress.aims import aims as pm
+from ruralaction.progress import aims as pm
 from ruralaction.progress.config import (
     AIMS,
     MeasureConfig,

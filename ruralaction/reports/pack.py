@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ruralaction.measures.periods import Period
+from ruralaction.progress import charts as ch
 from ruralaction.progress.aims import actions_taken
-from ruralaction.progress.aims import charts as ch
 from ruralaction.progress.config import AIMS
 from ruralaction.progress.scorecard import Scorecard
 
