@@ -260,7 +260,7 @@ def test_admins_review_the_queue_and_link_an_action_others_never_see_it(gi):
 
 
 def app_md(text: str) -> str:
-    from app_state import md
+    from dashboard.state import md
 
     return md(text)
 
