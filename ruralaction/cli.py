@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     logged as a ``cli.fault`` event with its detail, and exits 2."""
     args = build_parser().parse_args(argv)
     if args.log_json:
-        logs.configure(force=True)
+        logs.configure(stream=sys.stderr, path="", force=True)
     elif os.environ.get(logs.LOG_FILE_ENV):
         logs.configure(force=True)
     else:

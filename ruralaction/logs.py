@@ -140,15 +140,16 @@ def event(name: str, level: str = "info", **fields: object) -> dict:
 
 
 def configure(stream: IO[str] | None = None, path: str | os.PathLike | None = None, force: bool = False) -> None:
-    """Send events to ``path`` (else ``$RURALACTION_LOG_FILE``), else to ``stream`` (default
-    standard error). Called once per process; again with ``force=True`` to redirect."""
+    """Send events to ``path`` (``None``: ``$RURALACTION_LOG_FILE``; ``""``: no file), else to
+    ``stream`` (default standard error). Called once per process; again with ``force=True`` to
+    redirect."""
     log = logger()
     if log.handlers and not force:
         return
     for h in list(log.handlers):
         log.removeHandler(h)
         h.close()
-    target = path or os.environ.get(LOG_FILE_ENV)
+    target = os.environ.get(LOG_FILE_ENV) if path is None else path
     handler: logging.Handler
     if target:
         handler = logging.FileHandler(target, mode="a", encoding="utf-8", delay=True)
