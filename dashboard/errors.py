@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 
@@ -29,6 +30,7 @@ from ruralaction import logs
 from ruralaction.faults import Fault, describe
 
 _NOTES = "errors_link_notes"
+T = TypeVar("T")
 
 
 def _log(fault: Fault, where: str, part: str | None = None) -> None:
@@ -102,6 +104,14 @@ def section(what: str, where: str = "") -> Iterator[None]:
             icon=":material/cloud_off:",
         )
         st.caption(f"Everything else on this page is up to date. Reference {fault.reference}.")
+
+
+def attempt(fn: Callable[[], T], what: str, where: str = "") -> T | None:
+    """``fn()``, or None after saying in one warning that ``what`` cannot be shown (as
+    :func:`section`, for a value a page draws later)."""
+    with section(what, where):
+        return fn()
+    return None
 
 
 def guarded(fn: Callable[..., None]) -> Callable[..., None]:

@@ -88,7 +88,7 @@ def _clean(value: object) -> object:
     return redact(str(value))
 
 
-def event_record(event: str, level: str = "info", **fields: object) -> dict:
+def event_record(event: str, level: str = "info", /, **fields: object) -> dict:
     """The JSON object one event becomes (personal fields dropped, text redacted)."""
     record = {
         "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -122,7 +122,7 @@ def logger() -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-def event(name: str, level: str = "info", **fields: object) -> dict:
+def event(name: str, /, level: str = "info", **fields: object) -> dict:
     """Log one event as one JSON line; return the object logged (handy in tests).
 
     Parameters
@@ -133,7 +133,7 @@ def event(name: str, level: str = "info", **fields: object) -> dict:
     **fields
         Plain values. Personal fields are dropped and text is redacted (module doc).
     """
-    record = event_record(name, level, **fields)
+    record = event_record(name, level, **fields)  # positional-only: a field may be called "name"
     log = logger()
     log.log(_LEVELS.get(level, logging.INFO), name, extra={"ra_event": record})
     return record
