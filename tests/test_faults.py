@@ -78,9 +78,8 @@ def test_a_real_sqlite_disk_full_is_said_and_the_transaction_leaves_nothing(tmp_
         dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
 
     engine.dispose()
-    with pytest.raises(sa.exc.OperationalError) as caught:
-        with write_session(engine) as s:
-            s.execute(sa.text("INSERT INTO notes VALUES (randomblob(200000))"))
+    with pytest.raises(sa.exc.OperationalError) as caught, write_session(engine) as s:
+        s.execute(sa.text("INSERT INTO notes VALUES (randomblob(200000))"))
     fault = describe(caught.value)
     assert fault.kind == "disk_full" and fault.wrote
     assert fault.sentence == "The server's disk is full, so nothing was saved to the database."
@@ -286,6 +285,7 @@ def test_the_cli_says_a_bad_definition_in_one_line_and_exits_non_zero(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

@@ -143,10 +143,10 @@ def test_two_refreshes_at_once_run_once(api, tmp_path):
 
 def test_the_lock_is_exclusive_and_freed_when_its_holder_ends(tmp_path):
     lock = tmp_path / ".x.lock"
-    with RunLock(lock, "refresh"):
-        with pytest.raises(Busy, match=r"Another refresh is running \(process \d+"):
-            with RunLock(lock, "refresh"):
-                pass
+    held = RunLock(lock, "refresh").__enter__()
+    with pytest.raises(Busy, match=r"Another refresh is running \(process \d+"):
+        RunLock(lock, "refresh").__enter__()
+    held.__exit__(None, None, None)
     with RunLock(lock, "refresh"):  # free again
         pass
     # A holder killed outright does not leave the lock held.
