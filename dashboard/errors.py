@@ -30,6 +30,7 @@ from ruralaction import logs
 from ruralaction.faults import Fault, describe
 
 _NOTES = "errors_link_notes"
+_SAID = "errors_said"  # fault sentences already drawn in this run
 T = TypeVar("T")
 
 
@@ -81,12 +82,16 @@ def guard(where: str, box=None) -> Iterator[None]:
     (``st.stop``, ``st.rerun``, ``st.switch_page``) passes through untouched."""
     box = box if box is not None else st.container()
     st.session_state.pop(_NOTES, None)
+    st.session_state.pop(_SAID, None)
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - the one place every fault is put into words
         fault = report(exc, where)
         with box:
-            show(fault)
+            if fault.sentence not in st.session_state.get(_SAID, ()):
+                show(fault)
+            else:
+                st.caption(f"The rest of this page cannot be shown for the same reason. Reference {fault.reference}.")
     finally:
         _draw_notes(box)
 
@@ -99,6 +104,11 @@ def section(what: str, where: str = "") -> Iterator[None]:
         yield
     except Exception as exc:  # noqa: BLE001 - degrade this part only, in words
         fault = report(exc, where, part=what)
+        said = st.session_state.setdefault(_SAID, set())
+        if fault.sentence in said:  # one sentence per fault on a page, however many parts it stops
+            st.caption(f"{state.md(what)} cannot be shown either, for the same reason.")
+            return
+        said.add(fault.sentence)
         st.warning(
             f"{state.md(what)} cannot be shown just now. {state.md(fault.sentence)}",
             icon=":material/cloud_off:",
