@@ -49,7 +49,13 @@ def key_lines(text: str) -> dict[tuple, int]:
     table: tuple = ()
     arrays: dict[tuple, int] = {}
     in_multiline = None  # the quote that opened a multi-line string
+    array: list = []  # [path, next item index] while inside a multi-line array of plain values
     for n, raw in enumerate(text.splitlines(), start=1):
+        if array:
+            closed = _array_items(raw, array, lines, n)
+            if closed:
+                array = []
+            continue
         if in_multiline:
             if raw.count(in_multiline) % 2 == 1:
                 in_multiline = None
@@ -75,6 +81,10 @@ def key_lines(text: str) -> dict[tuple, int]:
         path = (*table, *_split(assign.group(1)))
         lines.setdefault(path, n)
         value = assign.group(2)
+        if value.lstrip().startswith("[") and not value.lstrip().startswith("[["):
+            state = [path, 0]
+            if not _array_items(value.lstrip()[1:], state, lines, n):
+                array = state
         if value.lstrip().startswith("{"):
             for inner in _INLINE_KEY.finditer(value):
                 lines.setdefault((*path, *_split(inner.group(1))), n)
@@ -82,6 +92,34 @@ def key_lines(text: str) -> dict[tuple, int]:
             if value.count(quote) % 2 == 1:
                 in_multiline = quote
     return lines
+
+
+_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|#.*$|[\[\]{},]|[^\s,\[\]{}#]+')
+
+
+def _array_items(text: str, state: list, lines: dict[tuple, int], n: int) -> bool:
+    """Record the line of each plain value of an array in ``text`` (one line of it); ``state`` is
+    ``[path, next index]``. Returns True when the array closes on this line."""
+    depth = 0
+    for token in _ITEM.findall(text):
+        if token.startswith("#"):
+            break
+        if token in ("[", "{"):
+            if depth == 0:
+                lines.setdefault((*state[0], state[1]), n)
+            depth += 1
+        elif token in ("]", "}"):
+            if depth == 0:
+                return True
+            depth -= 1
+            if depth == 0:
+                state[1] += 1
+        elif token == ",":
+            continue
+        elif depth == 0:
+            lines.setdefault((*state[0], state[1]), n)
+            state[1] += 1
+    return False
 
 
 def line_of(lines: dict[tuple, int], loc: Sequence) -> int | None:

@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from test_app_map import ward_codes
 
+from dashboard.state import DEMO_LABEL
 from ruralaction.definition import DEFAULT_DEFINITION
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -76,8 +77,8 @@ class App:
         return self.at
 
     def said(self) -> list[str]:
-        """Every error and warning on the page, as a reader sees it."""
-        return [unescape(e.value) for e in (*self.at.error, *self.at.warning)]
+        """Every error and warning on the page, as a reader sees it (the demo label aside)."""
+        return [unescape(e.value) for e in (*self.at.error, *self.at.warning) if DEMO_LABEL not in e.value]
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,7 @@ def test_postgresql_stopped_mid_run_every_page_says_so_in_one_sentence_and_recov
             app.visit("Local area", ward=ward)
             assert app.at.title[0].value == "Brixworth" and app.at.get("download_button"), "downloads still work"
             app.visit("Progress")
-            assert any("Crime figures, maps and downloads still work" in c.value for c in app.at.caption)
+            assert any("Crime figures, maps and downloads still work" in unescape(c.value) for c in app.at.caption)
         finally:
             cluster.start()
 
@@ -247,7 +248,14 @@ def test_disk_full_when_switching_the_dataset_is_one_sentence(demo_root, monkeyp
             {"Progress", "Present"},
             "progress.baseline_period should be a valid string, not 2024.",
         ),
-        ("RURALACTION_ACTIONS_VOCABULARY", '"Patrol",', "7,", {"Actions"}, "action_types[0] should be a valid string"),
+        # The demo's actions are made from the vocabulary, so every page that shows actions needs it.
+        (
+            "RURALACTION_ACTIONS_VOCABULARY",
+            '"Patrol",',
+            "7,",
+            {"Actions", "Map", "Progress"},
+            "action_types[0] should be a valid string",
+        ),
     ],
     ids=["definition", "progress", "vocabulary"],
 )
@@ -271,6 +279,8 @@ def test_a_broken_configuration_file_is_named_with_its_line_on_the_pages_that_ne
             said = [s for s in app.said() if words in s]
             if page in broken_pages:
                 assert len(said) == 1 and f"{bad.name}, line {line}: " in said[0], (page, app.said())
-            else:
+            elif page in ("Overview", "Data") or env != "RURALACTION_ACTIONS_VOCABULARY":
                 assert said == [], (page, app.said())
+            else:  # a page that shows actions only in some states (a ward chosen, demo actions seeded)
+                assert len(said) <= 1, (page, app.said())
     os.utime(bad)  # (a later test may reuse the path; the vocabulary cache keys on mtime)

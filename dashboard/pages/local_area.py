@@ -159,7 +159,9 @@ with right:
 actions.ward_section(s.ward_code, s.ward_name)
 
 st.subheader(f"What residents raised in {state.md(s.ward_name)}")
-raised = errors.attempt(lambda: ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code), "Concerns")
+raised = errors.attempt(
+    lambda: ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code), "Concerns", "local area"
+)
 if raised is not None and raised.empty:
     st.caption("No concerns have been raised for this ward yet.")
 elif raised is not None:

@@ -102,7 +102,8 @@ except PeriodError as exc:
 keys = list(SLIDES)
 # The address decides the first slide and pausing when it is opened or edited; then the slideshow leads.
 url = (st.query_params.get("slide", ""), st.query_params.get("paused", ""))
-if st.session_state.get(URL) != url or SLIDE not in st.session_state:
+# (PAUSED is a widget's key: Streamlit drops it while another page is shown, so coming back re-reads it)
+if st.session_state.get(URL) != url or SLIDE not in st.session_state or PAUSED not in st.session_state:
     st.session_state[URL] = url
     st.session_state[SLIDE] = keys.index(url[0]) if url[0] in keys else st.session_state.get(SLIDE, 0)
     if url[0] and url[0] not in keys:
