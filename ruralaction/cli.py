@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from ruralaction import logs
+from ruralaction import logs, progressbar
 from ruralaction.actions.cli import add_arguments as add_actions_arguments
 from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
 from ruralaction.definition import load_definition
@@ -25,18 +25,8 @@ from ruralaction.reports.pack import add_arguments as add_report_arguments
 
 
 def _progress(stream):
-    interactive = stream.isatty()
-
-    def report(done: int, total: int, name: str) -> None:
-        if interactive:
-            stream.write(f"\rReading files: {done}/{total}")
-            if done == total:
-                stream.write("\n")
-        elif total >= 10 and (done % max(1, total // 10) == 0 or done == total):
-            stream.write(f"Reading files: {done}/{total}\n")
-        stream.flush()
-
-    return report
+    """A progress bar for reading many files (:mod:`ruralaction.progressbar`)."""
+    return progressbar.both(progressbar.terminal("Reading files", stream), progressbar.logged("read files"))
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

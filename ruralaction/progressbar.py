@@ -36,11 +36,12 @@ def _tenth(done: int, total: int) -> bool:
     return done % step == 0
 
 
-def terminal(label: str, stream: IO[str] | None = None, min_interval_s: float = 0.1) -> Progress:
+def terminal(label: str, stream: IO[str] | None = None, min_interval_s: float = 0.1, min_steps: int = 10) -> Progress:
     """A hook that draws ``label [######------] 12/40 what`` on ``stream`` (default stderr).
 
     Interactive streams get one redrawn line (at most every ``min_interval_s``; the last step
-    always); anything else gets a plain line at each tenth of the way.
+    always); anything else gets a plain line at each tenth of the way, and nothing at all for
+    work of fewer than ``min_steps`` steps (short work needs no progress in a log or cron mail).
     """
     out = stream or sys.stderr
     interactive = bool(getattr(out, "isatty", lambda: False)())
@@ -57,7 +58,7 @@ def terminal(label: str, stream: IO[str] | None = None, min_interval_s: float = 
             out.write(f"\r{label} [{'#' * filled}{'-' * (_BAR - filled)}] {done}/{total} {what[:40]:<40}")
             if done >= total:
                 out.write("\n")
-        elif _tenth(done, total):
+        elif total >= min_steps and _tenth(done, total):
             out.write(f"{label}: {done}/{total} ({100 * done // total}%) {what}\n")
         out.flush()
 

@@ -291,3 +291,45 @@ def test_the_cli_says_a_bad_definition_in_one_line_and_exits_non_zero(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         f"Error: Definition file northamptonshire.toml, line {_line(bad, 'classes = 5')}: rural.classes should be a valid list, not 5."
     ]
+
+
+# ----------------------------------------------------------------------------- progress hooks
+
+
+def test_progress_is_a_bar_on_a_terminal_and_a_line_a_tenth_elsewhere():
+    from ruralaction import progressbar
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    bar = progressbar.terminal("Fetching", tty, min_interval_s=0)
+    for i in range(1, 5):
+        bar(i, 4, f"2024-0{i} Brixworth")
+    assert tty.getvalue().endswith("\n")  # one line, redrawn in place, finished at the end
+    assert tty.getvalue().split("\r")[-1].rstrip() == "Fetching [########################] 4/4 2024-04 Brixworth"
+    assert "Fetching [######------------------] 1/4 2024-01 Brixworth" in tty.getvalue()
+
+    log = io.StringIO()
+    lines = progressbar.terminal("Reading files", log)
+    for i in range(1, 31):
+        lines(i, 30, f"file{i}.csv")
+    assert log.getvalue().splitlines() == [
+        f"Reading files: {3 * k}/30 ({10 * k}%) file{3 * k}.csv" for k in range(1, 11)
+    ]
+    quiet = io.StringIO()
+    short = progressbar.terminal("Reading files", quiet)
+    short(1, 1, "one.csv")
+    assert quiet.getvalue() == ""
+
+    events = io.StringIO()
+    logs.configure(stream=events, path="", force=True)
+    try:
+        hook = progressbar.both(None, progressbar.logged("fetch"))
+        for i in range(1, 21):
+            hook(i, 20, f"step {i}")
+    finally:
+        logs.silence()
+    done = [json.loads(line)["done"] for line in events.getvalue().splitlines()]
+    assert done == [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
