@@ -27,6 +27,7 @@ import os
 import re
 import socket
 import sys
+import threading
 from collections.abc import Mapping
 from typing import IO
 
@@ -60,6 +61,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # UK numbers as people type them: 01604 123456, +44 7700 900123, 07700900123 (10-13 digits).
 _PHONE = re.compile(r"(?<![\w.])(?:\+44\s?|0)(?:\d[\s-]?){9,11}\d(?![\w.])")
 _MAX_TEXT = 2_000
+_CONFIGURING = threading.Lock()
 
 
 def redact(text: str) -> str:
@@ -144,8 +146,13 @@ def configure(stream: IO[str] | None = None, path: str | os.PathLike | None = No
     ``stream`` (default standard error). Called once per process; again with ``force=True`` to
     redirect."""
     log = logger()
-    if log.handlers and not force:
-        return
+    with _CONFIGURING:  # sessions of one app process may meet their first fault at the same moment
+        if log.handlers and not force:
+            return
+        _install(log, stream, path)
+
+
+def _install(log: logging.Logger, stream: IO[str] | None, path: str | os.PathLike | None) -> None:
     for h in list(log.handlers):
         log.removeHandler(h)
         h.close()
