@@ -137,7 +137,7 @@ def unescape(text: str) -> str:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: Path(p).stem)
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
