@@ -387,6 +387,7 @@ def evaluate_actions(
                 "action_type": a.action_type,
                 "issue": a.issue,
                 "wards": a.wards,
+                "ward_codes": tuple(a.ward_codes),
                 "completed_on": comp,
                 "status": imp.status,
                 "verdict": imp.verdict,
