@@ -115,7 +115,11 @@ def _lsoa_points(df: pd.DataFrame) -> pd.DataFrame:
     """The middle of each LSOA code's snap points (places 2021 LSOAs that have no polygon)."""
     ok = df["lsoa_code"].notna() & df["longitude"].notna()
     g = pd.DataFrame(
-        {"lsoa_code": df.loc[ok, "lsoa_code"].astype(str), "lon": df.loc[ok, "longitude"], "lat": df.loc[ok, "latitude"]}
+        {
+            "lsoa_code": df.loc[ok, "lsoa_code"].astype(str),
+            "lon": df.loc[ok, "longitude"],
+            "lat": df.loc[ok, "latitude"],
+        }
     )
     return g.groupby("lsoa_code", as_index=False).median()
 
@@ -137,7 +141,13 @@ def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hots
     cells = p.cell[mask]
     counts = np.bincount(cells[cells >= 0], minlength=p.grid.n)
     result = hotspots.gi_star(p.grid, counts, p.graph)
-    blocks = quarter_blocks([m for m in p.covered if (f.month_from is None or m >= f.month_from) and (f.month_to is None or m <= f.month_to)])
+    blocks = quarter_blocks(
+        [
+            m
+            for m in p.covered
+            if (f.month_from is None or m >= f.month_from) and (f.month_to is None or m <= f.month_to)
+        ]
+    )
     steps = [b[0] for b in blocks]
     if blocks and p.grid.n:
         codes = df["month"].to_numpy()[mask].astype("datetime64[M]").astype(np.int64)
@@ -160,10 +170,17 @@ def _expected(root: str, dataset: str, version: str) -> dict[str, seasonal.Expec
     """County, districts (every covered month) and wards (the latest covered month)."""
     p = prepared()
     wards = state.classified().geography.wards
-    county = CountTable(pd.Index(["county"]), p.rural_table.months, p.rural_table.covered, p.rural_table.counts.sum(axis=0, keepdims=True))
+    county = CountTable(
+        pd.Index(["county"]),
+        p.rural_table.months,
+        p.rural_table.covered,
+        p.rural_table.counts.sum(axis=0, keepdims=True),
+    )
     out = {"county": seasonal.expected_counts(county)}
     if wards is not None and len(wards) and "district" in wards:
-        districts = p.rural_table.group(wards["district"].astype(object).where(wards["district"].notna(), None).to_numpy())
+        districts = p.rural_table.group(
+            wards["district"].astype(object).where(wards["district"].notna(), None).to_numpy()
+        )
         out["districts"] = seasonal.expected_counts(districts)
     latest = p.covered[-1:] if p.covered else []
     out["wards"] = seasonal.expected_counts(p.rural_table, assess=latest)

@@ -50,7 +50,9 @@ def unusual_county() -> None:
     wards = ex["wards"].frame
     flagged = wards[wards["flag"]]
     if len(flagged):
-        names = dict(zip(state.classified().geography.wards["ward_code"], state.classified().geography.wards["ward_name"]))
+        names = dict(
+            zip(state.classified().geography.wards["ward_code"], state.classified().geography.wards["ward_name"])
+        )
         st.markdown(
             "**Wards above their expected range this month:** "
             + ", ".join(md(f"{names.get(a, a)} ({o})") for a, o in zip(flagged["area"], flagged["observed"]))
@@ -94,19 +96,25 @@ def rural_and_urban() -> None:
     p = evidence.prepared()
     df = data.incidents
     table = rural_urban.side_table(df, df["is_rural_crime"].to_numpy(dtype=bool), p.covered)
-    den = rural_urban.denominators(wards, evidence.ward_areas(), data.definition.rural_classes, evidence.ward_residents())
+    den = rural_urban.denominators(
+        wards, evidence.ward_areas(), data.definition.rural_classes, evidence.ward_residents()
+    )
     frame = rural_urban.side_by_side(table, den)
     options = {"crimes": "Crimes", "per_km2_year": "Per km² a year"}
     if den.residents.get("Rural"):
         options = {"crimes": "Crimes", "per_1000_year": "Per 1,000 residents a year", "per_km2_year": "Per km² a year"}
-    measure = st.segmented_control(
-        "Measure", list(options), format_func=options.get, default="crimes", key="overview_ru_measure"
-    ) or "crimes"
+    measure = (
+        st.segmented_control(
+            "Measure", list(options), format_func=options.get, default="crimes", key="overview_ru_measure"
+        )
+        or "crimes"
+    )
     st.plotly_chart(evidence_charts.rural_urban_chart(frame, measure), key="overview_ru", config={"displaylogo": False})
     st.markdown(md(rural_urban.summary_words(frame)))
     note = (
-        "" if den.residents.get("Rural") else " Add the ONS mid-year LSOA population estimates on the Data page for rates "
-        "per 1,000 residents."
+        ""
+        if den.residents.get("Rural")
+        else " Add the ONS mid-year LSOA population estimates on the Data page for rates per 1,000 residents."
     )
     st.caption(md(rural_urban.METHOD) + note)
     if p.population is not None:
@@ -177,7 +185,9 @@ def ward_impact(ward: str, months: int = 6) -> None:
     st.markdown("**Did the actions here work?** Each completed action against comparable wards:")
     st.dataframe(here[list(IMPACT_COLUMNS)], hide_index=True, key="local_area_impact", column_config=IMPACT_COLUMNS)
     st.caption(md(impact.METHOD.format(n=months, k=impact.CONTROLS)))
-    _expected_download(here.drop(columns=["log_ratio", "log_se"]), f"action-impact-{ward.lower()}.csv", "local_area_impact_csv")
+    _expected_download(
+        here.drop(columns=["log_ratio", "log_se"]), f"action-impact-{ward.lower()}.csv", "local_area_impact_csv"
+    )
 
 
 def rollup(months: int = 6) -> None:

@@ -113,9 +113,7 @@ def rural_urban_chart(frame: pd.DataFrame, measure: str = "crimes") -> go.Figure
     fig = go.Figure()
     for side in SIDES:
         sub = frame[frame["side"] == side]
-        fig.add_trace(
-            go.Bar(x=sub["month"], y=sub[measure], name=side, marker_color=SIDE_COLOURS[side])
-        )
+        fig.add_trace(go.Bar(x=sub["month"], y=sub[measure], name=side, marker_color=SIDE_COLOURS[side]))
     fig.update_layout(**_LAYOUT, barmode="group", bargap=0.2, hovermode="x unified", height=340)
     fig.update_xaxes(**_month_ticks(sorted(frame["month"].unique())), title_text="")
     fig.update_yaxes(rangemode="tozero", title_text=titles[measure], tickfont_size=13)
