@@ -37,7 +37,7 @@ def test_planted_cluster_is_found_and_nothing_else():
     assert res.status == "ok"
     hot = set(res.hot["cell"])
     assert centre in hot
-    assert res.cells.loc[centre, "confidence"] == 99
+    assert res.cells.loc[centre, "confidence"] >= 95
     # every hot cell is within two rings of the planted cluster's centre
     qq, rr = grid.q[list(hot)], grid.r[list(hot)]
     assert (np.abs(qq - 15) + np.abs(rr - 15) + np.abs((qq + rr) - 30)).max() / 2 <= 2
@@ -93,13 +93,13 @@ def test_gi_star_agrees_with_esda_on_polygon_contiguity():
         ref = esda.G_Local(y, w, transform="B", star=True, permutations=0)
     ours = hs.gi_star_z(y, hs.neighbour_graph(grid))
     np.testing.assert_allclose(ours, ref.Zs, atol=1e-9)
-    # with plenty of crime, the relocation p-values approach esda's normal p-values
-    big = np.random.default_rng(6).poisson(60, grid.n).astype(float)
+    # our p-values are esda's own conditional-randomization p-values, without its cell-by-cell loop
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = esda.G_Local(big, w, transform="B", star=True, permutations=0)
-    p = hs.relocation_p(big, hs.neighbour_graph(grid))
-    assert np.corrcoef(p, 2 * ref.p_norm)[0, 1] > 0.95
+        perm = esda.G_Local(y, w, transform="B", star=True, permutations=2_999, seed=1, n_jobs=1)
+    ours = hs.relocation_p(y, hs.neighbour_graph(grid)) / 2  # esda's p_sim is one-sided (folded)
+    assert np.corrcoef(ours, perm.p_sim)[0, 1] > 0.93
+    assert np.median(np.abs(ours - perm.p_sim)) < 0.03  # ties of whole-number totals are split differently
 
 
 def test_too_few_crimes_means_no_hotspots():

@@ -75,7 +75,7 @@ PATTERN_COLOURS = {
 PATTERN_GLYPHS = {"new": "◆", "intensifying": "▲", "persistent": "■", "diminishing": "▼", "sporadic": "●"}
 METHOD = (
     "Getis-Ord Gi* (PySAL esda) over {area:.1f} km² hexagons and their touching neighbours, "
-    "p-values from 99,999 random relocations of the counts, Benjamini–Hochberg false-discovery-rate correction across all {cells:,} cells; "
+    "p-values by conditional randomization (99,999 draws), Benjamini–Hochberg false-discovery-rate correction across all {cells:,} cells; "
     "a cell is shown only at 90% confidence or more and with at least {min_count} crimes around it."
 )
 EMERGING_METHOD = (
@@ -265,20 +265,22 @@ def gi_star_z(counts: np.ndarray, graph) -> np.ndarray:
 
 
 def relocation_p(counts: np.ndarray, graph, draws: int = PERMUTATIONS, seed: int = 0) -> np.ndarray:
-    """Two-sided p-values of each cell's neighbourhood total under random relocation.
+    """Two-sided p-values of Gi* by conditional randomization, as PySAL computes them.
 
-    The null hypothesis of Gi* (every cell's count could have been any other cell's): for each
-    neighbourhood size k, ``draws`` neighbourhoods of k cells are drawn at random from the
-    observed counts, and a cell's p-value is twice the smaller tail share of draws at least as
-    extreme as its own total (plus one, so never zero). For a given k, Gi* is a monotone
-    function of the neighbourhood total, so this is Gi*'s permutation test. It is used instead
-    of the normal approximation because crime counts per cell are small and skewed, and the
-    normal approximation then finds "hotspots" in random fields far more often than its
-    nominal rate (a test shows both).
+    Each cell keeps its own count; its neighbours' counts are replaced by ``draws`` random sets
+    of as many counts drawn from the grid (Anselin's conditional randomization, the null that
+    ``esda`` uses for its permutation p-values). A cell's p-value is twice the smaller tail
+    share of draws at least as extreme as its neighbours' real total (plus one, so never zero).
+    For a given neighbourhood size Gi* is a monotone function of that total, so this is Gi*'s
+    permutation test; one set of draws serves every cell, so it takes a fraction of a second
+    where esda's cell-by-cell loop takes several without numba. It replaces the normal
+    approximation because crime counts per cell are small and skewed, and the normal
+    approximation then finds "hotspots" in random fields far more often than its nominal rate
+    (a test shows both).
     """
     y = np.asarray(counts, dtype=np.int64)
-    sums = np.rint(window_sums(y, graph)).astype(np.int64)
-    k = np.asarray(graph.sparse.sum(axis=1)).ravel().astype(np.int64)
+    around = np.rint(window_sums(y, graph)).astype(np.int64) - y  # the neighbours only
+    k = np.asarray(graph.sparse.sum(axis=1)).ravel().astype(np.int64) - 1
     rng = np.random.default_rng(seed)
     p = np.ones(len(y))
     sizes = np.unique(k[k > 0])
@@ -289,7 +291,7 @@ def relocation_p(counts: np.ndarray, graph, draws: int = PERMUTATIONS, seed: int
     for size in sizes:
         sims = np.sort(running[:, int(size) - 1])
         here = k == size
-        s = sums[here]
+        s = around[here]
         upper = (draws - np.searchsorted(sims, s, side="left") + 1) / (draws + 1)
         lower = (np.searchsorted(sims, s, side="right") + 1) / (draws + 1)
         p[here] = np.minimum(1.0, 2 * np.minimum(upper, lower))
@@ -370,9 +372,12 @@ def gi_star(grid: HexGrid, counts: np.ndarray, graph=None, rings: int = 1, draws
 def _words(cells: pd.DataFrame, total: int, grid: HexGrid) -> str:
     hot, cold = cells[cells["kind"] == "hot"], cells[cells["kind"] == "cold"]
     if hot.empty and cold.empty:
+        busiest = cells["crimes"].nlargest(3)
+        top = ", ".join(f"{int(n):,}" for n in busiest if n > 0)
         return (
-            f"No cell stands out: {plural(total, 'crime')} are spread no more unevenly than chance alone "
-            "would often give, once every cell is tested."
+            f"No cluster of neighbouring hexagons stands out beyond chance once every hexagon is tested "
+            f"({plural(total, 'crime')}). Crime is concentrated in single places rather than in areas"
+            + (f": the busiest hexagons hold {top} crimes (see the Hotspots layer)." if top else ".")
         )
     parts = []
     if len(hot):
