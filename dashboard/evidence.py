@@ -58,18 +58,25 @@ def quarter_blocks(covered: list[str], size: int = STEP_MONTHS, most: int = EMER
 
 @dataclass(frozen=True)
 class Prepared:
-    """Built once per data version (read-only)."""
+    """Count tables built once per data version (read-only)."""
 
     covered: list[str]
-    grid: hotspots.HexGrid
-    graph: object
-    cell: np.ndarray
     ward_pos: np.ndarray
     wards: pd.Index
     rural_table: CountTable
     category_tables: dict[str, CountTable]
     population: WardPopulation | None
     population_error: str | None
+
+
+@dataclass(frozen=True)
+class Spatial:
+    """The hexagon grid, its weights and each incident's cell: built once per data version, and
+    only when a page asks for hotspots (the Overview never pays for it)."""
+
+    grid: hotspots.HexGrid
+    graph: object
+    cell: np.ndarray
 
 
 def _src():
@@ -83,14 +90,11 @@ def _prepare(root: str, dataset: str, version: str) -> Prepared:
     data = state.classified()
     df, wards = data.incidents, data.geography.wards
     covered = covered_months(coverage(df))
-    if wards is not None and len(wards):
-        grid = hotspots.grid_for_area(wards.geometry)
-        codes = pd.Index(wards["ward_code"].astype(str), name="ward_code")
-    else:
-        grid = hotspots.HexGrid.from_axial(np.zeros(0, np.int64), np.zeros(0, np.int64))
-        codes = pd.Index([], name="ward_code")
-    graph = hotspots.neighbour_graph(grid) if grid.n else None
-    cell = hotspots.assign_cells(df["longitude"].to_numpy(float), df["latitude"].to_numpy(float), grid)
+    codes = (
+        pd.Index(wards["ward_code"].astype(str), name="ward_code")
+        if wards is not None and len(wards)
+        else pd.Index([], name="ward_code")
+    )
     ward_pos = area_positions(df, "ward_code", codes)
     rural = df["is_rural_crime"].to_numpy(dtype=bool)
     rural_table = from_frame(df, rural, ward_pos, codes, covered)
@@ -108,7 +112,24 @@ def _prepare(root: str, dataset: str, version: str) -> Prepared:
             pop = ward_population(per_lsoa, wards, data.geography.lsoas, _lsoa_points(df))
     except PopulationError as exc:
         err = str(exc)
-    return Prepared(covered, grid, graph, cell, ward_pos, codes, rural_table, category_tables, pop, err)
+    return Prepared(covered, ward_pos, codes, rural_table, category_tables, pop, err)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the hexagon grid…")
+def _spatial(root: str, dataset: str, version: str) -> Spatial:
+    data = state.classified()
+    df, wards = data.incidents, data.geography.wards
+    if wards is not None and len(wards):
+        grid = hotspots.grid_for_area(wards.geometry)
+    else:
+        grid = hotspots.HexGrid.from_axial(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    graph = hotspots.neighbour_graph(grid) if grid.n else None
+    cell = hotspots.assign_cells(df["longitude"].to_numpy(float), df["latitude"].to_numpy(float), grid)
+    return Spatial(grid, graph, cell)
+
+
+def spatial() -> Spatial:
+    return _spatial(*_src())
 
 
 def _lsoa_points(df: pd.DataFrame) -> pd.DataFrame:
@@ -134,13 +155,13 @@ def prepared() -> Prepared:
 @st.cache_data(max_entries=16, show_spinner="Testing for significant hotspots…")
 def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hotspots.Hotspots, hotspots.Emerging]:
     """Gi* over the filtered crimes, and emerging patterns over the last covered months."""
-    p = prepared()
+    p, sp = prepared(), spatial()
     data = state.classified()
     df = data.incidents
     mask = f.apply(df, data.geography.wards)
-    cells = p.cell[mask]
-    counts = np.bincount(cells[cells >= 0], minlength=p.grid.n)
-    result = hotspots.gi_star(p.grid, counts, p.graph)
+    cells = sp.cell[mask]
+    counts = np.bincount(cells[cells >= 0], minlength=sp.grid.n)
+    result = hotspots.gi_star(sp.grid, counts, sp.graph)
     blocks = quarter_blocks(
         [
             m
@@ -149,17 +170,17 @@ def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hots
         ]
     )
     steps = [b[0] for b in blocks]
-    if blocks and p.grid.n:
+    if blocks and sp.grid.n:
         codes = df["month"].to_numpy()[mask].astype("datetime64[M]").astype(np.int64)
         block_of = {month_code(m): i for i, b in enumerate(blocks) for m in b}
         pos = pd.Series(codes).map(block_of).fillna(-1).to_numpy(dtype=np.int64)
         ok = (pos >= 0) & (cells >= 0)
-        by_step = np.bincount(pos[ok] * p.grid.n + cells[ok], minlength=len(blocks) * p.grid.n).reshape(
-            len(blocks), p.grid.n
+        by_step = np.bincount(pos[ok] * sp.grid.n + cells[ok], minlength=len(blocks) * sp.grid.n).reshape(
+            len(blocks), sp.grid.n
         )
     else:
-        by_step = np.zeros((0, p.grid.n), np.int64)
-    return result, hotspots.emerging(p.grid, by_step, steps, p.graph)
+        by_step = np.zeros((0, sp.grid.n), np.int64)
+    return result, hotspots.emerging(sp.grid, by_step, steps, sp.graph)
 
 
 # --------------------------------------------------------------------------- unusual months

@@ -102,7 +102,7 @@ elif choice == "wards_pop":
     layer, legend = maplayers.ward_layer(prep.index, rates, per="per_1000_year")
     layers, title = [layer], "Rural crimes per 1,000 residents a year, every ward"
 elif choice == "significant":
-    ev = evidence.prepared()
+    ev = evidence.spatial()
     sig, emerging = evidence.significant(str(src.root), src.dataset, src.version, f)
     layers = [hotspots.layer(ev.grid, sig, emerging), hotspots.pattern_layer(ev.grid, emerging)]
     legend = [*hotspots.legend(sig), *hotspots.pattern_legend(emerging)] or [
