@@ -77,14 +77,18 @@ def main() -> None:
         return hotspots.gi_star(grid, np.bincount(c[c >= 0], minlength=grid.n), graph)
 
     t, res = timed(gi)
-    print(f"per view: Gi* + FDR over the county          {t * 1000:8.0f} ms  (target < 1,000; {len(res.hot)} hot cells)")
+    print(
+        f"per view: Gi* + FDR over the county          {t * 1000:8.0f} ms  (target < 1,000; {len(res.hot)} hot cells)"
+    )
 
     codes = pd.Index(wards["ward_code"].astype(str))
     pos = area_positions(df, "ward_code", codes)
     t, table = timed(lambda: from_frame(df, rural, pos, codes, months))
     print(f"per view: ward x month count table           {t * 1000:8.0f} ms")
     t, ex = timed(lambda: seasonal.expected_counts(table, assess=[months[-1]]))
-    print(f"seasonal model, every ward, latest month     {t * 1000:8.0f} ms  (target < 1,000; {int(ex.frame['flag'].sum())} flagged)")
+    print(
+        f"seasonal model, every ward, latest month     {t * 1000:8.0f} ms  (target < 1,000; {int(ex.frame['flag'].sum())} flagged)"
+    )
     t, ex = timed(lambda: seasonal.expected_counts(table), 1)
     print(f"seasonal model, every ward, every month (LOO){t * 1000:8.0f} ms  ({len(ex.frame):,} fits)")
 
@@ -107,7 +111,9 @@ def main() -> None:
         return [impact.evaluate(table, [w], done, kind, months=6, category="rural crime") for w in codes[:20]]
 
     t, out = timed(did, 1)
-    print(f"difference-in-differences, 20 actions        {t * 1000:8.0f} ms  ({sum(o.status == 'measured' for o in out)} measured)")
+    print(
+        f"difference-in-differences, 20 actions        {t * 1000:8.0f} ms  ({sum(o.status == 'measured' for o in out)} measured)"
+    )
 
 
 if __name__ == "__main__":

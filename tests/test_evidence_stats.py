@@ -186,6 +186,19 @@ def test_batched_fit_equals_statsmodels():
         assert fit.dispersion[i] == pytest.approx(max(1.0, ref.pearson_chi2 / ref.df_resid), rel=1e-6)
 
 
+def test_negative_binomial_equals_scipy_stats():
+    from scipy.stats import nbinom
+
+    mean = np.array([0.7, 4.0, 12.5, 60.0, 380.0])
+    var = mean * np.array([1.01, 1.5, 2.0, 1.2, 3.0])
+    ours = se.predictive(mean, var)
+    ref = nbinom(mean**2 / (var - mean), mean / var)
+    for q in (0.05, 0.5, 0.95):
+        np.testing.assert_array_equal(ours.ppf(q), ref.ppf(q))
+    k = np.array([0, 3, 15, 70, 450])
+    np.testing.assert_allclose(ours.sf(k - 1), ref.sf(k - 1), rtol=1e-9, atol=1e-15)
+
+
 def test_flag_rate_is_near_and_never_above_the_nominal_level():
     months = month_span("2021-01", "2024-12")
     table, _ = _seasonal_table(800, months, 9, np.random.default_rng(4))

@@ -140,13 +140,45 @@ def _gram(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (weights @ outer).reshape(len(weights), p, p)
 
 
-def predictive(mean: np.ndarray, var: np.ndarray):
-    """A negative binomial with this mean and variance (variance > mean), as scipy's ``nbinom``."""
-    from scipy.stats import nbinom
+@dataclass(frozen=True)
+class NegBinomial:
+    """Negative binomials with given means and variances (variance > mean), vectorised.
 
-    var = np.maximum(var, mean * (1 + 1e-9))
-    size = mean**2 / (var - mean)
-    return nbinom(size, mean / var)
+    The same distribution as ``scipy.stats.nbinom(size, mean / var)`` (a test checks it), from
+    the regularised incomplete beta function of ``scipy.special``: the Overview would otherwise
+    import all of ``scipy.stats`` on its first view.
+    """
+
+    size: np.ndarray
+    prob: np.ndarray
+
+    def cdf(self, k: np.ndarray) -> np.ndarray:
+        from scipy.special import betainc
+
+        k = np.asarray(k, dtype=float)
+        return np.where(k < 0, 0.0, betainc(self.size, np.floor(k) + 1, self.prob))
+
+    def sf(self, k: np.ndarray) -> np.ndarray:
+        """P(X > k)."""
+        return 1.0 - self.cdf(k)
+
+    def ppf(self, q: float) -> np.ndarray:
+        """The smallest whole k with P(X ≤ k) ≥ q, for each distribution."""
+        mean = self.size * (1 - self.prob) / self.prob
+        sd = np.sqrt(mean / self.prob)
+        top = int(np.nanmax(np.ceil(mean + 12 * sd + 10))) if len(mean) else 0
+        ks = np.arange(top + 1, dtype=float)
+        from scipy.special import betainc
+
+        cdf = betainc(self.size[:, None], ks[None, :] + 1, self.prob[:, None])
+        return (cdf < q - 1e-12).sum(axis=1).astype(float)
+
+
+def predictive(mean: np.ndarray, var: np.ndarray) -> NegBinomial:
+    """A negative binomial with this mean and variance (variance > mean)."""
+    mean = np.asarray(mean, dtype=float)
+    var = np.maximum(np.asarray(var, dtype=float), mean * (1 + 1e-9))
+    return NegBinomial(mean**2 / (var - mean), mean / var)
 
 
 # --------------------------------------------------------------------------- expected counts
