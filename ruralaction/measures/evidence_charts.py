@@ -108,13 +108,17 @@ def calendar_chart(cal: pd.DataFrame) -> go.Figure:
 
 
 def rural_urban_chart(frame: pd.DataFrame, measure: str = "crimes") -> go.Figure:
-    """Rural and urban side by side per month: ``measure`` is ``crimes``, ``per_1000_year`` or ``per_km2_year``."""
+    """Rural and urban side by side per month with data: ``measure`` is ``crimes``,
+    ``per_1000_year`` or ``per_km2_year``. Each month is labelled; months without data are not
+    on the axis (the caption says so)."""
     titles = {"crimes": "Crimes", "per_1000_year": "Per 1,000 residents a year", "per_km2_year": "Per km² a year"}
     fig = go.Figure()
+    labels = {m: f"{pd.Timestamp(m):%b %Y}" for m in sorted(frame["month"].unique())}
     for side in SIDES:
         sub = frame[frame["side"] == side]
-        fig.add_trace(go.Bar(x=sub["month"], y=sub[measure], name=side, marker_color=SIDE_COLOURS[side]))
+        fig.add_trace(go.Bar(x=sub["month"].map(labels), y=sub[measure], name=side, marker_color=SIDE_COLOURS[side]))
     fig.update_layout(**_LAYOUT, barmode="group", bargap=0.2, hovermode="x unified", height=340)
-    fig.update_xaxes(**_month_ticks(sorted(frame["month"].unique())), title_text="")
+    # months with data side by side (a category axis): a gap of years would squeeze the bars to lines
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()), title_text="")
     fig.update_yaxes(rangemode="tozero", title_text=titles[measure], tickfont_size=13)
     return fig
