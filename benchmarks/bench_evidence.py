@@ -49,6 +49,13 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--months", type=int, default=36)
     args = ap.parse_args()
+    t0 = time.perf_counter()
+    import esda  # noqa: F401
+    import libpysal.graph  # noqa: F401
+    import scipy.special  # noqa: F401
+    import statsmodels.api  # noqa: F401
+
+    print(f"importing esda, libpysal, scipy.special, statsmodels (once per process): {time.perf_counter() - t0:.1f} s")
     definition = load_definition()
     found = find_geography_files(SHARED)
     geo = build_geography(definition, found["boundaries"], found["lookups"])
