@@ -20,7 +20,7 @@ from ruralaction.definition import load_definition
 from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.geography.population import PopulationError, read_population, ward_population
 from ruralaction.incidents.pipeline import run
-from ruralaction.measures import hotspots, seasonal
+from ruralaction.measures import hotspot_layers, hotspots, seasonal
 from ruralaction.measures.counts import CountTable, area_positions, covered_months, from_frame
 from ruralaction.measures.coverage import coverage
 from ruralaction.measures.trends import MIN_COUNT
@@ -107,7 +107,7 @@ def test_hotspots_on_the_real_hexagons(real):
         assert f"the busiest hexagons hold {int(counts.max()):,}" in res.words
     else:
         assert "significant hotspot" in res.words
-        assert hotspots.table(grid, res)["Centre latitude"].between(51.9, 52.7).all()
+        assert hotspot_layers.table(grid, res)["Centre latitude"].between(51.9, 52.7).all()
     # emerging: blocks of three covered months around the gap give two steps: too few
     em = hotspots.emerging(grid, np.vstack([counts, counts]), ["2018-12", "2024-02"])
     assert em.status == "too few steps" and "at least 6" in em.words

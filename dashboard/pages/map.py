@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import actions, evidence, filters, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import hotspots, maplayers, trends
+from ruralaction.measures import hotspot_layers, hotspots, maplayers, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
 
@@ -104,8 +104,8 @@ elif choice == "wards_pop":
 elif choice == "significant":
     ev = evidence.spatial()
     sig, emerging = evidence.significant(str(src.root), src.dataset, src.version, f)
-    layers = [hotspots.layer(ev.grid, sig, emerging), hotspots.pattern_layer(ev.grid, emerging)]
-    legend = [*hotspots.legend(sig), *hotspots.pattern_legend(emerging)] or [
+    layers = [hotspot_layers.layer(ev.grid, sig, emerging), hotspot_layers.pattern_layer(ev.grid, emerging)]
+    legend = [*hotspot_layers.legend(sig), *hotspot_layers.pattern_legend(emerging)] or [
         maplayers.LegendItem(maplayers.NONE_COLOUR, "No significant cell")
     ]
     title = "Significant hotspots and cold spots (Gi*, false-discovery-rate corrected)"
@@ -213,7 +213,7 @@ with tab_crimes:
     )
 if choice == "significant":
     with tabs[2]:
-        sig_table = hotspots.table(ev.grid, sig, emerging)
+        sig_table = hotspot_layers.table(ev.grid, sig, emerging)
         if sig_table.empty:
             st.caption(state.md(sig.words))
         else:
