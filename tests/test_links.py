@@ -31,6 +31,7 @@ PAGES = [
     "dashboard/pages/get_involved.py",
     "dashboard/pages/progress.py",
     "dashboard/pages/present.py",
+    "dashboard/pages/digest.py",
     "dashboard/pages/data.py",
 ]
 #: Every key a page reads, and some no page reads (Streamlit's own ``embed`` among them).
