@@ -51,6 +51,8 @@ KEYS = [
     "embed",
     "kind",
     "utm_source",
+    "confirm",
+    "unsubscribe",
 ]
 HOSTILE = [
     "",
