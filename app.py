@@ -14,9 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import filters, state
-from ruralaction.definition import DefinitionError
-from ruralaction.geography.boundaries import GeographyError
+from dashboard import errors, filters, state
 from ruralaction.incidents.store import LABELS
 
 ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: no request to a font CDN
@@ -47,21 +45,20 @@ if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's add
 # URL paths of the pages that use the shared filters (stable: people bookmark them).
 FILTERED_PAGES = {"crime-map", "local-area"}
 
-try:
+# Every fault on any page becomes one sentence at the top of the page (dashboard/errors.py).
+top = st.container()
+with errors.guard(pg.title, top):
     src = state.source()
     data = state.classified()
-except (DefinitionError, GeographyError, OSError) as exc:
-    st.error(f"The data could not be loaded: {state.md(exc)}", icon=":material/error:")
-    st.stop()
 
-st.logo(str(ICON), size="large")
-with st.sidebar:
-    st.header("Rural Action", divider="green")
-    st.subheader("Data source")
-    if src.demo:
-        st.warning(f"**{state.DEMO_LABEL}**", icon=":material/science:")
-    st.caption(f"Showing: {state.md(LABELS[src.dataset])}")
-    st.caption(f"Rural-crime definition: {state.md(data.definition.county)}")
-    filters.sidebar(filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
+    st.logo(str(ICON), size="large")
+    with st.sidebar:
+        st.header("Rural Action", divider="green")
+        st.subheader("Data source")
+        if src.demo:
+            st.warning(f"**{state.DEMO_LABEL}**", icon=":material/science:")
+        st.caption(f"Showing: {state.md(LABELS[src.dataset])}")
+        st.caption(f"Rural-crime definition: {state.md(data.definition.county)}")
+        filters.sidebar(filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
 
-pg.run()
+    pg.run()

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import state
+from dashboard import errors, state
 from ruralaction.actions import ANONYMOUS, Actor, identify, list_actions, open_database
 from ruralaction.actions.db import database_url
 from ruralaction.actions.demo import ensure_demo_actions
@@ -116,18 +116,26 @@ def map_points(ward_codes: list[str] | None = None, date_from=None, date_to=None
     ``ward_codes`` or dated within ``date_from``–``date_to``. Feed it to the map's actions layer."""
     from ruralaction.actions import action_points, filter_actions
 
-    acts = filter_actions(actions(), wards=ward_codes or (), date_from=date_from, date_to=date_to)
-    return action_points(acts, state.classified().geography.wards)
+    with errors.section("Partners' actions on the map", "map"):  # the crimes still show without them
+        acts = filter_actions(actions(), wards=ward_codes or (), date_from=date_from, date_to=date_to)
+        return action_points(acts, state.classified().geography.wards)
+    return None
 
 
 def ward_section(ward_code: str, ward_name: str, months: int = 6, link: bool = True) -> None:
     """Draw "What partners did here" for one ward (the Local area page): counts, the ward's
     actions newest first, and before/after for the latest completed one. Text is shown as text.
-    ``link`` adds a link to the Actions page (only inside the app's navigation)."""
+    ``link`` adds a link to the Actions page (only inside the app's navigation). A database
+    fault is said in one warning here; the rest of the page goes on."""
+    st.subheader(f"What partners did in {state.md(ward_name)}")
+    with errors.section("Partners' actions", "local area"):
+        _ward_actions(ward_code, months, link)
+
+
+def _ward_actions(ward_code: str, months: int, link: bool) -> None:
     from ruralaction.actions import before_after, filter_actions, load_vocabulary
     from ruralaction.actions.measure import CAVEAT
 
-    st.subheader(f"What partners did in {state.md(ward_name)}")
     here = filter_actions(actions(), wards=[ward_code])
     if here.empty:
         st.caption("No actions are recorded in this ward yet. Partners add them on the Actions page.")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
+from dashboard import errors, state
 from ruralaction.measures import maplayers, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import (
@@ -33,6 +33,7 @@ from ruralaction.measures.filters import (
     REASONS,
     FilterOptions,
     Filters,
+    ignored,
     month_label,
     options,
 )
@@ -140,6 +141,8 @@ def sidebar(opts: FilterOptions, active: bool = True) -> Filters:
     last: Filters | None = st.session_state.get(_LAST)
     url = _url_filters()
     wanted = Filters.from_query(url, opts) if url or last is None else last.clean(opts)
+    for text in ignored(url, opts) if url else ():
+        errors.note(text)  # "The link's last month '2019-13' was ignored: …", above the page
     if wanted != last or any(k not in st.session_state for k in _KEYS.values()):
         _set_widgets(wanted, opts)
 

@@ -11,7 +11,11 @@ before it (``tests/test_library.py`` holds that)::
     actions/, concerns/                  partners' actions and residents' concerns (the database)
     progress/                            the scorecard for the three aims and its charts
     reports/                             the meeting pack (HTML/PDF)
+    ops/                                 the monthly refresh (locked) and the health check
     cli                                  ``python -m ruralaction …``
+
+    faults, logs, tomlschema, progressbar   (at the top) faults in words, JSON event logs,
+                                         schema-checked configuration, progress hooks
 """
 
 __version__ = "0.1.0"

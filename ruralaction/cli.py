@@ -7,37 +7,27 @@ nothing usable could be read (1) or the command line itself is wrong (2).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from ruralaction import logs, progressbar
 from ruralaction.actions.cli import add_arguments as add_actions_arguments
 from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
-from ruralaction.definition import DefinitionError, load_definition
+from ruralaction.definition import load_definition
 from ruralaction.digest.cli import add_arguments as add_digest_arguments
-from ruralaction.geography.boundaries import (
-    GeographyError,
-    build_geography,
-    find_geography_files,
-)
+from ruralaction.faults import describe
+from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
 from ruralaction.incidents.pipeline import output_frame, run, rural_counts
-from ruralaction.incidents.store import LABELS, Store, StoreError
+from ruralaction.incidents.store import LABELS, Store
+from ruralaction.ops.cli import add_health_arguments, add_refresh_arguments
 from ruralaction.reports.pack import add_arguments as add_report_arguments
 
 
 def _progress(stream):
-    interactive = stream.isatty()
-
-    def report(done: int, total: int, name: str) -> None:
-        if interactive:
-            stream.write(f"\rReading files: {done}/{total}")
-            if done == total:
-                stream.write("\n")
-        elif total >= 10 and (done % max(1, total // 10) == 0 or done == total):
-            stream.write(f"Reading files: {done}/{total}\n")
-        stream.flush()
-
-    return report
+    """A progress bar for reading many files (:mod:`ruralaction.progressbar`)."""
+    return progressbar.both(progressbar.terminal("Reading files", stream), progressbar.logged("read files"))
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -128,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ruralaction", description="Rural Action: load, classify and measure rural crime."
     )
+    p.add_argument(
+        "--log-json",
+        action="store_true",
+        help="also log each event as one JSON line on stderr (default: only to $RURALACTION_LOG_FILE if set)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("classify", help="load police.uk CSVs (files, folders, zips) and classify every row")
@@ -166,13 +161,40 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_arguments(
         sub.add_parser("report", help="the meeting pack (scorecard, map, trends, actions) as HTML or PDF")
     )
+    add_refresh_arguments(
+        sub.add_parser("refresh", help="the monthly job: fetch what police.uk published since last time, then load it")
+    )
+    add_health_arguments(
+        sub.add_parser("health", help="check configuration, database, data store and freshness (Nagios exit codes)")
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Any fault is one line on stderr (``Error: …``, never a stack trace), is
+    logged as a ``cli.fault`` event with its detail, and exits 2."""
     args = build_parser().parse_args(argv)
+    if args.log_json:
+        logs.configure(stream=sys.stderr, path="", force=True)
+    elif os.environ.get(logs.LOG_FILE_ENV):
+        logs.configure(force=True)
+    else:
+        logs.silence()
     try:
         return args.func(args)
-    except (DefinitionError, GeographyError, StoreError, OSError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every fault becomes one sentence
+        fault = describe(exc)
+        logs.event(
+            "cli.fault",
+            level="error",
+            command=args.command,
+            kind=fault.kind,
+            reference=fault.reference,
+            detail=fault.detail,
+        )
+        extra = f" ({type(exc).__name__}; reference {fault.reference})" if fault.kind == "unexpected" else ""
+        print(f"Error: {fault.sentence}{extra}", file=sys.stderr)
         return 2

@@ -6,16 +6,44 @@ county copies and edits that file; nothing about the definition lives in code.
 
 from __future__ import annotations
 
+import codecs
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ruralaction.faults import ConfigError
+from ruralaction.tomlschema import error_at, read_toml, validate
 
 DEFAULT_DEFINITION = Path(__file__).parent / "definitions" / "northamptonshire.toml"
+WHAT = "Definition file"
+#: The fields a ``[formats.*.columns]`` table may map (``ruralaction.incidents.schema``; listed
+#: here because the definition sits below the incidents stage).
+_CANONICAL_FIELDS = (
+    "crime_id",
+    "month",
+    "occurred_at",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "last_outcome",
+    "context",
+    "premises_type",
+    "description",
+    "wildlife_flag",
+)
 
 
-class DefinitionError(ValueError):
-    """The definition file is missing, not TOML, or lacks a required setting."""
+class DefinitionError(ConfigError):
+    """The definition file is missing, not TOML, or a setting is missing or of the wrong kind;
+    the message names the file, the line and the setting."""
 
 
 @dataclass(frozen=True)
@@ -85,15 +113,86 @@ class Definition:
         return lowered.get(v.lower())
 
 
-def _req(table: dict, key: str, where: str, path: Path):
-    try:
-        return table[key]
-    except KeyError:
-        raise DefinitionError(f"{path}: [{where}] has no '{key}' setting.") from None
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+_Words = list[Annotated[str, Field(min_length=1)]]
+
+
+class _Bounds(_Strict):
+    min_lon: float = Field(ge=-180, le=180)
+    min_lat: float = Field(ge=-90, le=90)
+    max_lon: float = Field(ge=-180, le=180)
+    max_lat: float = Field(ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Bounds:
+        if self.min_lon >= self.max_lon or self.min_lat >= self.max_lat:
+            raise ValueError("min_lon must be below max_lon and min_lat below max_lat")
+        return self
+
+
+class _County(_Strict):
+    name: str = Field(min_length=1)
+    force: str = ""
+    bounds: _Bounds
+
+
+class _Wildlife(_Strict):
+    category: str = Field("wildlife crime", min_length=1)
+    keywords: _Words = []
+    flag_true_values: _Words = ["y", "yes", "true", "1"]
+
+
+class _Farm(_Strict):
+    premises_words: _Words = []
+    location_words: _Words = []
+    street_types: _Words = []
+    points_buffer_m: float = Field(150, ge=0, le=10_000)
+
+
+class _Rural(_Strict):
+    classes: list[Annotated[str, Field(min_length=2, max_length=2)]] = Field(min_length=1)
+    class_names: dict[str, str] = {}
+    extra_rural_wards: _Words = []
+    extra_urban_wards: _Words = []
+
+
+class _Format(_Strict):
+    label: str | None = None
+    required: _Words = Field(min_length=1)
+    columns: dict[str, str]
+    constants: dict[str, str] = {}
+    crime_types: dict[str, str] = {}
+    datetime_format: str | None = None
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"encoding {v!r} is not a text encoding Python knows") from None
+        return v
+
+
+class _DefinitionFile(BaseModel):
+    """The schema of a definition file. Other top-level sections (``[progress]``) are read and
+    checked by their own modules."""
+
+    model_config = ConfigDict(extra="allow")
+    county: _County
+    categories: dict[str, Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    wildlife: _Wildlife
+    farm: _Farm
+    rural: _Rural
+    formats: dict[str, _Format] = {}
 
 
 def load_definition(path: str | os.PathLike | None = None) -> Definition:
-    """Read a definition TOML file.
+    """Read a definition TOML file, checked against its schema.
 
     Parameters
     ----------
@@ -104,49 +203,55 @@ def load_definition(path: str | os.PathLike | None = None) -> Definition:
     Raises
     ------
     DefinitionError
-        With the file name and the missing or malformed setting.
+        With the file name, the line and the setting that is missing or of the wrong kind.
     """
     p = Path(path or os.environ.get("RURALACTION_DEFINITION") or DEFAULT_DEFINITION)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DefinitionError(f"Definition file {p} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"Definition file {p} is not valid TOML: {exc}.") from None
-
-    county = _req(raw, "county", "top level", p)
-    wildlife = _req(raw, "wildlife", "top level", p)
-    farm = _req(raw, "farm", "top level", p)
-    rural = _req(raw, "rural", "top level", p)
+        raw, text = read_toml(p, WHAT)
+        d = validate(_DefinitionFile, raw, p, WHAT, text)
+        unknown = [
+            (name, field) for name, f in d.formats.items() for field in f.columns if field not in _CANONICAL_FIELDS
+        ]
+        if unknown:
+            name, field = unknown[0]
+            raise error_at(
+                p,
+                WHAT,
+                text,
+                ("formats", name, "columns", field),
+                f"is not a field the loader knows (one of {', '.join(_CANONICAL_FIELDS)})",
+            )
+    except ConfigError as exc:
+        raise DefinitionError(str(exc), path=exc.path, line=exc.line, key=exc.key) from None
     formats = tuple(
         SourceFormat(
             name=name,
-            label=f.get("label", name),
-            required=tuple(_req(f, "required", f"formats.{name}", p)),
-            columns=dict(_req(f, "columns", f"formats.{name}", p)),
-            constants=dict(f.get("constants", {})),
-            crime_types=dict(f.get("crime_types", {})),
-            datetime_format=f.get("datetime_format"),
-            encoding=f.get("encoding", "utf-8"),
+            label=f.label or name,
+            required=tuple(f.required),
+            columns=dict(f.columns),
+            constants=dict(f.constants),
+            crime_types=dict(f.crime_types),
+            datetime_format=f.datetime_format,
+            encoding=f.encoding,
         )
-        for name, f in raw.get("formats", {}).items()
+        for name, f in d.formats.items()
     )
     return Definition(
-        county=_req(county, "name", "county", p),
-        force=county.get("force", ""),
-        bounds={k: float(v) for k, v in _req(county, "bounds", "county", p).items()},
-        categories=dict(_req(raw, "categories", "top level", p)),
-        wildlife_category=wildlife.get("category", "wildlife crime"),
-        wildlife_keywords=tuple(wildlife.get("keywords", ())),
-        wildlife_flag_true=tuple(v.lower() for v in wildlife.get("flag_true_values", ("y", "yes", "true", "1"))),
-        farm_premises_words=tuple(farm.get("premises_words", ())),
-        farm_location_words=tuple(farm.get("location_words", ())),
-        street_types=tuple(farm.get("street_types", ())),
-        farm_points_buffer_m=float(farm.get("points_buffer_m", 150)),
-        rural_classes=frozenset(c.upper() for c in _req(rural, "classes", "rural", p)),
-        class_names=dict(rural.get("class_names", {})),
-        extra_rural_wards=frozenset(rural.get("extra_rural_wards", ())),
-        extra_urban_wards=frozenset(rural.get("extra_urban_wards", ())),
+        county=d.county.name,
+        force=d.county.force,
+        bounds=d.county.bounds.model_dump(),
+        categories=dict(d.categories),
+        wildlife_category=d.wildlife.category,
+        wildlife_keywords=tuple(d.wildlife.keywords),
+        wildlife_flag_true=tuple(v.lower() for v in d.wildlife.flag_true_values),
+        farm_premises_words=tuple(d.farm.premises_words),
+        farm_location_words=tuple(d.farm.location_words),
+        street_types=tuple(d.farm.street_types),
+        farm_points_buffer_m=float(d.farm.points_buffer_m),
+        rural_classes=frozenset(c.upper() for c in d.rural.classes),
+        class_names=dict(d.rural.class_names),
+        extra_rural_wards=frozenset(d.rural.extra_rural_wards),
+        extra_urban_wards=frozenset(d.rural.extra_urban_wards),
         formats=formats,
         path=p,
     )

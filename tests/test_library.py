@@ -14,6 +14,10 @@ ROOT = Path(ruralaction.__file__).parent
 #: (``actions`` comes before ``concerns``: a concern links to the action that answered it.)
 STAGES: dict[str, int] = {
     "definition": 0,
+    "faults": 0,
+    "logs": 0,
+    "progressbar": 0,
+    "tomlschema": 0,
     "settings": 0,
     "exports": 0,
     "permissions": 0,
@@ -25,6 +29,7 @@ STAGES: dict[str, int] = {
     "progress": 6,
     "reports": 7,
     "digest": 7,
+    "ops": 8,
     "cli": 8,
     "__main__": 8,
 }

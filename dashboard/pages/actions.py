@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import actions, evidence_views, state
+from dashboard import actions, errors, evidence_views, state
 from ruralaction.actions import (
     STATUSES,
     ActionInput,
@@ -129,7 +129,7 @@ with st.container(border=True):
                 st.text_input(
                     "Password", type="password", key="actions_sign_in_password", autocomplete="current-password"
                 )
-                st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(engine,))
+                st.form_submit_button("Sign in", type="primary", on_click=errors.guarded(_sign_in), args=(engine,))
             if message := st.session_state.pop("actions_sign_in_error", None):
                 st.error(message, icon=":material/lock:")
     else:
@@ -248,7 +248,9 @@ if can(who, Permission.ADD):
                         placeholder="https://… or ECINS case number",
                     )
                     c[1].text_input("Your reference (optional, unique)", key="actions_add_reference", max_chars=100)
-                st.form_submit_button("Add action", type="primary", icon=":material/add:", on_click=_add)
+                st.form_submit_button(
+                    "Add action", type="primary", icon=":material/add:", on_click=errors.guarded(_add)
+                )
             if problems := st.session_state.pop("actions_add_problems", None):
                 _show_problems(problems)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import state
+from dashboard import errors, state
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
 from ruralaction.measures.coverage import coverage, freshness_sentence
+from ruralaction.ops.refresh import last_refresh
 
 REJECTED_SHOWN = 1_000
 
@@ -57,6 +58,8 @@ st.caption("Saved for every user of this dashboard.")
 
 # --------------------------------------------------------------------------- coverage and freshness
 st.subheader("Coverage and freshness")
+if (refreshed := last_refresh(store.root)) is not None:  # the monthly job (python -m ruralaction refresh)
+    (st.caption if refreshed.ok else st.warning)(state.md(refreshed.sentence()))
 df = data.incidents
 cov = coverage(df)
 if cov.rows == 0:
@@ -153,7 +156,7 @@ if result is not None:
             st.button(
                 "Show our data across the dashboard",
                 key="data_switch_to_ours",
-                on_click=lambda: store.set_active("ours"),
+                on_click=errors.guarded(lambda: store.set_active("ours")),
                 icon=":material/swap_horiz:",
             )
     else:

@@ -10,6 +10,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import actions, filters, state
+from dashboard.errors import report as report_fault  # (this page uses `errors` for its form's own)
 from ruralaction.actions import DatabaseError, Permission, PermissionDenied, can
 from ruralaction.concerns import (
     BurstGuard,
@@ -132,11 +133,12 @@ def _submit() -> None:
     key = ss.setdefault(K + "submission_key", new_submission_key())
     try:
         done = submit_concern(engine, clean, dataset=dataset, submission_key=key, now=now)
-    except (SQLAlchemyError, ConcernError, OSError):
+    except (SQLAlchemyError, ConcernError, OSError) as exc:
         guard.release(now)
+        fault = report_fault(exc, "get involved", part="send a concern")  # "the server's disk is full…"
         ss[K + "problem"] = (
-            "Your concern could not be saved just now, so it was not sent. Your answers are kept "
-            "below: please try again in a minute."
+            f"Your concern could not be saved, so it was not sent: {fault.sentence} Your answers are kept "
+            "below: please try again later."
         )
         return
     limiter.record(now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import actions, evidence_views, filters, state
+from dashboard import actions, errors, evidence_views, filters, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import area_report, trends
@@ -162,10 +162,12 @@ actions.ward_section(s.ward_code, s.ward_name)
 evidence_views.ward_impact(s.ward_code)
 
 st.subheader(f"What residents raised in {state.md(s.ward_name)}")
-raised = ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code)
-if raised.empty:
+raised = errors.attempt(
+    lambda: ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code), "Concerns", "local area"
+)
+if raised is not None and raised.empty:
     st.caption("No concerns have been raised for this ward yet.")
-else:
+elif raised is not None:
     st.dataframe(
         raised[["category_label", "concerns", "actioned", "last_raised"]],
         hide_index=True,

@@ -21,7 +21,8 @@ import time
 
 import streamlit as st
 
-from dashboard import progress, state
+from dashboard import errors, progress, state
+from ruralaction.measures.filters import link_note
 from ruralaction.measures.periods import PeriodError, parse_period, rolling_12
 from ruralaction.progress import charts
 from ruralaction.progress.aims import actions_taken
@@ -74,10 +75,15 @@ table.ra-list td.d,.ra-star{white-space:nowrap}
 
 
 def _number(name: str, default: int, lo: int, hi: int) -> int:
+    raw = st.query_params.get(name)
     try:
-        return min(max(int(st.query_params.get(name, default)), lo), hi)
+        value = default if raw is None else int(raw)
     except (TypeError, ValueError):
+        errors.note(link_note(name, raw, f"was ignored: it is a number of seconds, so {default} is used"))
         return default
+    if not lo <= value <= hi:
+        errors.note(link_note(name, raw, f"is outside {lo} to {hi} seconds, so {min(max(value, lo), hi)} is used"))
+    return min(max(value, lo), hi)
 
 
 interval = _number("interval", 20, 2, 600)
@@ -89,15 +95,19 @@ if not loaded:
     st.stop()
 try:
     period = parse_period(st.query_params["period"]) if "period" in st.query_params else rolling_12(loaded[-1])
-except PeriodError:
+except PeriodError as exc:
+    errors.note(link_note("period", st.query_params["period"], f"was ignored: {exc}"))
     period = rolling_12(loaded[-1])
 
 keys = list(SLIDES)
 # The address decides the first slide and pausing when it is opened or edited; then the slideshow leads.
 url = (st.query_params.get("slide", ""), st.query_params.get("paused", ""))
-if st.session_state.get(URL) != url or SLIDE not in st.session_state:
+# (PAUSED is a widget's key: Streamlit drops it while another page is shown, so coming back re-reads it)
+if st.session_state.get(URL) != url or SLIDE not in st.session_state or PAUSED not in st.session_state:
     st.session_state[URL] = url
     st.session_state[SLIDE] = keys.index(url[0]) if url[0] in keys else st.session_state.get(SLIDE, 0)
+    if url[0] and url[0] not in keys:
+        errors.note(link_note("slide", url[0], f"was ignored: it is one of {', '.join(keys)}"))
     st.session_state[SHOWN_AT] = time.monotonic()
     st.session_state[PAUSED] = url[1] in ("1", "true", "yes")
 
@@ -167,6 +177,7 @@ def _latest(acts, recent: int, now: dt.datetime) -> None:
 
 
 @st.fragment(run_every=tick)
+@errors.guarded  # its timed reruns do not pass through app.py's guard
 def slideshow() -> None:
     ss = st.session_state
     if not ss[PAUSED] and time.monotonic() - ss[SHOWN_AT] >= interval - tick / 2:

@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import evidence_views, filters, progress, state
+from dashboard import errors, evidence_views, filters, progress, state
 from ruralaction.exports import csv_bytes
+from ruralaction.measures.filters import link_note
 from ruralaction.measures.periods import (
     KINDS,
     PeriodError,
@@ -49,10 +50,12 @@ if KIND not in st.session_state:
             parse_period(st.query_params["period"]) if "period" in st.query_params else progress.default_period(loaded)
         )
     except PeriodError as exc:
-        st.warning(md(exc), icon=":material/warning:")
+        errors.note(link_note("period", st.query_params["period"], f"was ignored: {exc}"))
         start = progress.default_period(loaded)
     st.session_state[KIND], st.session_state[PERIOD] = start.kind, start.spec
     st.session_state[WARD] = st.query_params.get("ward", "") if st.query_params.get("ward", "") in names else ""
+    if st.query_params.get("ward", "").strip() and not st.session_state[WARD]:
+        errors.note(link_note("ward", st.query_params["ward"], "was ignored: no loaded ward has that code"))
 
 c = st.columns([2, 2, 3])
 kind = c[0].radio(

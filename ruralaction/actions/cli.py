@@ -18,6 +18,7 @@ from ruralaction.actions.transfer import ImportFileError, export_frame, import_c
 from ruralaction.actions.users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
 from ruralaction.definition import DefinitionError, load_definition
 from ruralaction.exports import csv_bytes
+from ruralaction.faults import describe
 from ruralaction.geography.boundaries import (
     GeographyError,
     build_geography,
@@ -171,7 +172,7 @@ def _guard(func):
             GeographyError,
             OSError,
         ) as exc:
-            print(f"Error: {exc}", file=sys.stderr)
+            print(f"Error: {describe(exc).sentence}", file=sys.stderr)  # an OSError too: in words
             return 2
 
     return run

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from ruralaction.faults import describe
 from ruralaction.settings import data_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -168,8 +169,11 @@ def migrate(engine: Engine, revision: str = "head") -> str | None:
     except Exception as exc:
         if isinstance(exc, DatabaseError):
             raise
+        fault = describe(exc)  # "not answering", "refused the app's sign-in", "disk is full" …
         raise DatabaseError(
-            f"The actions database at {safe_url(str(engine.url))} could not be "
+            fault.sentence
+            if fault.kind != "unexpected"
+            else f"The actions database at {safe_url(str(engine.url))} could not be "
             f"brought up to date: {type(exc).__name__}."
         ) from exc
     return current_revision(engine)

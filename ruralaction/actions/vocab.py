@@ -8,10 +8,15 @@ depend on them (a completed action needs its completion date).
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from ruralaction.faults import ConfigError
+from ruralaction.tomlschema import read_toml, validate
 
 DEFAULT_VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 
@@ -19,8 +24,8 @@ DEFAULT_VOCABULARY = Path(__file__).with_name("vocabulary.toml")
 STATUSES: tuple[str, ...] = ("planned", "in progress", "completed", "cancelled")
 
 
-class VocabularyError(ValueError):
-    """A vocabulary file that cannot be used; the message names the file and why."""
+class VocabularyError(ConfigError):
+    """A vocabulary file that cannot be used; the message names the file, the line and why."""
 
 
 @dataclass(frozen=True)
@@ -52,35 +57,54 @@ class Vocabulary:
         return self.issue_category.get(issue)
 
 
-def _names(raw: dict, key: str, path: Path) -> tuple[str, ...]:
-    values = raw.get(key)
-    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
-        raise VocabularyError(f"{path.name}: '{key}' must be a non-empty list of names.")
-    names = tuple(v.strip() for v in values)
-    if len(set(map(str.casefold, names))) != len(names):
-        raise VocabularyError(f"{path.name}: '{key}' names an entry twice.")
+_Name = Annotated[str, Field(min_length=1), AfterValidator(str.strip)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for n in names:
+        if n.casefold() in seen:
+            raise ValueError(f"names {n!r} twice")
+        seen.add(n.casefold())
     return names
 
 
+_Names = Annotated[list[_Name], Field(min_length=1), AfterValidator(_unique)]
+
+
+class _Issue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: _Name
+    category: _Name | None = None
+
+
+class _VocabularyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partners: _Names
+    action_types: _Names
+    issues: list[_Issue] = Field(min_length=1)
+
+    @field_validator("issues")
+    @classmethod
+    def _unique_issues(cls, v: list[_Issue]) -> list[_Issue]:
+        _unique([i.name for i in v])
+        return v
+
+
 @cache
-def _load(path: Path) -> Vocabulary:
+def _load(path: Path, mtime_ns: int) -> Vocabulary:
+    # ``mtime_ns`` is part of the cache key only: an edited file is read again.
+    what = "Vocabulary file"
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise VocabularyError(f"{path.name} cannot be read: {exc}") from exc
-    issues_raw = raw.get("issues")
-    if (
-        not isinstance(issues_raw, list)
-        or not issues_raw
-        or not all(isinstance(i, dict) and i.get("name") for i in issues_raw)
-    ):
-        raise VocabularyError(f"{path.name}: '[[issues]]' must list issues, each with a name.")
-    issues = _names({"issues": [str(i["name"]) for i in issues_raw]}, "issues", path)
+        raw, text = read_toml(path, what)
+        v = validate(_VocabularyFile, raw, path, what, text)
+    except ConfigError as exc:
+        raise VocabularyError(str(exc), path=exc.path, line=exc.line, key=exc.key) from None
     return Vocabulary(
-        partners=_names(raw, "partners", path),
-        action_types=_names(raw, "action_types", path),
-        issues=issues,
-        issue_category={name: str(i["category"]).strip() for name, i in zip(issues, issues_raw) if i.get("category")},
+        partners=tuple(v.partners),
+        action_types=tuple(v.action_types),
+        issues=tuple(i.name for i in v.issues),
+        issue_category={i.name: i.category for i in v.issues if i.category},
     )
 
 
@@ -90,7 +114,12 @@ def load_vocabulary(path: str | os.PathLike | None = None) -> Vocabulary:
     Raises
     ------
     VocabularyError
-        The file is missing, not TOML, or lacks a list.
+        The file is missing, not TOML, or a list is missing, empty, repeats a name or holds
+        something other than names; the message names the file, the line and the setting.
     """
-    chosen = path or os.environ.get("RURALACTION_ACTIONS_VOCABULARY") or DEFAULT_VOCABULARY
-    return _load(Path(chosen).resolve())
+    chosen = Path(path or os.environ.get("RURALACTION_ACTIONS_VOCABULARY") or DEFAULT_VOCABULARY).resolve()
+    try:
+        mtime = chosen.stat().st_mtime_ns
+    except OSError:
+        mtime = 0  # missing or unreadable: _load says so in words
+    return _load(chosen, mtime)

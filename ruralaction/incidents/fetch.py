@@ -592,18 +592,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _progress(stream):
-    interactive = stream.isatty()
+    """A progress bar on a terminal (a line every tenth of the way otherwise), and a JSON
+    ``progress`` event when events are logged (:mod:`ruralaction.progressbar`)."""
+    from ruralaction import progressbar
 
-    def report(done: int, total: int, step: str) -> None:
-        if interactive:
-            stream.write(f"\rFetching {done}/{total}: {step:<40}")
-            if done == total:
-                stream.write("\n")
-        elif done == total or done % max(1, total // 10) == 0:
-            stream.write(f"Fetching {done}/{total}: {step}\n")
-        stream.flush()
-
-    return report
+    return progressbar.both(progressbar.terminal("Fetching", stream), progressbar.logged("fetch"))
 
 
 def run_cli(args: argparse.Namespace) -> int:

@@ -83,6 +83,68 @@ def _values(mapping: Mapping[str, object], key: str) -> list[str]:
     return out
 
 
+def link_note(what: str, value: object, why: str) -> str:
+    """One sentence for a link's value that was ignored or changed, quoting it (shortened):
+    ``The link's last month '2019-13' was ignored: months are written YYYY-MM.``"""
+    text = str(value)
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return f"The link's {what} '{text}' {why}."
+
+
+def _raw(mapping: Mapping[str, object], key: str) -> list[str]:
+    """Every value of ``key`` as given, unsplit (for notes on what was ignored)."""
+    getter = getattr(mapping, "get_all", None)
+    try:
+        raw = getter(key) if callable(getter) else mapping.get(key)
+    except Exception:  # noqa: BLE001 - a mapping that cannot answer has nothing to note
+        return []
+    if raw is None:
+        return []
+    return [str(v) for v in ([raw] if isinstance(raw, str) else raw if isinstance(raw, Iterable) else [raw])]
+
+
+def ignored(query: Mapping[str, object], opts: FilterOptions) -> list[str]:
+    """Sentences for each filter value in a link that is ignored or changed (at most one per key).
+
+    :meth:`Filters.from_query` and :meth:`Filters.clean` never fail on a bad value; this says
+    what they did about it, so a page can show it: a month that is not ``YYYY-MM`` or lies
+    outside the data, a category, reason, district or ward the loaded data does not have.
+    """
+    notes: list[str] = []
+    for key, what in (("from", "first month"), ("to", "last month")):
+        raw = [v for v in _raw(query, key) if v.strip()]
+        if not raw:
+            continue
+        month = parse_month(raw[-1])
+        if month is None:
+            notes.append(link_note(what, raw[-1], "was ignored: months are written YYYY-MM, e.g. 2024-03"))
+        elif opts.months and not opts.months[0] <= month <= opts.months[-1]:
+            nearest = opts.months[0] if month < opts.months[0] else opts.months[-1]
+            notes.append(
+                link_note(
+                    what,
+                    month,
+                    f"is outside the months loaded ({month_label(opts.months[0])} to "
+                    f"{month_label(opts.months[-1])}), so {month_label(nearest)} is used",
+                )
+            )
+    cats = [c for c in _values(query, "cat") if c.lower() not in opts.categories]
+    if cats:
+        notes.append(
+            link_note("category", ", ".join(cats[:5]), "was ignored: the rural-crime definition has no such category")
+        )
+    reason = [v for v in _raw(query, "reason") if v.strip()]
+    if reason and reason[-1].strip().lower() not in REASONS:
+        notes.append(link_note("reason", reason[-1], f"was ignored: it is one of {', '.join(REASONS)}"))
+    district = [v for v in _raw(query, "district") if v.strip()]
+    if district and district[-1].strip() not in opts.districts:
+        notes.append(link_note("district", district[-1], "was ignored: no loaded district has that name"))
+    ward = [v for v in _raw(query, "ward") if v.strip()]
+    if ward and not (opts.wards["ward_code"].to_numpy() == ward[-1].strip()).any():
+        notes.append(link_note("ward", ward[-1], "was ignored: no loaded ward has that code"))
+    return notes
+
+
 def _last(mapping: Mapping[str, object], key: str) -> str | None:
     values = _values(mapping, key)
     return values[-1] if values else None

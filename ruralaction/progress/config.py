@@ -19,11 +19,15 @@ status.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Literal
 
-from ruralaction.definition import DEFAULT_DEFINITION
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from ruralaction.definition import DEFAULT_DEFINITION, WHAT
+from ruralaction.faults import ConfigError
+from ruralaction.tomlschema import error_at, read_toml, validate
 
 #: Measure keys in scorecard order, with the aim each serves.
 MEASURE_AIMS: dict[str, int] = {
@@ -56,8 +60,8 @@ UNITS: dict[str, str] = {
 }
 
 
-class ProgressConfigError(ValueError):
-    """The ``[progress]`` section is missing or wrong; the message names the file and setting."""
+class ProgressConfigError(ConfigError):
+    """The ``[progress]`` section is missing or wrong; the message names the file, line and setting."""
 
 
 @dataclass(frozen=True)
@@ -199,47 +203,62 @@ class ProgressConfig:
         return self.measures[key]
 
 
-def _number(table: dict, key: str, where: str, path: Path) -> float:
-    value = table.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProgressConfigError(f"{path}: [{where}] needs a number for '{key}'.")
-    return float(value)
+class _Measure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    direction: Literal["up", "down"]
+    baseline: float | None = None
+    target: float
+    amber: float | None = None
+    county_only: StrictBool = False
 
 
-def _measure(key: str, raw: dict, path: Path) -> MeasureConfig:
-    where = f"progress.measures.{key}"
-    direction = raw.get("direction")
-    if direction not in ("up", "down"):
-        raise ProgressConfigError(f'{path}: [{where}] direction must be "up" or "down".')
+_Names = list[Annotated[str, Field(min_length=1)]]
+
+
+class _Priority(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    categories: _Names = []
+    at_farm: StrictBool = False
+    keywords: _Names = []
+    issues: _Names = []
+
+
+class _Progress(BaseModel):
+    """The schema of ``[progress]``; its measures must be exactly those of :data:`MEASURE_AIMS`."""
+
+    model_config = ConfigDict(extra="forbid")
+    programme: str = Field("Rural Action", min_length=1)
+    baseline_period: str
+    police_partners: _Names = ["Police"]
+    measures: dict[str, _Measure]
+    priorities: list[_Priority] = []
+
+
+def _measure(key: str, m: _Measure, fail) -> MeasureConfig:
+    """A measure's config, with the checks between its numbers (``fail(setting, why)`` raises)."""
     crime = UNITS[key] == "change"
-    baseline = None if crime else _number(raw, "baseline", where, path)
-    target = _number(raw, "target", where, path)
-    amber = _number(raw, "amber", where, path) if "amber" in raw else (0.0 if crime else baseline)
-    better = (lambda a, b: a >= b) if direction == "up" else (lambda a, b: a <= b)
-    if not better(target, amber):
-        raise ProgressConfigError(
-            f"{path}: [{where}] the target must be at least as good as the amber threshold "
-            f"({'higher' if direction == 'up' else 'lower'} is better)."
+    if not crime and m.baseline is None:
+        fail("baseline", "is missing (it is required for this measure)")
+    baseline = None if crime else m.baseline
+    amber = m.amber if m.amber is not None else (0.0 if crime else baseline)
+    better = (lambda a, b: a >= b) if m.direction == "up" else (lambda a, b: a <= b)
+    if not better(m.target, amber):
+        fail(
+            "target",
+            f"must be at least as good as the amber threshold ({amber:g}; "
+            f"{'higher' if m.direction == 'up' else 'lower'} is better)",
         )
-    if UNITS[key] == "share" and not (0 <= target <= 1 and 0 <= amber <= 1):
-        raise ProgressConfigError(f"{path}: [{where}] shares are fractions between 0 and 1 (0.6 = 60%).")
+    if UNITS[key] == "share" and not (0 <= m.target <= 1 and 0 <= amber <= 1):
+        fail("target", "and amber are shares: fractions between 0 and 1 (0.6 = 60%)")
     return MeasureConfig(
-        key,
-        str(raw.get("title") or key.replace("_", " ").capitalize()),
-        direction,
-        baseline,
-        target,
-        amber,
-        bool(raw.get("county_only", False)),
+        key, m.title or key.replace("_", " ").capitalize(), m.direction, baseline, m.target, amber, m.county_only
     )
 
 
-def _strings(raw: dict, key: str) -> tuple[str, ...]:
-    return tuple(str(v).strip() for v in raw.get(key, ()) if str(v).strip())
-
-
 def load_progress_config(path: str | os.PathLike | None = None) -> ProgressConfig:
-    """Read the ``[progress]`` section of a definition file.
+    """Read the ``[progress]`` section of a definition file, checked against its schema.
 
     Parameters
     ----------
@@ -250,49 +269,53 @@ def load_progress_config(path: str | os.PathLike | None = None) -> ProgressConfi
     Raises
     ------
     ProgressConfigError
-        No ``[progress]`` section, a measure missing, or a setting of the wrong kind.
+        No ``[progress]`` section, a measure missing, or a setting of the wrong kind; the
+        message names the file, the line and the setting.
     """
-    p = Path(path or os.environ.get("RURALACTION_DEFINITION") or DEFAULT_DEFINITION)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProgressConfigError(f"Definition file {p} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ProgressConfigError(f"Definition file {p} is not valid TOML: {exc}.") from None
-    prog = raw.get("progress")
-    if not isinstance(prog, dict):
-        raise ProgressConfigError(f"{p} has no [progress] section (the scorecard's baselines and targets).")
-    table = prog.get("measures", {})
-    missing = [k for k in MEASURE_AIMS if k not in table]
-    if missing:
-        raise ProgressConfigError(f"{p}: [progress.measures] lacks {', '.join(missing)}.")
     from ruralaction.measures.periods import PeriodError, parse_period
 
-    baseline_period = str(prog.get("baseline_period", ""))
+    p = Path(path or os.environ.get("RURALACTION_DEFINITION") or DEFAULT_DEFINITION)
     try:
-        if parse_period(baseline_period).kind != "fy":
-            raise PeriodError("not a financial year")
-    except PeriodError:
-        raise ProgressConfigError(
-            f'{p}: [progress] baseline_period must be a financial year such as "2024-25".'
-        ) from None
-    priorities = tuple(
-        Priority(
-            name=str(x.get("name", "")).strip(),
-            categories=_strings(x, "categories"),
-            at_farm=bool(x.get("at_farm", False)),
-            keywords=_strings(x, "keywords"),
-            issues=_strings(x, "issues"),
-        )
-        for x in prog.get("priorities", ())
-        if str(x.get("name", "")).strip()
-    )
+        raw, text = read_toml(p, WHAT)
+        prog = raw.get("progress")
+        if not isinstance(prog, dict):
+            raise ConfigError(f"{p} has no [progress] section (the scorecard's baselines and targets).", path=p)
+        cfg = validate(_Progress, prog, p, WHAT, text, prefix=("progress",))
+
+        def fail(loc: tuple, why: str):
+            raise error_at(p, WHAT, text, loc, why, prefix=("progress",))
+
+        missing = [k for k in MEASURE_AIMS if k not in cfg.measures]
+        if missing:
+            fail(("measures",), f"lacks {', '.join(missing)}")
+        unknown = [k for k in cfg.measures if k not in MEASURE_AIMS]
+        if unknown:
+            fail(("measures", unknown[0]), f"is not a measure the scorecard has (one of {', '.join(MEASURE_AIMS)})")
+        try:
+            if parse_period(cfg.baseline_period).kind != "fy":
+                raise PeriodError("not a financial year")
+        except PeriodError:
+            fail(("baseline_period",), 'must be a financial year such as "2024-25"')
+        measures = {
+            k: _measure(k, cfg.measures[k], lambda key, why, k=k: fail(("measures", k, key), why)) for k in MEASURE_AIMS
+        }
+    except ConfigError as exc:
+        raise ProgressConfigError(str(exc), path=exc.path, line=exc.line, key=exc.key) from None
     return ProgressConfig(
-        programme=str(prog.get("programme") or "Rural Action"),
-        baseline_period=baseline_period,
-        police_partners=_strings(prog, "police_partners") or ("Police",),
-        measures={k: _measure(k, table[k], p) for k in MEASURE_AIMS},
-        priorities=priorities,
+        programme=cfg.programme,
+        baseline_period=cfg.baseline_period,
+        police_partners=tuple(v.strip() for v in cfg.police_partners) or ("Police",),
+        measures=measures,
+        priorities=tuple(
+            Priority(
+                name=x.name.strip(),
+                categories=tuple(v.strip() for v in x.categories),
+                at_farm=x.at_farm,
+                keywords=tuple(v.strip() for v in x.keywords),
+                issues=tuple(v.strip() for v in x.issues),
+            )
+            for x in cfg.priorities
+        ),
         path=p,
     )
 
