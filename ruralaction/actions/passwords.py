@@ -69,7 +69,7 @@ def check_password(password: str, *, personal: Iterable[str] = ()) -> None:
     verdict = zxcvbn(password[:_STRENGTH_CHECKED], user_inputs=[w for w in inputs if w])
     if verdict["score"] < MIN_SCORE:
         feedback = verdict["feedback"]
-        why = feedback.get("warning") or "It is close to passwords that attackers try first."
+        why = feedback.get("warning") or "It is close to what attackers try first, such as your own name or email."
         how = " ".join(feedback.get("suggestions") or []) or "Add another word or two; uncommon words are better."
         raise PasswordPolicyError(f"That password is too easy to guess. {why.rstrip('.')}. {how}")
 
