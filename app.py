@@ -39,28 +39,38 @@ pages = [
     st.Page("dashboard/pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
     st.Page("dashboard/pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
     st.Page("dashboard/pages/data.py", title="Data", icon=":material/database:"),
+    st.Page("dashboard/pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="accounts"),
 ]
 pg = st.navigation(pages)
-if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's address + ?present=1&interval=20
-    st.switch_page("dashboard/pages/present.py", query_params=st.query_params.to_dict())
-# URL paths of the pages that use the shared filters (stable: people bookmark them).
-FILTERED_PAGES = {"crime-map", "local-area"}
 
-try:
-    src = state.source()
-    data = state.classified()
-except (DefinitionError, GeographyError, OSError) as exc:
-    st.error(f"The data could not be loaded: {state.md(exc)}", icon=":material/error:")
-    st.stop()
+if __name__ != "__main__":
+    # `streamlit run app.py` first imports this file as a module to find the server to run:
+    # Streamlit's own, plus the account pages that set the HttpOnly sign-in cookie
+    # (dashboard/accounts_web.py). Streamlit then runs this file as "__main__" for every visitor.
+    from dashboard.accounts_web import lifespan, routes
 
-st.logo(str(ICON), size="large")
-with st.sidebar:
-    st.header("Rural Action", divider="green")
-    st.subheader("Data source")
-    if src.demo:
-        st.warning(f"**{state.DEMO_LABEL}**", icon=":material/science:")
-    st.caption(f"Showing: {state.md(LABELS[src.dataset])}")
-    st.caption(f"Rural-crime definition: {state.md(data.definition.county)}")
-    filters.sidebar(filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
+    app = st.App(__file__, routes=routes(), lifespan=lifespan)
+else:
+    if st.query_params.get("present") == "1" and pg.url_path == "":  # the app's address + ?present=1&interval=20
+        st.switch_page("dashboard/pages/present.py", query_params=st.query_params.to_dict())
+    # URL paths of the pages that use the shared filters (stable: people bookmark them).
+    FILTERED_PAGES = {"crime-map", "local-area"}
 
-pg.run()
+    try:
+        src = state.source()
+        data = state.classified()
+    except (DefinitionError, GeographyError, OSError) as exc:
+        st.error(f"The data could not be loaded: {state.md(exc)}", icon=":material/error:")
+        st.stop()
+
+    st.logo(str(ICON), size="large")
+    with st.sidebar:
+        st.header("Rural Action", divider="green")
+        st.subheader("Data source")
+        if src.demo:
+            st.warning(f"**{state.DEMO_LABEL}**", icon=":material/science:")
+        st.caption(f"Showing: {state.md(LABELS[src.dataset])}")
+        st.caption(f"Rural-crime definition: {state.md(data.definition.county)}")
+        filters.sidebar(filters.prepared().options, active=pg.url_path in FILTERED_PAGES)
+
+    pg.run()

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from ruralaction.actions.codes import issue_first_admin_code
+from ruralaction.actions.codes import first_admin_message, issue_first_admin_code
 from ruralaction.actions.db import DB_FILE_NAME, DatabaseError, open_database, safe_url
 from ruralaction.actions.transfer import ImportFileError, export_frame, import_csv
 from ruralaction.actions.users import (
@@ -188,17 +188,6 @@ def cmd_users_setup_code(args: argparse.Namespace) -> int:
         return 1
     print(first_admin_message(code.code, code.expires_at, args.url))
     return 0
-
-
-def first_admin_message(code: str, expires_at, url: str | None = None) -> str:
-    """What the server log and ``users setup-code`` say when there is no admin yet."""
-    where = f"{url.rstrip('/')}/account/setup" if url else "the app's address + /account/setup"
-    return (
-        "Rural Action has no admin account yet. To create the first one, open "
-        f"{where} and enter this one-time setup code: {code} "
-        f"(it works once, until {expires_at:%Y-%m-%d %H:%M} UTC). Or, on this server: "
-        "python -m ruralaction users add YOUR-EMAIL --role admin"
-    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -194,6 +194,17 @@ def issue_first_admin_code(engine: Engine, issued_by: str, now: dt.datetime | No
         return store_code(s, "first-admin", None, issued_by, now)
 
 
+def first_admin_message(code: str, expires_at: dt.datetime, url: str | None = None) -> str:
+    """What the server log and ``users setup-code`` say when there is no admin yet."""
+    where = f"{url.rstrip('/')}/account/setup" if url else "the app's address followed by /account/setup"
+    return (
+        "Rural Action has no admin account yet. To create the first one, open "
+        f"{where} and enter this one-time setup code: {code} "
+        f"(it works once, until {expires_at:%Y-%m-%d %H:%M} UTC). Or, on this server: "
+        "python -m ruralaction users add YOUR-EMAIL --role admin"
+    )
+
+
 def _serialise_first_admin(s: Session) -> None:
     """Make "is there an admin yet?" and "create one" one step across instances (SQLite's
     ``BEGIN IMMEDIATE`` already serialises writers)."""
