@@ -226,7 +226,7 @@ async def sign_in_page(request: Request) -> Response:
     except TooManyAttempts as exc:
         return _render(request, "sign-in", title, status=429, error=str(exc), email=email, next=to)
     except SignInError as exc:
-        return _render(request, "sign-in", title, status=401, error=str(exc), email=email, next=to)
+        return _render(request, "sign-in", title, status=400, error=str(exc), email=email, next=to)
     except DatabaseError:
         return _render(request, "sign-in", title, status=503, error=DB_DOWN, email=email, next=to)
     return _signed_in(request, done, to)

@@ -77,7 +77,7 @@ def test_signing_in_sets_a_signed_httponly_strict_expiring_cookie_and_returns_to
 def test_a_wrong_password_says_one_sentence_keeps_the_email_and_sets_no_session(site):
     client, _ = site
     done = post(client, "/account/sign-in", email=EDITOR, password="wrong guess!!")
-    assert done.status_code == 401
+    assert done.status_code == 400
     assert "That email and password do not match an account." in done.text
     assert f'value="{EDITOR}"' in done.text and "wrong guess" not in done.text
     assert SESSION_COOKIE not in done.headers.get("set-cookie", "")
@@ -120,7 +120,7 @@ def test_typed_text_comes_back_escaped(site):
 def test_too_many_failures_make_the_page_ask_to_wait(site):
     client, _ = site
     for _ in range(FREE_ATTEMPTS["account"]):
-        assert post(client, "/account/sign-in", email=EDITOR, password="wrong guess!!").status_code == 401
+        assert post(client, "/account/sign-in", email=EDITOR, password="wrong guess!!").status_code == 400
     waiting = post(client, "/account/sign-in", email=EDITOR, password=PASSWORD)
     assert waiting.status_code == 429 and "wait 30 seconds" in waiting.text
 
