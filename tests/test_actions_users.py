@@ -235,6 +235,24 @@ def test_a_new_code_voids_the_old_one_and_codes_expire(db):
         set_password_with_code(db, second.code, "my new long passphrase 7", now=later)
 
 
+def test_wrong_codes_hold_up_the_client_that_tries_them_and_nobody_else(db):
+    from ruralaction.actions import TooManyAttempts
+    from ruralaction.actions.signin import FREE_ATTEMPTS
+
+    for i in range(FREE_ATTEMPTS["account"] + 2):  # an office setting up many accounts is not held up
+        email = f"new{i}@police.example"
+        add_user(db, SYSTEM, email, "editor", "Police")
+        code = issue_password_code(db, ADMIN, email)
+        assert set_password_with_code(db, code.code, "my new long passphrase 7", client="192.0.2.1").email == email
+    for _ in range(FREE_ATTEMPTS["client"]):
+        with pytest.raises(CodeError):
+            set_password_with_code(db, "ABCD-EFGH-JKMN-PQRS-TUVW", "my new long passphrase 7", client="192.0.2.66")
+    code = issue_password_code(db, ADMIN, EDITOR.email)
+    with pytest.raises(TooManyAttempts):
+        set_password_with_code(db, code.code, "my new long passphrase 7", client="192.0.2.66")
+    assert set_password_with_code(db, code.code, "my new long passphrase 7", client="192.0.2.1").email == EDITOR.email
+
+
 def test_codes_are_stored_only_as_hashes(db):
     code = issue_password_code(db, ADMIN, EDITOR.email)
     with db.connect() as conn:

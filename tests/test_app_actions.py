@@ -147,6 +147,18 @@ def test_signing_in_is_a_link_to_the_sign_in_page_and_no_password_field(actions_
     assert "No admin account exists yet" not in actions_page.texts()  # this install has one
 
 
+def test_a_fresh_install_says_how_the_first_admin_is_made(tmp_path):
+    root = tmp_path / "data"
+    write_tiny_county(root / "ours")
+    fresh = ActionsPage(root)
+    try:
+        fresh.run()
+        text = fresh.texts()
+        assert "No admin account exists yet" in text and "/account/setup" in text and "users setup-code" in text
+    finally:
+        fresh.close()
+
+
 def test_signing_out_ends_the_session_in_every_tab(actions_page):
     at = actions_page.sign_in("pc@police.example")
     assert "Signed in as **PC Jones**" in actions_page.texts()

@@ -100,6 +100,7 @@ with st.container(border=True):
         if who.anonymous:
             if problem := st.session_state.get(actions.SIGN_IN_PROBLEM_KEY):
                 st.error(md(problem), icon=":material/lock:")
+                st.button("Sign out", key="actions_logout_unverified", on_click=st.logout, icon=":material/logout:")
             st.button(
                 "Sign in with your organisation account",
                 key="actions_login",
@@ -114,14 +115,14 @@ with st.container(border=True):
         # Links, not widgets: signing in happens on the account pages, which set the HttpOnly
         # session cookie (dashboard/accounts_web.py), then come back here.
         st.html(actions.sign_in_links("action-tracker"))
-        if actions.needs_first_admin():
-            st.info(actions.FIRST_ADMIN_HELP, icon=":material/person_add:")
     else:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"Signed in as **{md(who.name or who.email)}** ({md(_role_text(who))})")
         if right.button("Sign out", key="actions_sign_out", icon=":material/logout:"):
             actions.sign_out()
             st.rerun()
+    if who.anonymous and actions.needs_first_admin():
+        st.info(actions.FIRST_ADMIN_HELP, icon=":material/person_add:")
 
 
 # --------------------------------------------------------------------------- adding

@@ -28,7 +28,14 @@ from ruralaction.actions.models import AccountCode, User, utcnow
 from ruralaction.actions.passwords import check_password, hash_password
 from ruralaction.actions.principal import actor_of, normalise_email
 from ruralaction.actions.sessions import revoke_sessions, start_session, token_hash
-from ruralaction.actions.signin import SignedIn, SignInError, TooManyAttempts, claim_attempt, limit_keys
+from ruralaction.actions.signin import (
+    SignedIn,
+    SignInError,
+    TooManyAttempts,
+    claim_attempt,
+    limit_keys,
+    release_attempt,
+)
 from ruralaction.permissions import Actor, Role
 
 CODE_LIFETIME = dt.timedelta(hours=72)
@@ -100,13 +107,16 @@ def _usable(s: Session, code: str, now: dt.datetime) -> AccountCode | None:
     )
 
 
-def _count_attempt(engine: Engine, client: str | None, now: dt.datetime) -> None:
-    """Codes are unguessable, but every try still counts against the client like a sign-in."""
-    keys = limit_keys("one-time code", client, None)
-    with write_session(engine) as s:
-        wait = claim_attempt(s, keys, now)
-    if wait is not None:
-        raise TooManyAttempts(wait)
+def _count_attempt(engine: Engine, client: str | None, now: dt.datetime) -> dict[str, str]:
+    """Codes are unguessable, but every try still counts against the client like a sign-in
+    (taken back by :func:`release_attempt` when it succeeds). Returns the keys counted."""
+    keys = {"client": limit_keys("", client, None)["client"]} if client else {}
+    if keys:
+        with write_session(engine) as s:
+            wait = claim_attempt(s, keys, now)
+        if wait is not None:
+            raise TooManyAttempts(wait)
+    return keys
 
 
 def code_account(engine: Engine, code: str, now: dt.datetime | None = None) -> str | None:
@@ -141,7 +151,7 @@ def set_password_with_code(
         Too many attempts from this client.
     """
     now = now or utcnow()
-    _count_attempt(engine, client, now)
+    keys = _count_attempt(engine, client, now)
     email = code_account(engine, code, now)
     if email is None:
         raise CodeError(BAD_CODE)
@@ -157,6 +167,7 @@ def set_password_with_code(
         row.used_at = now
         user.password_hash = hashed
         revoke_sessions(s, user.id, now)
+        release_attempt(s, keys, now)
         record(
             s,
             Actor(email=user.email),
@@ -234,7 +245,7 @@ def create_first_admin(
         The password is refused (the code stays usable).
     """
     now = now or utcnow()
-    _count_attempt(engine, client, now)
+    keys = _count_attempt(engine, client, now)
     email = normalise_email(email)
     if not _EMAIL.match(email) or len(email) > 320:
         raise CodeError(f"'{email}' is not an email address.")
@@ -259,6 +270,7 @@ def create_first_admin(
             user.password_hash = hashed
         s.flush()
         s.execute(update(AccountCode).where(AccountCode.purpose == "first-admin").values(used_at=now))
+        release_attempt(s, keys, now)
         record(
             s,
             Actor(email=email),

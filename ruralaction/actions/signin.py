@@ -104,6 +104,8 @@ def claim_attempt(s: Session, keys: dict[str, str], now: dt.datetime) -> dt.time
     counted as a failure now, before the password is checked (:func:`release_attempt` takes it
     back on success).
     """
+    if not keys:
+        return None
     _insert_missing(s, sorted(keys.values()), now)
     rows = s.scalars(
         select(SignInLimit).where(SignInLimit.key.in_(keys.values())).order_by(SignInLimit.key).with_for_update()
