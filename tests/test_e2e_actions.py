@@ -99,19 +99,20 @@ def idle(page) -> None:
 
 
 def sign_in(page, url: str, email: str, password: str = PASSWORD) -> None:
-    """From the Actions page: the Sign in link, the sign-in page, and back."""
+    """From the Actions page: the Sign in link, the sign-in page, and back (other modules use it)."""
     from playwright.sync_api import expect
 
-    page.goto(f"{url}/action-tracker")
+    patient = 30_000  # a loaded two-core machine is slow to load a page
+    page.goto(f"{url}/action-tracker", wait_until="domcontentloaded", timeout=patient)
     idle(page)
-    page.get_by_test_id("stMain").get_by_role("link", name="Sign in", exact=True).click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_test_id("stMain").get_by_role("link", name="Sign in", exact=True).click(timeout=patient)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=patient)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/action-tracker$"))
+    page.wait_for_url(re.compile(r"/action-tracker$"), wait_until="domcontentloaded", timeout=patient)
     idle(page)
-    expect(page.get_by_test_id("stMain").get_by_text("Signed in as")).to_be_visible()
+    expect(page.get_by_test_id("stMain").get_by_text("Signed in as")).to_be_visible(timeout=patient)
 
 
 def shoot(page, name: str, width: int = 1440) -> None:
