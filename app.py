@@ -38,6 +38,7 @@ pages = [
     ),
     st.Page("dashboard/pages/progress.py", title="Progress", icon=":material/flag:", url_path="scorecard"),
     st.Page("dashboard/pages/present.py", title="Present", icon=":material/co_present:", url_path="presentation"),
+    st.Page("dashboard/pages/digest.py", title="Monthly digest", icon=":material/mail:", url_path="digest"),
     st.Page("dashboard/pages/data.py", title="Data", icon=":material/database:"),
     st.Page("dashboard/pages/accounts.py", title="Accounts", icon=":material/manage_accounts:", url_path="accounts"),
 ]

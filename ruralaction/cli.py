@@ -1,4 +1,4 @@
-"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users|concerns|report …``.
+"""Command line: ``python -m ruralaction classify|load|demo|fetch|actions|users|concerns|digest|report …``.
 
 Each command prints a summary, writes rejected rows with reasons, and exits non-zero only when
 nothing usable could be read (1) or the command line itself is wrong (2).
@@ -13,6 +13,7 @@ from pathlib import Path
 from ruralaction.actions.cli import add_arguments as add_actions_arguments
 from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
 from ruralaction.definition import DefinitionError, load_definition
+from ruralaction.digest.cli import add_arguments as add_digest_arguments
 from ruralaction.geography.boundaries import (
     GeographyError,
     build_geography,
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_actions_arguments(sub)
     add_concerns_arguments(sub)
+    add_digest_arguments(sub)
     add_report_arguments(
         sub.add_parser("report", help="the meeting pack (scorecard, map, trends, actions) as HTML or PDF")
     )

@@ -16,6 +16,7 @@ restore a deleted action      no         no                              yes
 see deleted actions           no         no                              yes
 manage users                  no         no                              yes
 review residents' concerns    no         no                              yes
+manage digest subscribers     no         no                              yes
 ============================  =========  ==============================  =======
 
 A signed-in person without an account row (someone the council's identity provider knows but
@@ -46,6 +47,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage users"
     #: See residents' concerns with their names and contact details, review and link them.
     REVIEW_CONCERNS = "review residents' concerns"
+    #: See digest subscribers' emails and remove subscriptions.
+    MANAGE_SUBSCRIPTIONS = "manage digest subscribers"
 
 
 #: Permissions an editor has only for actions whose lead partner is the editor's own partner.

@@ -87,12 +87,11 @@ def test_the_concern_tables_come_with_a_new_revision_on_top_of_the_actions(db_ur
         migrate(engine, "0002")
         assert "concerns" not in table_names(engine)
         kept = add_action(engine, SYSTEM, patrol(), WARDS)
-        assert migrate(engine, "0003") == "0003"
+        assert migrate(engine) == head_revision()
         assert {"concerns", "concern_actions"} <= table_names(engine)
         done = submit_concern(engine, concern(), now=T0)
         assert link_to_action(engine, SYSTEM, done.id, kept.id).action_ids == (kept.id,)
-        assert migrate(engine) == head_revision() == current_revision(engine)  # later revisions keep the concerns
-        assert list_concerns(engine, SYSTEM, "ours")["reference"].tolist() == [done.reference]
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
 

@@ -24,6 +24,7 @@ STAGES: dict[str, int] = {
     "concerns": 5,
     "progress": 6,
     "reports": 7,
+    "digest": 7,
     "cli": 8,
     "__main__": 8,
 }

@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import actions, state
+from dashboard import actions, evidence_views, state
 from ruralaction.actions import (
     STATUSES,
     ActionInput,
@@ -381,6 +381,7 @@ if record is not None:
         st.markdown(md(ba.sentence))
         if ba.status in ("measured", "too few", "incomplete"):
             st.caption(md(CAVEAT))
+        evidence_views.action_impact(loaded.id, n)
 
     # history
     if can(who, Permission.VIEW_HISTORY):

@@ -185,7 +185,9 @@ if result is not None:
 st.subheader("Add boundaries and rural-urban lookups")
 st.markdown(
     "Ward or LSOA boundaries (**GeoJSON**, **GeoPackage** or a **zipped Shapefile**) and the ONS "
-    "Rural-Urban Classification lookup (**CSV**, by LSOA or by ward). They apply to our data."
+    "Rural-Urban Classification lookup (**CSV**, by LSOA or by ward). They apply to our data. "
+    "For rates per 1,000 residents, add the ONS mid-year **Lower layer Super Output Area population "
+    "estimates** saved as CSV (columns `LSOA 2021 Code` and `Total`, or `LSOA Code` and `All Ages`)."
 )
 with st.form("data_add_geography", clear_on_submit=True, border=True):
     geo_files = st.file_uploader(

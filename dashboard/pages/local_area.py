@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import actions, filters, state
+from dashboard import actions, evidence_views, filters, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import area_report, trends
@@ -123,6 +123,8 @@ fig.update_xaxes(tickformat="%b %Y", title_text="", tickfont_size=14)
 fig.update_yaxes(tickfont_size=14, title_font_size=15, rangemode="tozero")
 st.plotly_chart(fig, key="local_area_trend", config={"displaylogo": False})
 
+evidence_views.unusual_ward(s.ward_code, s.ward_name)
+
 left, right = st.columns(2)
 with left:
     st.subheader("Compared with the county")
@@ -157,6 +159,7 @@ with right:
             st.caption(f"Fewer than {trends.MIN_COUNT} crimes: too few for percentages.")
 
 actions.ward_section(s.ward_code, s.ward_name)
+evidence_views.ward_impact(s.ward_code)
 
 st.subheader(f"What residents raised in {state.md(s.ward_name)}")
 raised = ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, filters, state
+from dashboard import actions, evidence, filters, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import maplayers, trends
+from ruralaction.measures import hotspot_layers, hotspots, maplayers, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
 
-LAYERS = {"hotspots": "Hotspots (hexagons)", "wards": "Wards (per km²)", "points": "Crimes (points)"}
+LAYERS = {
+    "hotspots": "Hotspots (hexagons)",
+    "significant": "Significant hotspots",
+    "wards": "Wards (per km²)",
+    "wards_pop": "Wards (per 1,000 residents)",
+    "points": "Crimes (points)",
+}
 SNAP_NOTE = (
     "police.uk places every crime at the nearest of a fixed set of anonymous *snap points* "
     "(a street, a car park, a village centre), never at the exact address: a point is approximate, "
@@ -64,9 +70,10 @@ c[2].metric(
 )
 c[3].metric("Months", f"{n_months}", border=True, help=f"{month_label(first)} to {month_label(last)}.")
 
+residents = evidence.ward_residents()
 choice = st.segmented_control(
     "Show",
-    options=list(LAYERS),
+    options=[k for k in LAYERS if k != "wards_pop" or residents is not None],
     format_func=LAYERS.get,
     key="map_layer",
     default="hotspots",
@@ -82,17 +89,30 @@ if choice == "points" and n > maplayers.POINTS_MAX:
     choice = "hotspots"
 
 area_mask = f.without_area().apply(df, wards)
-rates = trends.area_rates(df, area_mask, wards, prep.areas, n_months, data.definition.rural_classes)
+rates = trends.area_rates(
+    df, area_mask, wards, prep.areas, n_months, data.definition.rural_classes, population=residents
+)
 if choice == "points":
     layers, legend = maplayers.point_layers(df, mask)
     title = "Category (colour and shape)"
 elif choice == "wards":
     layer, legend = maplayers.ward_layer(prep.index, rates)
     layers, title = [layer], "Rural crimes per km² a year, every ward"
+elif choice == "wards_pop":
+    layer, legend = maplayers.ward_layer(prep.index, rates, per="per_1000_year")
+    layers, title = [layer], "Rural crimes per 1,000 residents a year, every ward"
+elif choice == "significant":
+    ev = evidence.spatial()
+    sig, emerging = evidence.significant(str(src.root), src.dataset, src.version, f)
+    layers = [hotspot_layers.layer(ev.grid, sig, emerging), hotspot_layers.pattern_layer(ev.grid, emerging)]
+    legend = [*hotspot_layers.legend(sig), *hotspot_layers.pattern_legend(emerging)] or [
+        maplayers.LegendItem(maplayers.NONE_COLOUR, "No significant cell")
+    ]
+    title = "Significant hotspots and cold spots (Gi*, false-discovery-rate corrected)"
 else:
     layer, legend = maplayers.density_layer(prep.index, df, mask)
     layers, title = [layer], f"Rural crimes per hexagon ({prep.index.cell_area_km2:.1f} km²)"
-outline = None if choice == "wards" else maplayers.outline_layer(prep.index)
+outline = None if choice in ("wards", "wards_pop") else maplayers.outline_layer(prep.index)
 bounds = prep.index.bounds
 if f.ward is not None and f.ward in prep.index.ward_bounds.index:
     bounds = tuple(prep.index.ward_bounds.loc[f.ward])
@@ -124,6 +144,16 @@ event = st.pydeck_chart(
 )
 if choice == "points":
     st.caption(SNAP_NOTE)
+if choice == "significant":
+    st.markdown(f"**What this shows.** {state.md(sig.words)} {state.md(emerging.words)}")
+    st.caption(
+        "A significant hotspot is a hexagon whose neighbourhood holds more crime than chance alone would put there, "
+        "tested for every hexagon at once so that random clusters are not shown. "
+        + hotspots.METHOD.format(area=ev.grid.cell_area_km2, cells=ev.grid.n, min_count=trends.MIN_COUNT)
+        + " "
+        + hotspots.EMERGING_METHOD.format(steps=len(emerging.steps), unit="three-month periods")
+    )
+    st.caption(SNAP_NOTE + " A hotspot says “around here”, not an address.")
 st.caption("Hover for details; click a ward to choose it. Use the table below if you would rather read.")
 
 picked = maplayers.selected_ward(event) or f.ward
@@ -139,13 +169,15 @@ else:
 
 st.subheader("The same data as a table")
 by_ward = rates[rates["ward_code"].isin([f.ward] if f.ward else opts.wards_in(f.district)["ward_code"])]
-tab_wards, tab_crimes = st.tabs(["By ward", "Each crime"])
+tabs = st.tabs(["By ward", "Each crime", *(["Significant hotspots"] if choice == "significant" else [])])
+tab_wards, tab_crimes = tabs[:2]
 with tab_wards:
     st.dataframe(
         by_ward.sort_values("crimes", ascending=False),
         hide_index=True,
         key="map_ward_table",
-        column_order=["ward_name", "district", "rural", "crimes", "area_km2", "per_km2_year"],
+        column_order=["ward_name", "district", "rural", "crimes", "area_km2", "per_km2_year"]
+        + (["population", "per_1000_year"] if residents is not None else []),
         column_config={
             "ward_name": st.column_config.TextColumn("Ward"),
             "district": st.column_config.TextColumn("District"),
@@ -153,6 +185,8 @@ with tab_wards:
             "crimes": st.column_config.NumberColumn("Rural crimes", format="localized"),
             "area_km2": st.column_config.NumberColumn("Area (km²)", format="%.1f"),
             "per_km2_year": st.column_config.NumberColumn("Per km² a year", format="%.2f"),
+            "population": st.column_config.NumberColumn("Residents", format="%.0f"),
+            "per_1000_year": st.column_config.NumberColumn("Per 1,000 residents a year", format="%.2f"),
         },
     )
 with tab_crimes:
@@ -177,5 +211,21 @@ with tab_crimes:
         on_click="ignore",
         icon=":material/download:",
     )
+if choice == "significant":
+    with tabs[2]:
+        sig_table = hotspot_layers.table(ev.grid, sig, emerging)
+        if sig_table.empty:
+            st.caption(state.md(sig.words))
+        else:
+            st.dataframe(sig_table, hide_index=True, key="map_sig_table")
+            st.download_button(
+                "Download the significant hexagons (CSV)",
+                data=csv_bytes(sig_table),
+                file_name="significant-hotspots.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key="map_sig_download",
+            )
 if not np.isfinite(rates["per_km2_year"]).any():
     st.caption("Ward areas are unknown, so there are no rates per km².")

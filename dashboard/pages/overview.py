@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import state
+from dashboard import evidence_views, state
 from ruralaction.measures import overview
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
@@ -133,6 +133,11 @@ else:
                 "share": st.column_config.NumberColumn("Share", help="Of all rural crime"),
             },
         )
+
+if not df.empty:
+    evidence_views.unusual_county()
+    evidence_views.calendar()
+    evidence_views.rural_and_urban()
 
 st.subheader("What was loaded")
 st.markdown("\n".join(f"- {state.md(line)}" for line in data.summary.lines()))

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import filters, progress, state
+from dashboard import evidence_views, filters, progress, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures.periods import (
     KINDS,
@@ -188,6 +188,8 @@ for chart in chart_list:
     )
     st.plotly_chart(chart.fig, key=f"progress_chart_{chart.name}", config={"displaylogo": False})
     progress.downloads(chart, f"progress_{chart.name}")
+
+evidence_views.rollup()
 
 st.subheader("Take it to the meeting", divider="green")
 

@@ -220,6 +220,48 @@ class AuditEntry(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
 
 
+class DigestSubscription(Base):
+    """Someone who asked for the monthly digest of an area (:mod:`ruralaction.digest`).
+
+    ``email`` is personal: only admin functions read it, and the row is deleted (not kept) on
+    unsubscribe. ``pending`` until the emailed confirmation link is opened (double opt-in).
+    """
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (UniqueConstraint("dataset", "email", "area_kind", "area_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(16), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    #: "ward", "parish", "district" or "county".
+    area_kind: Mapped[str] = mapped_column(String(10))
+    area_code: Mapped[str] = mapped_column(String(40))
+    area_name: Mapped[str] = mapped_column(String(200))
+    #: "pending" (not confirmed yet) or "active".
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The last month ("YYYY-MM") whose digest was sent: a second run in a month sends nothing.
+    last_sent_month: Mapped[str | None] = mapped_column(String(7))
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list[DigestToken]] = relationship(back_populates="subscription", cascade="all, delete-orphan")
+
+
+class DigestToken(Base):
+    """A link token of a subscription, stored only as its SHA-256: ``confirm`` (single use,
+    expires) or ``unsubscribe`` (one per digest sent, valid until the subscription ends)."""
+
+    __tablename__ = "digest_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    subscription: Mapped[DigestSubscription] = relationship(back_populates="tokens")
+
+
 class Concern(Base):
     """A concern a resident or parish council raised on the Get involved page.
 

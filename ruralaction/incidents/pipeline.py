@@ -29,7 +29,7 @@ from ruralaction.settings import data_dir
 #: Sub-folders of the data directory that hold incident files.
 INCIDENT_DIRS = ("police_uk", "force_export")
 #: Sub-folders that hold boundaries and lookups (the layout of ``shared/data``).
-GEOGRAPHY_DIRS = ("boundaries", "ruc")
+GEOGRAPHY_DIRS = ("boundaries", "ruc", "population")
 
 
 @dataclass

@@ -32,6 +32,7 @@ from ruralaction.geography.boundaries import (
     read_boundaries,
     read_lookup,
 )
+from ruralaction.geography.population import PopulationError, find_population_files, is_population_file, read_population
 from ruralaction.incidents.loader import LoadResult, load_incidents
 from ruralaction.incidents.pipeline import (
     INCIDENT_DIRS,
@@ -175,8 +176,9 @@ class Store:
         self, name: str, data: bytes, definition: Definition | None = None, dataset: str = "ours"
     ) -> tuple[str, Path]:
         """Validate and keep a boundaries file (GeoJSON / GeoPackage / zipped Shapefile) or a
-        rural-urban lookup CSV. Returns ``(kind, saved path)``; kind is ``"ward"``, ``"lsoa"``,
-        ``"farm"``, ``"lsoa lookup"`` or ``"ward lookup"``. Raises :class:`GeographyError`
+        rural-urban lookup CSV, or an ONS LSOA population estimates CSV. Returns ``(kind, saved
+        path)``; kind is ``"ward"``, ``"lsoa"``, ``"farm"``, ``"lsoa lookup"``, ``"ward lookup"``
+        or ``"population"``. Raises :class:`GeographyError`
         (one sentence naming the file) and writes nothing when the file is unusable."""
         definition = definition or load_definition()
         fname = safe_name(name)
@@ -184,7 +186,13 @@ class Store:
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / fname
             probe.write_bytes(data)
-            if suffix in LOOKUP_EXTENSIONS:
+            if suffix in LOOKUP_EXTENSIONS and is_population_file(probe):
+                try:
+                    read_population(probe, fname)  # every row checked; a bad one refuses the file
+                except PopulationError as exc:
+                    raise GeographyError(str(exc)) from None
+                kind, folder = "population", "population"
+            elif suffix in LOOKUP_EXTENSIONS:
                 kind, classes = read_lookup(probe, definition)
                 if classes.empty:
                     raise GeographyError(f"{fname} has no rows with a recognised rural-urban class.")
@@ -212,7 +220,7 @@ class Store:
 
         found = find_geography_files(folder)
         added = []
-        for p in [*found["boundaries"], *found["lookups"]]:
+        for p in [*found["boundaries"], *found["lookups"], *find_population_files(folder)]:
             kind, dest = self.add_geography(p.name, p.read_bytes(), definition, dataset)
             added.append((kind, dest))
         return added

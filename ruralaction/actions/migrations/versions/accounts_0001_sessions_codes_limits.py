@@ -3,14 +3,14 @@ one-time codes (first admin, new account, password reset) and sign-in limits cou
 account, client and known browser. Replaces the per-account failure log of 0002.
 
 Revision ID: accounts_0001
-Revises: 0003
+Revises: evidence_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_0001"
-down_revision = "0003"
+down_revision = "evidence_0001"
 branch_labels = None
 depends_on = None
 
