@@ -7,30 +7,51 @@ when the demo is shown, and it says who the current visitor is. Actions are read
 rerun (a few thousand rows take milliseconds), so every instance shows what partners just
 saved.
 
-Who is signed in:
+Who is signed in (:func:`actor`, on every run):
 
 - when ``[auth]`` is configured in ``.streamlit/secrets.toml``, ``st.login`` (the council's
-  identity provider) says who someone is, and their account row says what they may do;
-- otherwise built-in accounts: the email of the account that signed in with its password is
-  kept in this browser session's server-side state (``actions_signed_in``), never in the
-  browser.
+  identity provider) says who someone is, if it verified their email, and their account row
+  says what they may do;
+- otherwise built-in accounts: the browser signed in on the account pages
+  (:mod:`dashboard.accounts_web`), which set a signed HttpOnly session cookie; every run checks
+  that session in the database (so a sign-out in another tab, a disabled account or a reset
+  password ends it at the next click, in every instance);
+- a server-side sign-in kept in this session's state (``actions_signed_in``: an email) for
+  AppTest and in-process callers; nothing a browser sends can set it.
 
 Either way the library checks permissions again inside every write.
 """
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import errors, state
-from ruralaction.actions import ANONYMOUS, Actor, identify, list_actions, open_database
+from ruralaction.actions import (
+    ANONYMOUS,
+    Actor,
+    CookieSigner,
+    UnverifiedEmail,
+    admin_exists,
+    end_session,
+    identify,
+    identify_provider_user,
+    list_actions,
+    open_database,
+    session_actor,
+)
 from ruralaction.actions.db import database_url
 from ruralaction.actions.demo import ensure_demo_actions
+from ruralaction.actions.sessions import SESSION_COOKIE
 from ruralaction.concerns import ensure_demo_concerns
 
 SIGNED_IN_KEY = "actions_signed_in"
+#: Why a provider sign-in was not accepted (for the sign-in box to say), set by :func:`actor`.
+SIGN_IN_PROBLEM_KEY = "actions_sign_in_problem"
 
 
 @st.cache_resource(show_spinner="Opening the actions database…", max_entries=4)
@@ -96,15 +117,80 @@ def oidc_configured() -> bool:
     return bool(_secrets_section("auth"))
 
 
+def signer() -> CookieSigner:
+    """Checks sign-in cookies with ``server.cookieSecret`` (shared by every instance)."""
+    return CookieSigner(str(st.get_option("server.cookieSecret")))
+
+
+def _session_cookie() -> str | None:
+    try:
+        return st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # noqa: BLE001 - no browser connection (AppTest, bare mode): no cookies
+        return None
+
+
 def actor() -> Actor:
     """Who is using this session, with the role and partner their account has right now."""
     if oidc_configured():
-        user = st.user
-        if not user.get("is_logged_in"):
+        try:
+            who = identify_provider_user(engine(), st.user.to_dict())
+        except UnverifiedEmail as exc:
+            st.session_state[SIGN_IN_PROBLEM_KEY] = str(exc)
             return ANONYMOUS
-        return identify(engine(), user.get("email"), str(user.get("name") or ""))
+        st.session_state.pop(SIGN_IN_PROBLEM_KEY, None)
+        return who
+    cookie = _session_cookie()
+    if cookie:
+        who = session_actor(engine(), signer(), cookie)
+        if not who.anonymous:
+            return who
     email = st.session_state.get(SIGNED_IN_KEY)
     return identify(engine(), email) if email else ANONYMOUS
+
+
+def sign_out() -> None:
+    """End this browser's session in the database (every tab sharing its cookie is signed out
+    at its next click) and forget any server-side sign-in."""
+    end_session(engine(), signer(), _session_cookie())
+    st.session_state.pop(SIGNED_IN_KEY, None)
+
+
+def account_url(page: str, back_to: str = "") -> str:
+    """The address of an account page (``sign-in``, ``code``, ``setup``), under the app's base
+    path, returning to the app page ``back_to`` (its URL path) afterwards."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return f"{prefix}/account/{page}" + (f"?next=/{back_to}" if back_to else "")
+
+
+def sign_in_links(back_to: str) -> str:
+    """HTML for "Sign in" (styled as a button) and "set your password with a one-time code",
+    for ``st.html``: plain links that open in the same tab (``st.link_button`` and markdown
+    links open a new one), returning to the page ``back_to`` afterwards."""
+    sign_in, code = (html.escape(account_url(page, back_to)) for page in ("sign-in", "code"))
+    return (
+        "<style>.ra-signin{display:flex;flex-wrap:wrap;gap:.6rem 1.2rem;align-items:center}"
+        ".ra-signin a.ra-button{display:inline-block;padding:.45rem 1.1rem;border-radius:.5rem;"
+        "background:#1B5E20;color:#fff;font-weight:600;text-decoration:none}"
+        ".ra-signin a.ra-button:focus{outline:3px solid #E69F00;outline-offset:2px}</style>"
+        f'<div class="ra-signin"><a class="ra-button" href="{sign_in}">Sign in</a>'
+        f'<span>New account or password reset? <a href="{code}">Set your password with a one-time code</a></span>'
+        "</div>"
+    )
+
+
+def needs_first_admin() -> bool:
+    """Whether no admin account exists yet (a fresh install)."""
+    return not admin_exists(engine())
+
+
+FIRST_ADMIN_HELP = (
+    "**No admin account exists yet.** Whoever runs the server creates the first one: when the app "
+    "starts, its log shows a one-time setup code and where to enter it (this app's address followed "
+    "by `/account/setup`). On the server, `python -m ruralaction users setup-code` prints a new code, "
+    "and `python -m ruralaction users add YOUR-EMAIL --role admin` creates the admin directly. "
+    'There is deliberately no public "create admin" form.'
+)
 
 
 # --------------------------------------------------------------------------- for other pages

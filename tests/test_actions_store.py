@@ -110,7 +110,8 @@ def test_a_version_1_database_upgrades_in_place_keeping_its_data(db_url):
 
         assert migrate(engine) == head_revision()
 
-        assert {"sign_in_failures"} <= table_names(engine)
+        assert {"sign_in_limits", "user_sessions", "account_codes"} <= table_names(engine)
+        assert "sign_in_failures" not in table_names(engine)
         old = get_action(engine, 7)
         assert (old.title, old.description, old.reference, old.version) == ("Old patrol", "from v1", "OLD-1", 3)
         assert old.visible

@@ -1,6 +1,6 @@
-"""The Actions page under AppTest: viewing without signing in, the built-in sign-in form and
-``st.login`` users, adding, editing, the stale-save conflict message, permissions, and text typed
-by people shown as text."""
+"""The Actions page under AppTest: viewing without signing in, signing in with a session cookie
+(and signing out) or as an ``st.login`` user, adding, editing, the stale-save conflict message,
+permissions, and text typed by people shown as text."""
 
 from __future__ import annotations
 
@@ -15,14 +15,19 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 from tiny_county import write_tiny_county
 
+from dashboard import actions
 from ruralaction.actions import (
     Actor,
+    SignInError,
     add_action,
     get_action,
     list_actions,
     open_database,
+    session_actor,
+    sign_in,
     update_action,
 )
+from ruralaction.actions.sessions import session_cookie
 from ruralaction.actions.users import add_user, hash_password
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
@@ -52,11 +57,12 @@ class ActionsPage:
         return self.at
 
     def sign_in(self, email: str, password: str = PASSWORD) -> AppTest:
-        if not self.ran:
-            self.run()
-        self.at.text_input(key="actions_sign_in_email").set_value(email)
-        self.at.text_input(key="actions_sign_in_password").set_value(password)
-        self.at.button(key="FormSubmitter:actions_sign_in-Sign in").click()
+        """What the sign-in page does for a browser (tests/test_accounts_web.py): a session in the
+        database, whose signed cookie the browser then sends with every page (AppTest cannot
+        send cookies, so the page's cookie reader is given it)."""
+        done = sign_in(self.engine, email, password, start=True)
+        self.cookie = session_cookie(actions.signer(), done.session_token)
+        self.mp.setattr(actions, "_session_cookie", lambda: self.cookie)
         return self.run()
 
     def open(self, action_id: int) -> AppTest:
@@ -131,11 +137,50 @@ def test_anyone_sees_the_actions_without_signing_in(actions_page):
     assert not [e for e in at.expander if e.label == "History"]
 
 
+def test_signing_in_is_a_link_to_the_sign_in_page_and_no_password_field(actions_page):
+    at = actions_page.run()
+    links = [h.proto.body for h in at.get("html")]
+    assert len(links) == 1
+    assert 'href="/account/sign-in?next=/action-tracker"' in links[0]
+    assert 'href="/account/code?next=/action-tracker"' in links[0]
+    assert not [t for t in at.text_input if "password" in (t.label or "").lower()]  # no password on this page
+    assert "No admin account exists yet" not in actions_page.texts()  # this install has one
+
+
+def test_a_fresh_install_says_how_the_first_admin_is_made(tmp_path):
+    root = tmp_path / "data"
+    write_tiny_county(root / "ours")
+    fresh = ActionsPage(root)
+    try:
+        fresh.run()
+        text = fresh.texts()
+        assert "No admin account exists yet" in text and "/account/setup" in text and "users setup-code" in text
+    finally:
+        fresh.close()
+
+
+def test_signing_out_ends_the_session_in_every_tab(actions_page):
+    at = actions_page.sign_in("pc@police.example")
+    assert "Signed in as **PC Jones**" in actions_page.texts()
+    at.button(key="actions_sign_out").click()
+    actions_page.run()
+    assert "Partners sign in to add or edit actions" in actions_page.texts()
+    assert session_actor(actions_page.engine, actions.signer(), actions_page.cookie).anonymous  # other tabs too
+    assert not [t for t in at.text_input if t.key == "actions_add_title"]
+
+
+def test_a_disabled_partner_is_signed_out_at_the_next_click(actions_page):
+    at = actions_page.sign_in("pc@police.example")
+    assert [t for t in at.text_input if t.key == "actions_add_title"]
+    from ruralaction.actions import set_active
+
+    set_active(actions_page.engine, SYSTEM, "pc@police.example", False)
+    actions_page.run()
+    assert "Partners sign in to add or edit actions" in actions_page.texts()
+    assert not [t for t in at.text_input if t.key == "actions_add_title"]
+
+
 def test_a_partner_signs_in_and_adds_an_action(actions_page):
-    at = actions_page.sign_in("pc@police.example", "not the password")
-    assert [e.value for e in at.error] == ["That email and password do not match an account."]
-    assert "not the password" not in actions_page.texts()
-    assert at.text_input(key="actions_sign_in_password").value == ""  # the form forgets what was typed
     at = actions_page.sign_in("pc@police.example")
     assert "Signed in as **PC Jones** (editor for Police)" in actions_page.texts()
     assert at.selectbox(key="actions_add_lead").value == "Police" and at.selectbox(key="actions_add_lead").disabled
@@ -220,14 +265,29 @@ def test_a_provider_signed_in_user_gets_the_role_of_their_account(actions_page):
     actions_page.at.user = {"is_logged_in": False}
     at = actions_page.run()
     assert [b.label for b in at.button if b.key == "actions_login"] == ["Sign in with your organisation account"]
-    assert not [f for f in at.text_input if f.key == "actions_sign_in_email"]  # no built-in form then
+    assert not at.get("html")  # no built-in sign-in links then
 
     actions_page.at.user = {"is_logged_in": True, "email": "Admin@PCC.example", "name": "Ada Admin"}
+    at = actions_page.run()  # the provider did not say it verified the email: not trusted
+    assert "not verified by the provider" in actions_page.texts()
+    assert not [t for t in at.text_input if t.key == "actions_add_title"]
+
+    actions_page.at.user = {
+        "is_logged_in": True,
+        "email": "Admin@PCC.example",
+        "email_verified": True,
+        "name": "Ada Admin",
+    }
     at = actions_page.run()
     assert "Signed in as **Ada Admin** (admin)" in actions_page.texts()
     assert at.selectbox(key="actions_add_lead").options[:2] == ["Police", "Fire and Rescue"]  # admins choose
 
-    actions_page.at.user = {"is_logged_in": True, "email": "stranger@example.org", "name": "Stranger"}
+    actions_page.at.user = {
+        "is_logged_in": True,
+        "email": "stranger@example.org",
+        "email_verified": True,
+        "name": "Stranger",
+    }
     at = actions_page.run()
     assert "no role here yet" in actions_page.texts()
     assert not [t for t in at.text_input if t.key == "actions_add_title"]
@@ -306,8 +366,8 @@ def test_an_editor_deletes_and_only_an_admin_sees_and_restores_it(actions_page):
 
     actions_page.at.button(key="actions_sign_out").click()
     actions_page.run()
-    actions_page.sign_in("admin@pcc.example")  # an admin without a password cannot use the form
-    assert "That email and password do not match an account." in actions_page.plain()
+    with pytest.raises(SignInError):  # an admin without a password cannot sign in with one
+        actions_page.sign_in("admin@pcc.example")
     with actions_page.engine.begin() as conn:  # give the admin a password, as `users add` would
         conn.execute(
             text("UPDATE users SET password_hash = :h WHERE email = :e"),

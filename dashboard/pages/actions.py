@@ -16,7 +16,6 @@ from ruralaction.actions import (
     DatabaseError,
     Permission,
     PermissionDenied,
-    SignInError,
     ValidationError,
     add_action,
     before_after,
@@ -27,7 +26,6 @@ from ruralaction.actions import (
     history,
     load_vocabulary,
     restore_action,
-    sign_in,
     update_action,
 )
 from ruralaction.actions.measure import CAVEAT
@@ -37,18 +35,6 @@ from ruralaction.exports import csv_bytes
 md = state.md
 SHOWN_COLUMNS = ["id", "action_date", "title", "status", "visible", "wards", "lead_partner", "issue"]  # type: in details
 BEFORE_AFTER_MONTHS = (3, 6, 12)
-
-
-def _sign_in(engine) -> None:
-    """Form callback: check the password before the page runs, then forget it."""
-    ss = st.session_state
-    try:
-        signed = sign_in(engine, ss.get("actions_sign_in_email", ""), ss.get("actions_sign_in_password", ""))
-    except SignInError as exc:
-        ss["actions_sign_in_error"] = str(exc)
-    else:
-        ss[actions.SIGNED_IN_KEY] = signed.email
-    ss["actions_sign_in_password"] = ""
 
 
 def _role_text(who) -> str:
@@ -108,9 +94,13 @@ if src.demo:
 
 # --------------------------------------------------------------------------- signing in
 with st.container(border=True):
+    if who.anonymous:
+        st.markdown("Viewing needs no sign-in. **Partners sign in to add or edit actions.**")
     if actions.oidc_configured():
         if who.anonymous:
-            st.markdown("Viewing needs no sign-in. **Partners sign in to add or edit actions.**")
+            if problem := st.session_state.get(actions.SIGN_IN_PROBLEM_KEY):
+                st.error(md(problem), icon=":material/lock:")
+                st.button("Sign out", key="actions_logout_unverified", on_click=st.logout, icon=":material/logout:")
             st.button(
                 "Sign in with your organisation account",
                 key="actions_login",
@@ -122,22 +112,17 @@ with st.container(border=True):
             left.markdown(f"Signed in as **{md(who.name or who.email)}** ({md(_role_text(who))})")
             right.button("Sign out", key="actions_logout", on_click=st.logout, icon=":material/logout:")
     elif who.anonymous:
-        st.markdown("Viewing needs no sign-in. **Partners sign in to add or edit actions.**")
-        with st.expander("Sign in", icon=":material/login:", expanded="actions_sign_in_error" in st.session_state):
-            with st.form("actions_sign_in", clear_on_submit=True, border=False):
-                st.text_input("Email", key="actions_sign_in_email", autocomplete="username")
-                st.text_input(
-                    "Password", type="password", key="actions_sign_in_password", autocomplete="current-password"
-                )
-                st.form_submit_button("Sign in", type="primary", on_click=errors.guarded(_sign_in), args=(engine,))
-            if message := st.session_state.pop("actions_sign_in_error", None):
-                st.error(message, icon=":material/lock:")
+        # Links, not widgets: signing in happens on the account pages, which set the HttpOnly
+        # session cookie (dashboard/accounts_web.py), then come back here.
+        st.html(actions.sign_in_links("action-tracker"))
     else:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(f"Signed in as **{md(who.name or who.email)}** ({md(_role_text(who))})")
         if right.button("Sign out", key="actions_sign_out", icon=":material/logout:"):
-            st.session_state.pop(actions.SIGNED_IN_KEY, None)
+            actions.sign_out()
             st.rerun()
+    if who.anonymous and actions.needs_first_admin():
+        st.info(actions.FIRST_ADMIN_HELP, icon=":material/person_add:")
 
 
 # --------------------------------------------------------------------------- adding

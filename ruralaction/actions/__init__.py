@@ -10,7 +10,15 @@ models
 principal
     Who an actor is now (role and partner from the account row).
 users
-    Accounts, Argon2 password hashes, rate-limited sign-in.
+    Accounts: add, list, change role or partner, disable, reset a password (admins only).
+passwords
+    The password policy (length, ``zxcvbn``'s list of what attackers try first) and Argon2id.
+signin
+    Password sign-in within limits per account, client and known browser, counted atomically.
+sessions
+    Signed, revocable sign-in cookies backed by the ``user_sessions`` table.
+codes
+    One-time codes: a new account's first password, a reset, the first admin.
 tracker
     Validate, add, edit (optimistic locking), soft-delete, restore, list and filter actions.
 audit
@@ -33,6 +41,14 @@ Who may do what (:class:`Actor`, :class:`Role`, :class:`Permission`, :func:`can`
 from __future__ import annotations
 
 from ruralaction.actions.audit import history
+from ruralaction.actions.codes import (
+    CodeError,
+    OneTimeCode,
+    admin_exists,
+    create_first_admin,
+    issue_first_admin_code,
+    set_password_with_code,
+)
 from ruralaction.actions.db import (
     DatabaseError,
     database_url,
@@ -42,7 +58,10 @@ from ruralaction.actions.db import (
 )
 from ruralaction.actions.demo import ensure_demo_actions, seed_demo_actions
 from ruralaction.actions.measure import SMALL_NUMBER, BeforeAfter, before_after
+from ruralaction.actions.passwords import PasswordPolicyError, check_password
 from ruralaction.actions.places import action_points, ward_summary
+from ruralaction.actions.sessions import CookieSigner, end_session, session_actor
+from ruralaction.actions.signin import SignedIn, SignInError, TooManyAttempts, sign_in
 from ruralaction.actions.tracker import (
     ActionError,
     ActionInput,
@@ -66,12 +85,17 @@ from ruralaction.actions.transfer import (
     import_csv,
 )
 from ruralaction.actions.users import (
-    SignInError,
-    TooManyAttempts,
+    UnverifiedEmail,
     UserError,
+    UserInfo,
     add_user,
     identify,
-    sign_in,
+    identify_provider_user,
+    issue_password_code,
+    list_users,
+    set_active,
+    sign_out_everywhere,
+    update_user,
 )
 from ruralaction.actions.vocab import STATUSES, Vocabulary, load_vocabulary
 from ruralaction.permissions import (
@@ -92,27 +116,38 @@ __all__ = [
     "ActionRecord",
     "Actor",
     "BeforeAfter",
+    "CodeError",
     "ConflictError",
+    "CookieSigner",
     "DatabaseError",
     "ImportFileError",
     "ImportReport",
+    "OneTimeCode",
+    "PasswordPolicyError",
     "Permission",
     "PermissionDenied",
     "Role",
     "SMALL_NUMBER",
     "STATUSES",
     "SignInError",
+    "SignedIn",
     "TooManyAttempts",
+    "UnverifiedEmail",
     "UserError",
+    "UserInfo",
     "ValidationError",
     "Vocabulary",
     "action_points",
     "add_action",
     "add_user",
+    "admin_exists",
     "before_after",
     "can",
+    "check_password",
+    "create_first_admin",
     "database_url",
     "delete_action",
+    "end_session",
     "ensure_demo_actions",
     "export_csv",
     "export_frame",
@@ -120,8 +155,12 @@ __all__ = [
     "get_action",
     "history",
     "identify",
+    "identify_provider_user",
     "import_csv",
+    "issue_first_admin_code",
+    "issue_password_code",
     "list_actions",
+    "list_users",
     "load_vocabulary",
     "make_engine",
     "migrate",
@@ -129,7 +168,12 @@ __all__ = [
     "require",
     "restore_action",
     "seed_demo_actions",
+    "session_actor",
+    "set_active",
+    "set_password_with_code",
     "sign_in",
+    "sign_out_everywhere",
     "update_action",
+    "update_user",
     "ward_summary",
 ]

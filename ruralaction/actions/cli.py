@@ -1,4 +1,5 @@
-"""Commands: ``actions export|import`` and ``users add`` (wired into ``python -m ruralaction``).
+"""Commands: ``actions export|import`` and ``users add|list|set|disable|enable|reset|sign-out|
+setup-code`` (wired into ``python -m ruralaction``).
 
 Whoever can run these holds the database credentials, so they act with admin rights under
 their login name (``command line (name)`` in the audit log) unless ``--as EMAIL`` says to act
@@ -13,9 +14,20 @@ import os
 import sys
 from pathlib import Path
 
+from ruralaction.actions.codes import first_admin_message, issue_first_admin_code
 from ruralaction.actions.db import DB_FILE_NAME, DatabaseError, open_database, safe_url
 from ruralaction.actions.transfer import ImportFileError, export_frame, import_csv
-from ruralaction.actions.users import MIN_PASSWORD_LENGTH, UserError, add_user, identify
+from ruralaction.actions.users import (
+    MIN_PASSWORD_LENGTH,
+    UserError,
+    add_user,
+    identify,
+    issue_password_code,
+    list_users,
+    set_active,
+    sign_out_everywhere,
+    update_user,
+)
 from ruralaction.definition import DefinitionError, load_definition
 from ruralaction.exports import csv_bytes
 from ruralaction.faults import describe
@@ -111,8 +123,71 @@ def _read_password(args: argparse.Namespace) -> str | None:
 def cmd_users_add(args: argparse.Namespace) -> int:
     engine = _engine(args)
     info = add_user(engine, _actor(engine, args), args.email, args.role, args.partner, _read_password(args), args.name)
-    how = "a password" if info.has_password else "no password (sign-in through the identity provider only)"
+    how = "a password" if info.has_password else "no password yet"
     print(f"Added {info.email}: {info.role}{f' for {info.partner}' if info.partner else ''}, with {how}.")
+    if not info.has_password:
+        print(
+            f"They sign in through the identity provider, or set a password with a one-time code: "
+            f"python -m ruralaction users reset {info.email}"
+        )
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    users = list_users(engine, _actor(engine, args))
+    for u in users:
+        state = "active" if u.active else "disabled"
+        last = f"{u.last_sign_in_at:%Y-%m-%d %H:%M} UTC" if u.last_sign_in_at else "never"
+        role = u.role + (f" for {u.partner}" if u.partner else "")
+        print(
+            f"{u.email}\t{role}\t{state}\t{'password' if u.has_password else 'no password'}\t"
+            f"last sign-in {last}\t{u.open_sessions} signed-in browser(s)"
+        )
+    print(f"{len(users)} account{'s' if len(users) != 1 else ''}.")
+    return 0
+
+
+def cmd_users_set(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    info = update_user(engine, _actor(engine, args), args.email, role=args.role, partner=args.partner, name=args.name)
+    print(f"{info.email}: {info.role}{f' for {info.partner}' if info.partner else ''}.")
+    return 0
+
+
+def cmd_users_active(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    info = set_active(engine, _actor(engine, args), args.email, args.users_command == "enable")
+    print(f"{info.email} is {'enabled' if info.active else 'disabled; its sessions have ended'}.")
+    return 0
+
+
+def cmd_users_reset(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    code = issue_password_code(engine, _actor(engine, args), args.email)
+    print(
+        f"One-time code for {code.email}: {code.code}\n"
+        f"Give it to them in person or by phone. They open the app's sign-in page, choose "
+        f"'I have a one-time code', and set their own password. It works once, until "
+        f"{code.expires_at:%Y-%m-%d %H:%M} UTC. Their old password and sessions no longer work."
+    )
+    return 0
+
+
+def cmd_users_sign_out(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    n = sign_out_everywhere(engine, _actor(engine, args), args.email)
+    print(f"Ended {n} session{'s' if n != 1 else ''} of {args.email}.")
+    return 0
+
+
+def cmd_users_setup_code(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    code = issue_first_admin_code(engine, _actor(engine, args).label)
+    if code is None:
+        print("An admin account exists already: admins add accounts on the Accounts page.", file=sys.stderr)
+        return 1
+    print(first_admin_message(code.code, code.expires_at, args.url))
     return 0
 
 
@@ -140,9 +215,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     _common(i)
     i.set_defaults(func=_guard(cmd_import))
 
-    u = sub.add_parser("users", help="manage accounts for signing in to edit actions")
+    u = sub.add_parser("users", help="manage accounts for signing in")
     usub = u.add_subparsers(dest="users_command", required=True)
-    ua = usub.add_parser("add", help="add an account (the password is asked for, never echoed)")
+    ua = usub.add_parser("add", help="add an account (a password is asked for, never echoed)")
     ua.add_argument("email")
     ua.add_argument("--role", required=True, choices=[r.value for r in Role])
     ua.add_argument("--partner", help="the partner an editor works for (required for editors)")
@@ -150,10 +225,39 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     pw = ua.add_mutually_exclusive_group()
     pw.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     pw.add_argument(
-        "--no-password", action="store_true", help="no password: sign-in through the identity provider only"
+        "--no-password",
+        action="store_true",
+        help="no password: the identity provider, or a one-time code from 'users reset'",
     )
     _common(ua)
     ua.set_defaults(func=_guard(cmd_users_add))
+    ul = usub.add_parser("list", help="every account, its role, state and last sign-in")
+    _common(ul)
+    ul.set_defaults(func=_guard(cmd_users_list))
+    us = usub.add_parser("set", help="change an account's role, partner or name")
+    us.add_argument("email")
+    us.add_argument("--role", choices=[r.value for r in Role])
+    us.add_argument("--partner")
+    us.add_argument("--name")
+    _common(us)
+    us.set_defaults(func=_guard(cmd_users_set))
+    for name, what in (("disable", "disable an account (its sessions end now)"), ("enable", "enable it again")):
+        ud = usub.add_parser(name, help=what)
+        ud.add_argument("email")
+        _common(ud)
+        ud.set_defaults(func=_guard(cmd_users_active))
+    ur = usub.add_parser("reset", help="print a one-time code for the person to set a new password")
+    ur.add_argument("email")
+    _common(ur)
+    ur.set_defaults(func=_guard(cmd_users_reset))
+    uo = usub.add_parser("sign-out", help="end every session of an account")
+    uo.add_argument("email")
+    _common(uo)
+    uo.set_defaults(func=_guard(cmd_users_sign_out))
+    uc = usub.add_parser("setup-code", help="with no admin yet: print a one-time code to create the first one")
+    uc.add_argument("--url", help="the app's address, to print the full setup link")
+    _common(uc)
+    uc.set_defaults(func=_guard(cmd_users_setup_code))
 
 
 def _guard(func):

@@ -7,6 +7,10 @@ and a write transaction takes the write lock *at its start* (``BEGIN IMMEDIATE``
 transaction that read first and upgraded its lock later could fail instead of waiting.
 PostgreSQL (``postgresql+psycopg://…``) is for shared, multi-instance deployments.
 
+The database holds personal data and password hashes, so a SQLite file is created readable and
+writable by the service account only (0600; SQLite gives its ``-wal`` and ``-shm`` files the same
+mode), an existing one is tightened to that, and so is the data directory it sits in (0700).
+
 The schema is versioned with Alembic; its scripts live in ``migrations/`` beside this module and
 :func:`migrate` runs them, so an old database upgrades in place when the app or a command opens
 it. Concurrent starts are serialised: an advisory lock on PostgreSQL, the write lock on SQLite.
@@ -65,12 +69,44 @@ def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+            make_private(Path(u.database))
         engine = create_engine(u, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
     return create_engine(u, pool_pre_ping=True)
+
+
+def make_private(db_file: Path) -> None:
+    """Create ``db_file`` (and its folder) readable by this account only, or tighten them.
+
+    The folder is created 0700 when missing, and tightened to 0700 when it is the data
+    directory; any other existing folder (``/srv``, ``/tmp``…) is left as its owner set it. The
+    file and its ``-wal``/``-shm`` companions become 0600.
+    """
+    folder = db_file.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    elif folder.resolve() == data_dir().resolve():
+        _chmod(folder, 0o700)
+    if not db_file.exists():
+        try:
+            os.close(os.open(db_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:  # another process created it meanwhile
+            pass
+    for path in (db_file, db_file.with_name(db_file.name + "-wal"), db_file.with_name(db_file.name + "-shm")):
+        if path.exists():
+            _chmod(path, 0o600)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """Tighten ``path`` to ``mode`` when it allows more (and this account owns it)."""
+    try:
+        if path.stat().st_mode & 0o777 & ~mode:
+            os.chmod(path, mode)
+    except PermissionError:
+        pass  # not ours: the owner decides
 
 
 def _sqlite_setup(engine: Engine) -> None:

@@ -1,5 +1,5 @@
-"""SQLAlchemy models: actions (with their wards and supporting partners), users, sign-in
-failures and the audit log.
+"""SQLAlchemy models: actions (with their wards and supporting partners), users, their
+sessions, one-time codes and sign-in limits, the audit log, and residents' concerns.
 
 The migrations in ``migrations/versions`` create exactly these tables (a test compares them);
 change a model only together with a new migration.
@@ -147,15 +147,60 @@ class User(Base):
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class SignInFailure(Base):
-    """One failed sign-in for an account name (kept a short while; rate-limits guessing across
-    every app instance sharing the database)."""
+class SignInLimit(Base):
+    """Failed sign-ins counted against one key: an account, a client or a known browser.
 
-    __tablename__ = "sign_in_failures"
+    Keys are hashes (``account:…``, ``client:…``, ``device:…``), never an email or an address in
+    clear. Counted in the database, so every app instance sharing it agrees; a row is locked
+    while an attempt is counted, so parallel guesses cannot all slip in
+    (:mod:`ruralaction.actions.signin`).
+    """
+
+    __tablename__ = "sign_in_limits"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: No password is checked for this key before this moment.
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class UserSession(Base):
+    """A signed-in browser: what its sign-in cookie stands for.
+
+    The cookie holds a random token, signed; only the token's SHA-256 is stored, so a copy of
+    the database opens no session. Revoked on sign-out, when the account is disabled or its
+    password reset, and by an admin.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account: Mapped[str] = mapped_column(String(320), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountCode(Base):
+    """A one-time code: set a first password, reset a forgotten one, or create the first admin.
+
+    Only the code's SHA-256 is stored. ``purpose`` is ``"setup"`` (a new account's first
+    password), ``"reset"`` (a password reset an admin asked for) or ``"first-admin"`` (no user
+    yet: printed in the server log, never shown on a page).
+    """
+
+    __tablename__ = "account_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(12))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(320))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):
