@@ -35,8 +35,10 @@ def test_brixworth_summary_matches_hand_counts(tiny, parts):
         "criminal damage": 1,
         "wildlife crime": 1,
     }
-    assert s.trend["crimes"].sum() == 6 and s.trend["month"].nunique() == 3
-    assert not s.change.complete and "no year before" in s.change.words
+    # February has no file: it is left out of the trend (not a zero) and said so.
+    assert s.trend["crimes"].sum() == 6 and s.trend["month"].nunique() == 2
+    assert s.months_with_data == 2 and s.missing == ["2024-02"] and "none for February 2024" in s.coverage_words
+    assert not s.change.complete and "no comparison with the 12 months before" in s.change.words
     # Brixworth is the only rural ward, so it *is* the county's rural-ward average.
     assert s.comparison.ratio == pytest.approx(1.0) and "about the same as" in s.comparison.words
     assert s.outcomes["crimes"].sum() == 6
@@ -47,7 +49,7 @@ def test_castle_is_an_urban_ward_with_too_few_to_compare(tiny, parts):
     s = summary(tiny, parts, Filters(ward="W2"))
     assert (s.ward_name, s.rural, s.crimes) == ("Castle", False, 1)
     assert s.comparison.ratio is None and s.comparison.words.startswith("Only 1 rural crime here")
-    assert area_report.area_kind(s) == "urban ward"
+    assert area_report.area_kind(s) == "urban ward (class in the ward boundary file)"
 
 
 def test_the_other_filters_apply_to_the_ward(tiny, parts):

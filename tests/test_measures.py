@@ -127,7 +127,11 @@ def test_change_says_when_there_is_no_year_before():
     df = year_rows({"2024-06": 8, "2024-12": 9})
     c = change(df, every(df), "2024-12", "2024-01")
     assert not c.complete and c.percent is None and not c.beyond_chance
-    assert c.words.startswith("17 incidents in the last 12 months") and "no year before" in c.words
+    assert c.words == (
+        "17 incidents in the 12 months to December 2024; no comparison with the 12 months before, "
+        "because there is no data for January 2023 – December 2023 (12 months)"
+    )
+    assert c.missing == tuple(f"2023-{m:02d}" for m in range(1, 13)) and c.recent_covered == 12
 
 
 def test_change_within_chance_and_small_numbers_are_not_beyond_chance():

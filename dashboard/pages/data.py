@@ -9,7 +9,8 @@ from dashboard import errors, state
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
-from ruralaction.measures.coverage import coverage, freshness_sentence
+from ruralaction.measures import months
+from ruralaction.measures.coverage import RURAL_OF_ROWS, RURAL_OF_ROWS_HELP, coverage, freshness_sentence
 from ruralaction.ops.refresh import last_refresh
 
 REJECTED_SHOWN = 1_000
@@ -82,30 +83,27 @@ else:
         help="Records police.uk publishes without coordinates; they count in totals but not on maps.",
     )
     c[3].metric(
-        "Classified rural crime",
-        f"{cov.share_rural:.1%}",
+        RURAL_OF_ROWS,
+        f"{cov.share_rural_of_rows:.1%}",
         border=True,
-        help=f"Share of all rows that meet the rural-crime definition; {cov.share_unknown_class:.1%} "
-        "of rows are in an area with no rural-urban class.",
+        help=f"{RURAL_OF_ROWS_HELP} {cov.share_unknown_class:.1%} of rows are in an area with no rural-urban class.",
     )
     (st.success if cov.up_to_date else st.warning)(freshness_sentence(cov))
     if cov.gaps:
         st.error(
-            "No rows at all in "
-            + ", ".join(f"{m:%B %Y}" for m in cov.gaps)
-            + ": those months' files are probably missing.",
+            f"No rows at all in {months.ranges_words(cov.gaps)}: those months' files are probably missing.",
             icon=":material/warning:",
         )
+    loaded = cov.per_month[cov.per_month["status"] == "loaded"]
     fig = px.bar(
-        cov.per_month,
+        loaded,
         x="month",
         y="rows",
-        color="status",
-        color_discrete_map={"loaded": "#0072B2", "missing": "#D55E00"},
-        labels={"month": "", "rows": "Rows per month", "status": ""},
+        color_discrete_sequence=["#0072B2"],
+        labels={"month": "", "rows": "Rows per month"},
     )
-    fig.update_layout(margin={"t": 10, "b": 10}, height=260, bargap=0.1, legend={"orientation": "h", "y": 1.1, "x": 0})
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_layout(margin={"t": 10, "b": 10}, height=260, bargap=0.1)
+    months.month_axis(fig, loaded["month"])
     st.plotly_chart(fig, key="data_rows_per_month", config={"displaylogo": False})
     st.caption("Months covered per force")
     st.dataframe(

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import actions, errors, evidence_views, filters, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import area_report, trends
+from ruralaction.measures import area_report, months, trends
 from ruralaction.measures.filters import month_label
 
 PICKER = "local_area_ward"
@@ -69,24 +69,33 @@ if src.demo:
         icon=":material/science:",
     )
 
+if s.coverage_words:
+    st.warning(md(s.coverage_words), icon=":material/event_busy:")
+
 ch, cmp = s.change, s.comparison
 c = st.columns(4)
 c[0].metric(
-    "Rural crimes", f"{s.crimes:,}", border=True, help=f"In this ward, {s.period}, with the filters in the sidebar."
+    "Rural crimes",
+    f"{s.crimes:,}",
+    border=True,
+    help=f"In this ward, {s.period} ({s.months_with_data} months with data), with the filters in the sidebar.",
 )
 c[1].metric(
-    f"12 months to {month_label(ch.end_month)}",
+    f"12 months to {month_label(ch.end_month)}"
+    if ch.recent_covered == 12
+    else f"{ch.recent_covered} of the 12 months to {month_label(ch.end_month)}",
     f"{ch.recent:,}",
     border=True,
     delta=f"{ch.difference:+,} on the year before" if ch.complete else None,
     delta_color="inverse",
-    help="Rural crimes in the last 12 months, against the 12 months before.",
+    help="Rural crimes in the last 12 months, against the 12 months before; compared only when every "
+    "month of both has data.",
 )
 c[2].metric(
     f"Rate {cmp.unit}",
     "—" if cmp.rate is None else f"{cmp.rate:,.2f}",
     border=True,
-    help="Rural crimes in the months shown, per km² of the ward's area, a year.",
+    help="Rural crimes in the months shown that have data, per km² of the ward's area, a year.",
 )
 c[3].metric(
     "County rural-ward average",
@@ -119,7 +128,8 @@ fig.update_layout(
     legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
     hoverlabel_font_size=15,
 )
-fig.update_xaxes(tickformat="%b %Y", title_text="", tickfont_size=14)
+months.month_axis(fig, s.covered or trend["month"], font_size=14)
+fig.update_xaxes(title_text="")
 fig.update_yaxes(tickfont_size=14, title_font_size=15, rangemode="tozero")
 st.plotly_chart(fig, key="local_area_trend", config={"displaylogo": False})
 
@@ -145,18 +155,18 @@ with right:
         st.markdown("No rural crimes in the months shown.")
     else:
         st.dataframe(
-            s.outcomes.style.format({"share": lambda x: "<1%" if x < 0.005 else f"{x:.0%}"}, na_rep="—"),
+            s.outcomes,
             hide_index=True,
             key="local_area_outcomes",
             height="content",
+            column_order=["outcome", "crimes", "share_text"],
             column_config={
                 "outcome": st.column_config.TextColumn("Last outcome"),
                 "crimes": st.column_config.NumberColumn("Crimes", format="localized"),
-                "share": st.column_config.TextColumn("Share"),
+                "share_text": st.column_config.TextColumn("Share"),
             },
         )
-        if s.crimes < trends.MIN_COUNT:
-            st.caption(f"Fewer than {trends.MIN_COUNT} crimes: too few for percentages.")
+        st.caption(f"Counts under {trends.MIN_COUNT} are not turned into percentages (shown as “—”).")
 
 actions.ward_section(s.ward_code, s.ward_name)
 evidence_views.ward_impact(s.ward_code)

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import evidence_views, state
-from ruralaction.measures import overview
+from ruralaction.measures import months, overview
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
 
@@ -42,12 +42,10 @@ else:
         help="Crimes that meet the county's rural-crime definition, over every month loaded.",
     )
     c[1].metric(
-        "Rural share",
+        overview.RURAL_OF_IN_SCOPE,
         "—" if h.share_rural is None else f"{h.share_rural:.0%}",
         border=True,
-        help=f"Rural crimes as a share of in-scope crimes in the county: {h.rural_crimes:,} of "
-        f"{h.in_scope_in_county:,} "
-        "(burglary, theft from the person, vehicle crime, robbery, criminal damage, wildlife crime).",
+        help=f"{overview.RURAL_OF_IN_SCOPE_HELP} {h.rural_crimes:,} of {h.in_scope_in_county:,}.",
     )
     c[2].metric(
         "Latest month",
@@ -59,7 +57,7 @@ else:
         "Months covered",
         f"{h.months}",
         border=True,
-        help=f"Months with data from {h.first_month:%B %Y} to {h.latest_month:%B %Y}.",
+        help=f"Months with data between {h.first_month:%B %Y} and {h.latest_month:%B %Y}.",
     )
     c = st.columns(4)
     c[0].metric("Incidents loaded", f"{h.incidents:,}", help="Every crime and anti-social behaviour record loaded.")
@@ -77,9 +75,8 @@ else:
 
     if h.missing_months:
         st.warning(
-            "No incidents at all in "
-            + ", ".join(f"{m:%B %Y}" for m in h.missing_months)
-            + ": a month's file is probably missing, so those months are not crime-free.",
+            f"No incidents at all in {months.ranges_words(h.missing_months)}: those months' files are "
+            "probably missing, so they are left out of the charts, not counted as crime-free.",
             icon=":material/warning:",
         )
 
@@ -100,7 +97,8 @@ else:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
         hoverlabel_font_size=15,
     )
-    fig.update_xaxes(tickformat="%b %Y", title_text="", tickfont_size=14)
+    months.month_axis(fig, by_month["month"], font_size=14)
+    fig.update_xaxes(title_text="")
     fig.update_yaxes(tickfont_size=14, title_font_size=15)
     st.plotly_chart(fig, key="overview_by_month", config={"displaylogo": False})
 

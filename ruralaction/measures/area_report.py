@@ -13,9 +13,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ruralaction.exports import csv_bytes
+from ruralaction.measures import months as mo
 from ruralaction.measures import trends
 from ruralaction.measures.filters import FilterOptions, Filters, month_label
 from ruralaction.measures.trends import Change, Comparison, Standout
+from ruralaction.measures.wardclass import kind_words, ward_classes
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,16 @@ class AreaSummary:
     district : str or None
     rural : bool or None
         Whether the ward's rural-urban class counts as rural (None when unknown).
+    class_basis : str or None
+        The evidence for the class in words ("2011 ward lookup", "derived from its 2011 LSOAs
+        by area"), from :func:`~ruralaction.measures.wardclass.ward_classes`.
     filters_text : str
         The filters other than the ward, in words (:meth:`Filters.describe`).
     first_month, last_month : str
         The months shown, ``"YYYY-MM"``.
+    covered : tuple of str
+        The months shown that have data; the others have no file (not no crime) and are left
+        out of the trend, the rates and the standouts.
     crimes : int
         Rural crimes in the ward over the months shown.
     trend : DataFrame
@@ -65,10 +74,32 @@ class AreaSummary:
     by_category: pd.Series
     outcomes: pd.DataFrame
     demo: bool = False
+    class_basis: str | None = None
+    covered: tuple[str, ...] = ()
 
     @property
     def period(self) -> str:
         return f"{month_label(self.first_month)} to {month_label(self.last_month)}"
+
+    @property
+    def months_with_data(self) -> int:
+        return len(self.covered) if self.covered else self.months
+
+    @property
+    def missing(self) -> list[str]:
+        """Months shown without data, ``"YYYY-MM"``."""
+        return mo.missing(self.covered, self.first_month, self.last_month) if self.covered else []
+
+    @property
+    def coverage_words(self) -> str:
+        """ "" when every month shown has data, else which months have none, as ranges."""
+        gone = self.missing
+        if not gone:
+            return ""
+        return (
+            f"{self.months_with_data} of the {self.months} months shown have data; "
+            f"none for {mo.ranges_words(gone)}, so those months are left out, not counted as zero."
+        )
 
     @property
     def months(self) -> int:
@@ -113,23 +144,28 @@ def local_area_summary(
         raise ValueError("A ward and some loaded months are needed for a local area summary.")
     first = filters.month_from or opts.months[0]
     last = filters.month_to or opts.months[-1]
-    n_months = (pd.Period(last, "M") - pd.Period(first, "M")).n + 1
+    covered = tuple(m for m in opts.covered_months if first <= m <= last)
+    n_months = len(covered)  # rates a year over the months with data, not over missing files
     mask = filters.apply(df, wards)
     county_mask = filters.without_area().apply(df, wards)
-    trend = trends.monthly(df, mask, first, last)
-    change = trends.change(df, filters.without_months().apply(df, wards), last, opts.months[0])
+    trend = trends.monthly(df, mask, first, last, covered=covered)
+    change = trends.change(
+        df, filters.without_months().apply(df, wards), last, opts.months[0], covered=opts.covered_months
+    )
     rates = trends.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
     comparison = trends.compare_with_rural_average(
         rates, filters.ward, n_months, "1000" if population is not None else "km2"
     )
     area_cats = trends.by_category(df, mask)
-    row = wards.loc[wards["ward_code"].astype(str) == filters.ward]
-    ruc = row["ruc_code"].iloc[0] if len(row) else None
+    classes = ward_classes(wards, rural_classes)
+    known = filters.ward in classes.index
     return AreaSummary(
         ward_code=filters.ward,
         ward_name=opts.ward_name(filters.ward) or filters.ward,
         district=opts.ward_district(filters.ward),
-        rural=None if ruc is None or pd.isna(ruc) else bool(ruc in rural_classes),
+        rural=classes.at[filters.ward, "rural"] if known else None,
+        class_basis=classes.at[filters.ward, "class_basis"] if known else None,
+        covered=covered,
         filters_text=filters.without_area().describe(opts),
         first_month=first,
         last_month=last,
@@ -146,7 +182,8 @@ def local_area_summary(
 
 
 def area_kind(s: AreaSummary) -> str:
-    return {True: "rural ward", False: "urban ward", None: "ward of unknown rural-urban class"}[s.rural]
+    """ "rural ward (2011 ward lookup)", "rural ward (derived from its 2011 LSOAs by area)", …"""
+    return kind_words(s.rural, s.class_basis)
 
 
 def summary_frame(s: AreaSummary) -> pd.DataFrame:
@@ -156,8 +193,11 @@ def summary_frame(s: AreaSummary) -> pd.DataFrame:
         ("Area", "Ward code", s.ward_code),
         ("Area", "District", s.district or ""),
         ("Area", "Kind", area_kind(s)),
+        ("Area", "Rural-urban class from", s.class_basis or ""),
         ("Area", "Filters", s.filters_text),
         ("Area", "Months", s.period),
+        ("Area", "Months with data", s.months_with_data),
+        ("Area", "Months without data", mo.ranges_words(s.missing)),
         ("Area", "Data", "Demo data: generated, not real incidents" if s.demo else "Loaded police data"),
         ("Totals", "Rural crimes", s.crimes),
     ]
@@ -185,7 +225,7 @@ def summary_frame(s: AreaSummary) -> pd.DataFrame:
 
 
 def summary_csv(s: AreaSummary) -> bytes:
-    return summary_frame(s).to_csv(index=False).encode("utf-8")
+    return csv_bytes(summary_frame(s))
 
 
 def standout_lines(s: AreaSummary) -> list[str]:
@@ -212,10 +252,10 @@ def summary_html(s: AreaSummary) -> str:
         if n
     )
     outs = "".join(
-        f"<tr><td>{e(str(o))}</td><td class='n'>{int(n):,}</td>"
-        f"<td class='n'>{'' if pd.isna(sh) else f'{sh:.0%}'}</td></tr>"
-        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share"])
+        f"<tr><td>{e(str(o))}</td><td class='n'>{int(n):,}</td><td class='n'>{e(sh)}</td></tr>"
+        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share_text"])
     )
+    coverage = f"<p class='note'>{e(s.coverage_words)}</p>" if s.coverage_words else ""
     stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
     district = f", {e(s.district)}" if s.district else ""
     demo = (
@@ -232,7 +272,8 @@ def summary_html(s: AreaSummary) -> str:
 <h1>{e(s.ward_name)}: rural crime</h1>
 <p>{e(area_kind(s).capitalize())}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
 {demo}<p>Showing: {e(s.filters_text)}.</p>
-<h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months} months.</p>
+<h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months_with_data} months with data.</p>
+{coverage}
 <table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table>
 <h2>How it is changing</h2><p>12 months to {e(month_label(s.change.end_month))} against the 12 before: <strong>{e(s.change.words)}</strong>.</p>
 <h2>Compared with the county</h2><p>{e(s.comparison.words)}</p>
@@ -241,7 +282,7 @@ def summary_html(s: AreaSummary) -> str:
 <tbody>{outs or "<tr><td>No rural crimes</td><td></td><td></td></tr>"}</tbody></table>
 <h2>Actions taken here</h2><p>Actions will appear here once partners record them.</p>
 <p><small>Locations in police.uk data are anonymised to the nearest snap point, so counts near a ward's
-edge may include nearby roads. Counts under {trends.MIN_COUNT} are not turned into percentages.</small></p>
+edge may include nearby roads. Counts under {trends.MIN_COUNT} are not turned into percentages (shown as “—”).</small></p>
 </body></html>
 """
 

@@ -9,6 +9,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+#: The name of ``share_rural_of_rows`` wherever it is shown, and what it is.
+RURAL_OF_ROWS = "Rural crime, share of all rows"
+RURAL_OF_ROWS_HELP = (
+    "Rural crimes as a share of every row loaded: all crime types, anti-social behaviour and rows "
+    "outside the county. Not the Overview's rural share of in-scope crime."
+)
 #: police.uk publishes a month's data about this many months after it ends.
 PUBLICATION_LAG_MONTHS = 2
 
@@ -32,8 +38,10 @@ class Coverage:
         Whole months between the latest month and today's month.
     up_to_date : bool
         True when ``months_behind`` is within police.uk's usual publication lag.
-    share_no_location, share_rural, share_unknown_class : float or None
-        Shares of all loaded rows; None when there are no rows.
+    share_no_location, share_rural_of_rows, share_unknown_class : float or None
+        Shares of all loaded rows (every crime type, anti-social behaviour and rows outside the
+        county included); None when there are no rows. ``share_rural_of_rows`` is
+        :data:`RURAL_OF_ROWS`, not the Overview's :data:`~ruralaction.measures.overview.RURAL_OF_IN_SCOPE`.
     """
 
     by_force: pd.DataFrame
@@ -44,7 +52,7 @@ class Coverage:
     up_to_date: bool
     rows: int
     share_no_location: float | None
-    share_rural: float | None
+    share_rural_of_rows: float | None
     share_unknown_class: float | None
 
 
@@ -108,7 +116,7 @@ def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
         up_to_date=behind <= PUBLICATION_LAG_MONTHS,
         rows=n,
         share_no_location=float(df["longitude"].isna().mean()),
-        share_rural=float(df["is_rural_crime"].mean()),
+        share_rural_of_rows=float(df["is_rural_crime"].mean()),
         share_unknown_class=float(df["in_rural_ward"].isna().mean()),
     )
 

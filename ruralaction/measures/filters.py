@@ -165,12 +165,22 @@ class FilterOptions:
     wards : DataFrame
         ``ward_code``, ``ward_name``, ``district`` (str or missing), one row per loaded ward,
         sorted by name.
+    covered : tuple of str
+        The months with any incident at all (``"YYYY-MM"``): the months data was loaded for.
+        A month in :attr:`months` but not here has no file, which is not the same as no crime.
+        Empty means every month of :attr:`months`.
     """
 
     months: tuple[str, ...]
     categories: tuple[str, ...]
     districts: tuple[str, ...]
     wards: pd.DataFrame = field(compare=False, hash=False, repr=False)
+    covered: tuple[str, ...] = ()
+
+    @property
+    def covered_months(self) -> tuple[str, ...]:
+        """The months with data (:attr:`covered`, or every month when that is not known)."""
+        return self.covered or self.months
 
     def ward_name(self, code: str | None) -> str | None:
         """The name of a loaded ward, or None."""
@@ -224,7 +234,8 @@ def options(df: pd.DataFrame, wards: pd.DataFrame | None) -> FilterOptions:
             .reset_index(drop=True)
         )
     districts = tuple(sorted({str(d) for d in table["district"] if d is not None and pd.notna(d)}))
-    return FilterOptions(months=tuple(span), categories=tuple(cats), districts=districts, wards=table)
+    covered = tuple(sorted(pd.DatetimeIndex(months.unique()).strftime("%Y-%m"))) if len(months) else ()
+    return FilterOptions(months=tuple(span), categories=tuple(cats), districts=districts, wards=table, covered=covered)
 
 
 @dataclass(frozen=True)

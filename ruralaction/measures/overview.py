@@ -17,6 +17,14 @@ import pandas as pd
 from ruralaction.exports import csv_bytes
 from ruralaction.incidents.schema import RURAL_CATEGORIES
 
+#: The name of :attr:`Headline.share_rural` wherever it is shown, and what it is (one definition
+#: per name: the Data page's share of all rows is :data:`ruralaction.measures.coverage.RURAL_OF_ROWS`).
+RURAL_OF_IN_SCOPE = "Rural share of in-scope crime"
+RURAL_OF_IN_SCOPE_HELP = (
+    "Rural crimes as a share of the in-scope crimes in the county (burglary, theft from the person, "
+    "vehicle crime, robbery, criminal damage, wildlife crime), rural or not."
+)
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -128,9 +136,10 @@ def _categories(df: pd.DataFrame) -> list[str]:
 def rural_by_month(df: pd.DataFrame) -> pd.DataFrame:
     """Rural crimes per month and category, as a tidy frame for a stacked bar chart.
 
-    Every month from the first to the latest month of the data (rural crime or not) appears
-    with every category, zero-filled, so a month without rural crime shows as an empty bar
-    rather than vanishing from the time axis, and each category keeps its colour.
+    Every month with data (any incident loaded, rural crime or not) appears with every
+    category, zero-filled, so a month without rural crime shows as an empty bar and each
+    category keeps its colour. A month with no incident at all has no file: it is left out,
+    not drawn as a month without crime (:attr:`Headline.missing_months` names those).
 
     Parameters
     ----------
@@ -156,7 +165,7 @@ def rural_by_month(df: pd.DataFrame) -> pd.DataFrame:
                 "crimes": pd.Series(dtype="int64"),
             }
         )
-    span = _month_span(months)
+    span = pd.DatetimeIndex(np.sort(months.unique())).astype(months.dtype)  # months with data
     rural = df.loc[df["is_rural_crime"].to_numpy(dtype=bool), ["month", "rural_category"]]
     counts = rural.assign(category=rural["rural_category"].astype(str)).groupby(["month", "category"]).size()
     grid = pd.MultiIndex.from_product([span, categories], names=["month", "category"])

@@ -29,11 +29,15 @@ Standouts
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from ruralaction.measures import months as mo
+from ruralaction.measures.wardclass import ward_classes
 
 #: Counts under this are not turned into percentages or trends.
 MIN_COUNT = 5
@@ -63,7 +67,9 @@ def _month_str(code: int) -> str:
     return str(np.datetime64(int(code), "M"))
 
 
-def monthly(df: pd.DataFrame, mask: np.ndarray, first: str, last: str) -> pd.DataFrame:
+def monthly(
+    df: pd.DataFrame, mask: np.ndarray, first: str, last: str, covered: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Crimes per month and category over every month from ``first`` to ``last``, zero-filled.
 
     Parameters
@@ -74,13 +80,16 @@ def monthly(df: pd.DataFrame, mask: np.ndarray, first: str, last: str) -> pd.Dat
         The rows to count.
     first, last : str
         ``"YYYY-MM"``, inclusive.
+    covered : sequence of str, optional
+        The months with data (``"YYYY-MM"``); months outside it are left out rather than
+        zero-filled (no file is not no crime). Default: every month from ``first`` to ``last``.
 
     Returns
     -------
     DataFrame
         ``month`` (datetime64, first of the month), ``category`` (the frame's categories, in
-        the definition's order) and ``crimes`` (int64), one row per month and category, so a
-        month without crimes shows as an empty bar and every category keeps its colour.
+        the definition's order) and ``crimes`` (int64), one row per covered month and category,
+        so a month without crimes shows as an empty bar and every category keeps its colour.
     """
     cats = list(df["rural_category"].cat.categories)
     lo, hi = _month_code(first), _month_code(last)
@@ -93,13 +102,17 @@ def monthly(df: pd.DataFrame, mask: np.ndarray, first: str, last: str) -> pd.Dat
         np.bincount(m[ok] * len(cats) + c[ok], minlength=n_months * len(cats)) if n_months else np.zeros(0, np.int64)
     )
     months = pd.DatetimeIndex(np.arange(lo, lo + n_months).astype("datetime64[M]").astype("datetime64[s]"))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "month": np.repeat(months, len(cats)),
             "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
             "crimes": counts.astype(np.int64),
         }
     )
+    if covered is None:
+        return out
+    keep = np.isin(out["month"].dt.strftime("%Y-%m").to_numpy(), np.asarray(list(covered), dtype=object))
+    return out[keep].reset_index(drop=True)
 
 
 def monthly_totals(trend: pd.DataFrame) -> pd.Series:
@@ -125,8 +138,12 @@ class Change:
     percent : float or None
         ``difference / previous``; None when either count is under :data:`MIN_COUNT`.
     complete : bool
-        Whether both periods lie wholly inside the loaded months; when not, the words say so
-        and give no comparison.
+        Whether every month of both periods has data; when not, the words say which months have
+        none and give no comparison.
+    recent_covered : int
+        Months of the recent period that have data (``window`` when it is whole).
+    missing : tuple of str
+        Months of the two periods without data, ``"YYYY-MM"``.
     beyond_chance : bool
         Whether the change is larger than chance alone would often give (both counts at least
         :data:`MIN_COUNT`, and ``|recent - previous| / sqrt(recent + previous) >= 1.96``, the
@@ -143,6 +160,8 @@ class Change:
     complete: bool
     beyond_chance: bool
     words: str
+    recent_covered: int = 12
+    missing: tuple[str, ...] = ()
 
 
 def change_words(recent: int, previous: int) -> str:
@@ -168,8 +187,18 @@ def change_words(recent: int, previous: int) -> str:
     return f"{direction} {pct_text}, {abs(diff):,} {more} {'incident' if abs(diff) == 1 else 'incidents'}"
 
 
-def change(df: pd.DataFrame, mask: np.ndarray, end_month: str, first_month: str, window: int = 12) -> Change:
+def change(
+    df: pd.DataFrame,
+    mask: np.ndarray,
+    end_month: str,
+    first_month: str,
+    window: int = 12,
+    covered: Sequence[str] | None = None,
+) -> Change:
     """Crimes in the ``window`` months to ``end_month`` against the ``window`` months before.
+
+    A comparison is made only when every month of both periods has data: a month with no file
+    is not a month with no crime, so "up from 0 to 23" across missing files is never said.
 
     Parameters
     ----------
@@ -180,24 +209,32 @@ def change(df: pd.DataFrame, mask: np.ndarray, end_month: str, first_month: str,
     end_month : str
         Last month of the recent period, ``"YYYY-MM"``.
     first_month : str
-        First month of the loaded data: a period starting before it is incomplete.
+        First month of the loaded data.
     window : int, default 12
+    covered : sequence of str, optional
+        The months with data, ``"YYYY-MM"``. Default: every month from ``first_month`` on.
     """
     end = _month_code(end_month)
     rows = np.flatnonzero(mask)
     m = month_codes(df.iloc[rows]) if len(rows) else np.empty(0, np.int64)
     recent = int(((m > end - window) & (m <= end)).sum())
     previous = int(((m > end - 2 * window) & (m <= end - window)).sum())
-    complete = end - 2 * window + 1 >= _month_code(first_month)
+    if covered is None:
+        covered = [_month_str(c) for c in range(_month_code(first_month), end + 1)]
+    recent_missing = mo.missing(covered, _month_str(end - window + 1), end_month)
+    previous_missing = mo.missing(covered, _month_str(end - 2 * window + 1), _month_str(end - window))
+    missing = (*previous_missing, *recent_missing)
+    recent_covered = window - len(recent_missing)
     diff = recent - previous
     small = recent < MIN_COUNT or previous < MIN_COUNT
-    if not complete:
-        loaded = end - _month_code(first_month) + 1
+    if missing:
         words = (
-            f"{plural(recent)} in the last {min(window, loaded)} months; fewer than {2 * window} "
-            f"months are loaded, so there is no year before to compare with"
+            f"{plural(recent)} in the {window} months to {mo.long_label(end_month)}"
+            + (f" ({recent_covered} of them with data)" if recent_missing else "")
+            + f"; no comparison with the {window} months before, because there is no data for "
+            + mo.ranges_words(missing)
         )
-        return Change(end_month, recent, previous, diff, None, False, False, words)
+        return Change(end_month, recent, previous, diff, None, False, False, words, recent_covered, missing)
     z = abs(diff) / math.sqrt(recent + previous) if recent + previous else 0.0
     return Change(
         end_month=end_month,
@@ -208,6 +245,7 @@ def change(df: pd.DataFrame, mask: np.ndarray, end_month: str, first_month: str,
         complete=True,
         beyond_chance=(not small) and z >= 1.96,
         words=change_words(recent, previous),
+        recent_covered=window,
     )
 
 
@@ -262,17 +300,22 @@ def area_rates(
     Returns
     -------
     DataFrame
-        ``ward_code, ward_name, district, rural`` (bool), ``crimes`` (int64), ``area_km2``,
+        ``ward_code, ward_name, district, rural`` (bool: counts in the county's rural-ward
+        average), ``rural_class`` ("Rural", "Urban", "Unknown") and ``class_basis`` (words) from
+        :func:`~ruralaction.measures.wardclass.ward_classes`, ``crimes`` (int64), ``area_km2``,
         ``per_km2_year`` and, with a population, ``population, per_1000_year``; one row per
         ward, in the order of ``wards``.
     """
     codes = pd.Index(wards["ward_code"].astype(str))
+    classes = ward_classes(wards, rural_classes).reindex(codes)
     out = pd.DataFrame(
         {
             "ward_code": codes.to_numpy(),
             "ward_name": wards["ward_name"].astype(str).to_numpy(),
             "district": wards["district"].to_numpy() if "district" in wards else None,
             "rural": wards["ruc_code"].isin(list(rural_classes)).to_numpy(),
+            "rural_class": classes["rural_class"].to_numpy(),
+            "class_basis": classes["class_basis"].to_numpy(),
             "crimes": ward_counts(df, mask, codes),
             "area_km2": areas.reindex(codes).to_numpy(dtype=float),
         }
@@ -501,6 +544,15 @@ def by_category(df: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     return pd.Series(counts.astype(np.int64), index=pd.Index(col.cat.categories, name="category"), name="crimes")
 
 
+def share_text(k: int, n: int) -> str:
+    """``k`` of ``n`` as a percentage for a table, with the small-number rule: "—" when ``n`` or
+    ``k`` is under :data:`MIN_COUNT` (never "0%" for 1 of 330), "<1%" below half a percent."""
+    if n < MIN_COUNT or k < MIN_COUNT:
+        return "—"
+    x = k / n
+    return "<1%" if x < 0.005 else f"{x:.0%}"
+
+
 def share_or_none(k: int, n: int) -> float | None:
     """``k / n``, or None when ``n`` is under :data:`MIN_COUNT` (no percentages of tiny totals)."""
     return k / n if n >= MIN_COUNT else None
@@ -512,9 +564,9 @@ def outcomes(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``outcome`` (str; "No outcome recorded" where blank), ``crimes`` (int64) and
+        ``outcome`` (str; "No outcome recorded" where blank), ``crimes`` (int64),
         ``share`` (float, of the masked crimes; missing when they number under
-        :data:`MIN_COUNT`).
+        :data:`MIN_COUNT`) and ``share_text`` (:func:`share_text`: what a table shows).
     """
     col = df["last_outcome"]
     codes = col.cat.codes.to_numpy()[mask]
@@ -525,6 +577,7 @@ def outcomes(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     out = out.sort_values(["crimes", "outcome"], ascending=[False, True], kind="stable").reset_index(drop=True)
     total = int(out["crimes"].sum())
     out["share"] = out["crimes"] / total if total >= MIN_COUNT else np.nan
+    out["share_text"] = [share_text(int(k), total) for k in out["crimes"]]
     return out
 
 

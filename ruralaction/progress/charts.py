@@ -32,6 +32,7 @@ import shapely
 from pyproj import Transformer
 
 from ruralaction.actions.places import OTHER_ACTION_RGBA, RURAL_ACTION_RGBA
+from ruralaction.measures import months as mo
 from ruralaction.measures.maplayers import (
     NONE_COLOUR,
     PALETTE,
@@ -111,13 +112,16 @@ def trend_chart(trend: pd.DataFrame, period: Period, big: bool = False, height: 
             y=part["crimes"],
             name=cat,
             marker_color=PALETTE[i % len(PALETTE)],
-            hovertemplate="%{x|%b %Y}: %{y:,} " + cat.lower() + "<extra></extra>",
+            hovertemplate="%{x}: %{y:,} " + cat.lower() + "<extra></extra>",
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    if len(data):
+    shown = mo.periods(data["month"])
+    mo.month_axis(fig, shown, font_size=22 if big else 14)
+    inside = [i for i, p in enumerate(shown) if period.first <= p <= period.last]
+    if inside:
         fig.add_vrect(
-            x0=pd.Timestamp(period.start) - pd.Timedelta(days=15),
-            x1=pd.Timestamp(period.end) - pd.Timedelta(days=14),
+            x0=inside[0] - 0.5,
+            x1=inside[-1] + 0.5,
             fillcolor="#8A9A86",
             opacity=0.12,
             line_width=0,
@@ -126,7 +130,6 @@ def trend_chart(trend: pd.DataFrame, period: Period, big: bool = False, height: 
             annotation_position="top left",
             annotation_font_size=22 if big else 14,
         )
-    fig.update_xaxes(tickformat="%b %Y", dtick="M3")
     fig.update_yaxes(title_text="Rural crimes")
     out = data.assign(month=data["month"].dt.strftime("%Y-%m"))
     return Chart("rural-crime-trend", "Rural crimes per month", _style(fig, big, height), out)
@@ -147,7 +150,7 @@ def actions_chart(monthly: pd.DataFrame, period: Period, big: bool = False, heig
         name="Visible (Rural Action)",
         marker_color=GREEN,
         marker_pattern_shape="",
-        hovertemplate="%{x|%b %Y}: %{y} visible<extra></extra>",
+        hovertemplate="%{x}: %{y} visible<extra></extra>",
     )
     fig.add_bar(
         x=monthly["month"],
@@ -155,10 +158,10 @@ def actions_chart(monthly: pd.DataFrame, period: Period, big: bool = False, heig
         name="Other actions",
         marker_color=BLUE,
         marker_pattern_shape="/",
-        hovertemplate="%{x|%b %Y}: %{y} other<extra></extra>",
+        hovertemplate="%{x}: %{y} other<extra></extra>",
     )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if not big else "M2")
+    mo.month_axis(fig, monthly["month"], font_size=22 if big else 14)
     fig.update_yaxes(
         title_text="Actions completed", dtick=1 if monthly[["visible", "not_visible"]].sum(axis=1).max() <= 6 else None
     )

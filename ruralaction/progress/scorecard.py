@@ -271,7 +271,7 @@ def trend_frame(df: pd.DataFrame, mask: np.ndarray, period: Period, loaded: Sequ
     months = [m for m in (*period.previous().months, *period.months) if m in set(loaded)]
     if not months:
         return monthly(df, np.zeros(len(df), bool), "2000-01", "1999-12")
-    return monthly(df, mask, months[0], months[-1])
+    return monthly(df, mask, months[0], months[-1], covered=months)
 
 
 def build_scorecard(
