@@ -108,7 +108,7 @@ def test_the_last_quarter_is_the_three_months_to_the_period_end_or_to_today():
 def test_coverage_names_the_missing_months():
     c = coverage(FY25, months_between("2025-04", "2026-01"))
     assert (c.loaded, c.missing, c.complete) == (10, ("2026-02", "2026-03"), False)
-    assert c.words == "only 10 of its 12 months loaded"
+    assert c.words == "only 10 of its 12 months loaded; no data for February 2026 – March 2026 (2 months)"
     assert coverage(FY25, FY25.months).complete
     df = incidents(monthly_rows({"2025-05": 1, "2025-04": 2}) + [{"month": "2025-07", "rural": False}])
     assert loaded_months(df) == ["2025-04", "2025-05", "2025-07"]  # any incident loads its month
@@ -261,7 +261,9 @@ def test_rural_crime_under_five_or_with_months_missing_is_not_rated():
     df = _crime_frame(50, 60)
     loaded = [m for m in loaded_months(df) if m != "2026-03"]  # a month's file missing
     c, _ = pm.rural_crime(df, df["is_rural_crime"].to_numpy(), FY25, financial_year(2023), loaded)
-    assert c.change is None and c.why_not == "The period is not fully loaded (only 11 of its 12 months loaded)."
+    assert c.change is None and c.why_not == (
+        "The period is not fully loaded (only 11 of its 12 months loaded; no data for March 2026)."
+    )
     c, _ = pm.rural_crime(df, df["is_rural_crime"].to_numpy(), FY25, financial_year(2022), loaded_months(df))
     assert c.change is None and "baseline year 2022-23 is not fully loaded (no month of it loaded)" in c.why_not
 

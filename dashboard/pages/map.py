@@ -51,7 +51,8 @@ if not opts.months:
 mask = f.apply(df, wards)
 n = int(mask.sum())
 first, last = f.month_from or opts.months[0], f.month_to or opts.months[-1]
-n_months = opts.months.index(last) - opts.months.index(first) + 1
+span_months = opts.months.index(last) - opts.months.index(first) + 1
+n_months = sum(first <= m <= last for m in opts.covered_months)  # rates a year over months with data
 st.caption(f"Showing {state.md(f.describe(opts))}. Change the filters in the sidebar.")
 
 c = st.columns(4)
@@ -68,7 +69,12 @@ c[2].metric(
     border=True,
     help="Of those shown, the ones at a farm or farm building, in any ward.",
 )
-c[3].metric("Months", f"{n_months}", border=True, help=f"{month_label(first)} to {month_label(last)}.")
+c[3].metric(
+    "Months with data",
+    f"{n_months}" if n_months == span_months else f"{n_months} of {span_months}",
+    border=True,
+    help=f"{month_label(first)} to {month_label(last)}; rates a year are over the months with data.",
+)
 
 residents = evidence.ward_residents()
 choice = st.segmented_control(
@@ -176,12 +182,13 @@ with tab_wards:
         by_ward.sort_values("crimes", ascending=False),
         hide_index=True,
         key="map_ward_table",
-        column_order=["ward_name", "district", "rural", "crimes", "area_km2", "per_km2_year"]
+        column_order=["ward_name", "district", "rural_class", "class_basis", "crimes", "area_km2", "per_km2_year"]
         + (["population", "per_1000_year"] if residents is not None else []),
         column_config={
             "ward_name": st.column_config.TextColumn("Ward"),
             "district": st.column_config.TextColumn("District"),
-            "rural": st.column_config.CheckboxColumn("Rural ward"),
+            "rural_class": st.column_config.TextColumn("Rural-urban class"),
+            "class_basis": st.column_config.TextColumn("Class from"),
             "crimes": st.column_config.NumberColumn("Rural crimes", format="localized"),
             "area_km2": st.column_config.NumberColumn("Area (km²)", format="%.1f"),
             "per_km2_year": st.column_config.NumberColumn("Per km² a year", format="%.2f"),

@@ -141,16 +141,20 @@ for aim, name in AIMS.items():
                 tile(s)
     if aim == 1:
         st.markdown(f"**Rural crime by category**, {md(period.short)} against {md(sc.baseline.spec)}")
+        counts = ("crimes", "baseline_year", "previous_12_months")  # "—" where a year has months missing
         st.dataframe(
-            sc.categories.assign(category=sc.categories["category"].str.capitalize()),
+            sc.categories.assign(
+                category=sc.categories["category"].str.capitalize(),
+                **{c: sc.categories[c].map(lambda v: "—" if pd.isna(v) else f"{int(v):,}") for c in counts},
+            ),
             hide_index=True,
             key="progress_categories",
             column_order=["category", "crimes", "baseline_year", "previous_12_months", "vs_baseline", "status"],
             column_config={
                 "category": "Category",
-                "crimes": st.column_config.NumberColumn(period.short),
-                "baseline_year": st.column_config.NumberColumn(f"Baseline {sc.baseline.spec}"),
-                "previous_12_months": st.column_config.NumberColumn("12 months before"),
+                "crimes": st.column_config.TextColumn(period.short),
+                "baseline_year": st.column_config.TextColumn(f"Baseline {sc.baseline.spec}"),
+                "previous_12_months": st.column_config.TextColumn("12 months before"),
                 "vs_baseline": "Against the baseline year",
                 "status": "Status",
             },

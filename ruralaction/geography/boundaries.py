@@ -31,6 +31,11 @@ WARD_NAME = re.compile(r"^(WD\d{2}NM|ward_name|wardname)$", re.IGNORECASE)
 LSOA_CODE = re.compile(r"^(LSOA\d{2}CD|lsoa_code|lsoa)$", re.IGNORECASE)
 LSOA_NAME = re.compile(r"^(LSOA\d{2}NM|lsoa_name)$", re.IGNORECASE)
 DISTRICT = re.compile(r"^(LAD\d{2}NM|district|lad_name)$", re.IGNORECASE)
+LAD_CODE = re.compile(r"^(LAD\d{2}CD|lad_code)$", re.IGNORECASE)
+#: An ONS area code as a file name (``wards_by_lad/E07000150.json``): the district of its wards.
+AREA_CODE_NAME = re.compile(r"^[ENSW]\d{8}$")
+#: The code suffix of an LSOA name ("Corby 005A" is in Corby).
+LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 CLASS_CODE = re.compile(r"^(RUC\d{2}CD|ruc_code|rural_urban_code)$", re.IGNORECASE)
 CLASS_NAME = re.compile(r"^(RUC\d{2}(NM)?|rural_urban|ruc_class|ruc)$", re.IGNORECASE)
 BNG = "EPSG:27700"  # British National Grid, for areas and distances in metres
@@ -202,6 +207,8 @@ def build_geography(
                 raise GeographyError(
                     f"{Path(path).name} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."
                 )
+            if k == "ward" and AREA_CODE_NAME.match(Path(path).stem) and not _first(gdf.columns, LAD_CODE):
+                gdf = gdf.assign(_lad_code=Path(path).stem)  # ONS per-district files are named by LAD code
             layers[k].append(gdf)
     ward_lookup, lsoa_lookup = pd.Series(dtype="str"), pd.Series(dtype="str")
     for path in lookups:
@@ -257,6 +264,8 @@ def _standard_wards(
         .drop_duplicates("ward_code", keep="last")
         .reset_index(drop=True)
     )
+    if not district:
+        out["district"] = _districts(gdf, out, geo.lsoas)
     own_codes = (
         _class_codes(gdf[own].astype("str"), definition).set_axis(gdf[code].astype(str).str.strip())
         if own
@@ -290,6 +299,27 @@ def _standard_wards(
         )
     out["ruc_code"] = ruc.to_numpy()
     out["class_basis"] = basis.to_numpy()
+    return out
+
+
+def _districts(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame | None) -> pd.Series:
+    """Each ward's district when its boundary file has no district name column: the district in
+    the name of the 2011 LSOA under the ward's inner point ("Corby 005A" is in Corby), else the LAD
+    code of the file (a ``LAD13CD`` column, or a per-district file named by its code), else None."""
+    out = pd.Series([None] * len(wards), index=wards.index, dtype="object")
+    lad = _first(gdf.columns, LAD_CODE) or ("_lad_code" if "_lad_code" in gdf.columns else None)
+    if lad:
+        by_code = gdf[lad].astype(object).where(gdf[lad].notna(), None)
+        by_code.index = gdf[_first(gdf.columns, WARD_CODE)].astype(str).str.strip()
+        out[:] = wards["ward_code"].map(by_code[~by_code.index.duplicated(keep="last")]).to_numpy()
+    if lsoas is not None and len(lsoas):
+        inner = wards.geometry.representative_point()
+        at = locate(inner.x.to_numpy(), inner.y.to_numpy(), lsoas.geometry)
+        names = lsoas["lsoa_name"].astype(str).str.replace(LSOA_SUFFIX, "", regex=True).to_numpy()
+        named = (at >= 0) & (
+            lsoas["lsoa_name"].to_numpy()[np.maximum(at, 0)] != lsoas["lsoa_code"].to_numpy()[np.maximum(at, 0)]
+        )
+        out[named] = names[at[named]]
     return out
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ruralaction.measures.months import ranges_words
+
 #: Period kinds, in the order the Progress page offers them.
 KINDS: dict[str, str] = {"fy": "Financial year", "cy": "Calendar year", "r12": "Rolling 12 months"}
 
@@ -226,7 +228,7 @@ class Coverage:
             return "all 12 months loaded"
         if not self.loaded:
             return "no month of it loaded"
-        return f"only {self.loaded} of its 12 months loaded"
+        return f"only {self.loaded} of its 12 months loaded; no data for {ranges_words(self.missing)}"
 
 
 def coverage(period: Period, loaded_months: Sequence[str]) -> Coverage:

@@ -220,6 +220,12 @@ def crime_change(counts: Mapping[str, int], coverages: Mapping[str, Coverage], b
     )
 
 
+def covered_count(n: int, cov: Coverage) -> object:
+    """``n``, or missing (``pd.NA``) when not every month of its period has data: a baseline or
+    previous year with missing files has no count to show, not a count of 0."""
+    return n if cov.complete else pd.NA
+
+
 def rural_crime(
     df: pd.DataFrame,
     mask: np.ndarray,
@@ -262,8 +268,8 @@ def crime_by_category(
     Returns
     -------
     DataFrame
-        ``category, crimes, baseline_year, previous_12_months, change`` (fraction or NaN, the
-        rated value), ``vs_baseline, vs_previous`` (words), ``why_not``; one row per category of
+        ``category, crimes, baseline_year, previous_12_months`` (Int64: missing when not every
+        month of that year has data), ``change`` (fraction or NaN, the rated value), ``vs_baseline, vs_previous`` (words), ``why_not``; one row per category of
         the definition, in its order.
     """
     prev = period.previous()
@@ -283,8 +289,8 @@ def crime_by_category(
             (
                 str(cat),
                 c.crimes,
-                c.baseline,
-                c.previous,
+                covered_count(c.baseline, c.baseline_coverage),
+                covered_count(c.previous, c.previous_coverage),
                 np.nan if c.change is None else c.change,
                 c.vs_baseline,
                 c.vs_previous,
@@ -303,7 +309,7 @@ def crime_by_category(
             "vs_previous",
             "why_not",
         ],
-    )
+    ).astype({"baseline_year": "Int64", "previous_12_months": "Int64"})
 
 
 def _text_columns(df: pd.DataFrame) -> list[str]:
@@ -407,8 +413,8 @@ def priorities(
                 p.name,
                 True,
                 c.crimes,
-                c.baseline,
-                c.previous,
+                covered_count(c.baseline, c.baseline_coverage),
+                covered_count(c.previous, c.previous_coverage),
                 np.nan if c.change is None else c.change,
                 c.vs_baseline,
                 n_actions,

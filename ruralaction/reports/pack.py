@@ -122,10 +122,16 @@ def _scorecard_html(sc: Scorecard) -> str:
     return "".join(parts)
 
 
+def _count(v) -> str:
+    """A count for a table; "—" where there is none (a year with months missing is not 0)."""
+    return "—" if v is pd.NA or pd.isna(v) else f"{int(v):,}"
+
+
 def _categories_html(sc: Scorecard) -> str:
+    n = _count
     rows = "".join(
-        f"<tr><td>{_e(str(r.category).capitalize())}</td><td class='n'>{r.crimes:,}</td><td class='n'>{r.baseline_year:,}</td>"
-        f"<td class='n'>{r.previous_12_months:,}</td><td>{_e(r.vs_baseline)}</td><td>{_rag(r.status, r.level)}</td></tr>"
+        f"<tr><td>{_e(str(r.category).capitalize())}</td><td class='n'>{n(r.crimes)}</td><td class='n'>{n(r.baseline_year)}</td>"
+        f"<td class='n'>{n(r.previous_12_months)}</td><td>{_e(r.vs_baseline)}</td><td>{_rag(r.status, r.level)}</td></tr>"
         for r in sc.categories.itertuples()
     )
     return (
@@ -136,8 +142,7 @@ def _categories_html(sc: Scorecard) -> str:
 
 
 def _priorities_html(sc: Scorecard) -> str:
-    def n(v) -> str:
-        return "—" if v is pd.NA or pd.isna(v) else f"{int(v):,}"
+    n = _count
 
     rows = "".join(
         f"<tr><td>{_e(r.priority)}<br><span class='small'>{_e(r.how)}</span></td><td class='n'>{n(r.crimes)}</td>"
