@@ -6,6 +6,7 @@ row is loaded (by its Crime ID), no corrupted row is, and the accounting balance
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from policeuk import csv_text, row
@@ -72,3 +73,60 @@ def test_arbitrary_bytes_never_raise(data):
         result = load_incidents([("fuzz.csv", blob)])
         assert result.summary.balanced
         assert len(result.incidents) + len(result.rejected) == result.summary.rows_read or result.summary.errors
+
+
+# ----------------------------------------------------------------------------- months (issue #13)
+
+month_sets = st.lists(st.integers(0, 179), min_size=1, max_size=130, unique=True).map(sorted)
+
+
+@given(month_sets)
+@settings(max_examples=30, deadline=None)
+def test_a_month_axis_labels_exactly_the_months_given_in_order(offsets):
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from ruralaction.measures import months
+
+    ps = [pd.Period("2012-01", "M") + k for k in offsets]
+    fig = go.Figure()
+    fig.add_bar(x=[p.to_timestamp() for p in ps[::-1]], y=list(range(len(ps))))  # any order, as dates
+    fig.add_bar(x=[f"{p:%Y-%m}" for p in ps], y=[1] * len(ps))  # or as "YYYY-MM"
+    months.month_axis(fig, [p.to_timestamp() for p in ps])
+    want = [p.strftime("%b %Y") for p in ps]
+    axis = fig.layout.xaxis
+    assert axis.type == "category" and list(axis.categoryarray) == want
+    assert list(fig.data[0].x) == want[::-1] and list(fig.data[1].x) == want  # each bar keeps its own month
+    if len(want) <= 36:
+        assert list(axis.tickvals) == want and list(axis.ticktext) == want
+    # Each gap is marked once, with the number of months it leaves out.
+    span = (ps[-1] - ps[0]).n + 1
+    left_out = [int(a.text.split()[0]) for a in fig.layout.annotations]
+    assert len(fig.layout.shapes) == len(left_out) == sum(1 for a, b in zip(ps, ps[1:]) if (b - a).n > 1)
+    assert sum(left_out) == span - len(ps)
+    # The same gaps in words, as ranges.
+    gone = months.missing(ps, ps[0], ps[-1])
+    assert len(gone) == span - len(ps)
+    words = months.ranges_words(gone, limit=1000)
+    assert len(months.ranges(gone)) == (words.count(";") + 1 if gone else 0)
+
+
+@given(st.lists(st.integers(0, 35), max_size=36, unique=True))
+@settings(max_examples=60, deadline=None)
+def test_a_change_is_compared_only_when_every_month_of_both_years_has_data(offsets):
+    import pandas as pd
+
+    from ruralaction.measures.trends import change
+
+    covered = sorted(f"{pd.Period('2022-01', 'M') + k:%Y-%m}" for k in offsets)
+    df = pd.DataFrame({"month": pd.to_datetime([f"{m}-01" for m in covered for _ in range(6)])})
+    c = change(df, np.ones(len(df), bool), "2024-12", "2022-01", covered=covered)
+    window = [f"{pd.Period('2023-01', 'M') + k:%Y-%m}" for k in range(24)]
+    gone = [m for m in window if m not in covered]
+    assert c.missing == tuple(gone)
+    assert c.complete == (not gone)
+    if gone:
+        assert c.percent is None and not c.beyond_chance and "no comparison" in c.words
+        assert c.recent_covered == sum(m in covered for m in window[12:])
+    else:
+        assert c.recent == c.previous == 72 and c.words.startswith("no change")

@@ -9,8 +9,9 @@ from dashboard import errors, state
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
-from ruralaction.measures import months
+from ruralaction.measures import months, readiness
 from ruralaction.measures.coverage import RURAL_OF_ROWS, RURAL_OF_ROWS_HELP, coverage, freshness_sentence
+from ruralaction.measures.overview import without_paths
 from ruralaction.ops.refresh import last_refresh
 
 REJECTED_SHOWN = 1_000
@@ -56,6 +57,13 @@ if choice != src.dataset:
     else:
         st.rerun()
 st.caption("Saved for every user of this dashboard.")
+if not src.demo and (gaps := readiness.missing_geography(data.geography)):
+    st.warning(
+        "**Our data cannot be classified as rural crime yet.** "
+        + " ".join(state.md(m.sentence) for m in gaps)
+        + " Until then every crime's rural-urban class is unknown and the pages say so instead of showing 0.",
+        icon=":material/help:",
+    )
 
 # --------------------------------------------------------------------------- coverage and freshness
 st.subheader("Coverage and freshness")
@@ -163,7 +171,7 @@ if result is not None:
             icon=":material/error:",
         )
     for line in s.lines():
-        st.markdown(state.md(line))
+        st.markdown(state.md(without_paths(line, store.root)))
     st.dataframe(s.table(), hide_index=True)
     rej = result.load.rejected
     if len(rej):

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import actions, errors, evidence_views, filters, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import area_report, months, trends
+from ruralaction.measures import area_report, months, readiness, trends
 from ruralaction.measures.filters import month_label
 
 PICKER = "local_area_ward"
@@ -36,7 +36,11 @@ if f.ward is None:
         st.warning(f"**{state.DEMO_LABEL}.**", icon=":material/science:")
 if wards is None or not len(wards) or not opts.months:
     st.info(
-        "Ward boundaries and incidents are needed for a local area page. Add them on the Data page.",
+        "Ward boundaries and incidents are needed for a local area page. "
+        + (
+            " ".join(md(m.sentence) for m in readiness.missing_geography(data.geography))
+            or "Add them on the Data page."
+        ),
         icon=":material/info:",
     )
     st.stop()
@@ -60,7 +64,7 @@ if f.ward is None:
 s = area_report.local_area_summary(df, wards, prep.areas, data.definition.rural_classes, f, opts, demo=src.demo)
 st.title(md(s.ward_name))
 st.caption(
-    f"{md(area_report.area_kind(s).capitalize())}{', ' + md(s.district) if s.district else ''} · "
+    f"{md(area_report.area_heading(s))}{', ' + md(s.district) if s.district else ''} · "
     f"ward code {md(s.ward_code)} · {md(s.period)} · showing {md(s.filters_text)}"
 )
 if src.demo:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import actions, evidence, filters, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import hotspot_layers, hotspots, maplayers, trends
+from ruralaction.measures import hotspot_layers, hotspots, maplayers, readiness, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
 
@@ -38,7 +38,8 @@ if src.demo:
     )
 if wards is None or not len(wards):
     st.info(
-        "No ward boundaries are loaded, so there is no map. Add ward boundaries on the Data page.",
+        "No ward boundaries are loaded, so there is no map. "
+        + " ".join(state.md(m.sentence) for m in readiness.missing_geography(data.geography)),
         icon=":material/info:",
     )
     st.stop()

@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import evidence_views, state
-from ruralaction.measures import months, overview
+from ruralaction.measures import months, overview, readiness
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
 
@@ -25,6 +25,7 @@ if src.demo:
         icon=":material/science:",
     )
 
+why_empty = None
 if df.empty:
     st.info(
         "No incidents are loaded. Add police.uk street-level CSVs on the Data page, or from the command "
@@ -32,6 +33,8 @@ if df.empty:
         "and .zip archives work as they are).",
         icon=":material/info:",
     )
+elif why_empty := readiness.empty_result_words(df, data.geography):
+    st.warning(state.md(why_empty), icon=":material/help:")
 else:
     h = overview.headline(df)
     c = st.columns(4)
@@ -132,17 +135,17 @@ else:
             },
         )
 
-if not df.empty:
+if not df.empty and not why_empty:
     evidence_views.unusual_county()
     evidence_views.calendar()
     evidence_views.rural_and_urban()
 
 st.subheader("What was loaded")
-st.markdown("\n".join(f"- {state.md(line)}" for line in data.summary.lines()))
+st.markdown("\n".join(f"- {state.md(overview.without_paths(line, src.root))}" for line in data.summary.lines()))
 for note in data.geography.notes:
     st.caption(f"Note: {state.md(note)}")
 
-rejected = data.rejected
+rejected = overview.shown_sources(data.rejected, src.root)  # file names as added, not server paths
 if len(rejected):
     st.markdown(f"**Rejected rows ({len(rejected):,})**, with the file, line and reason:")
     st.dataframe(rejected.head(REJECTED_SHOWN), hide_index=True)

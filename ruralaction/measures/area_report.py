@@ -182,8 +182,14 @@ def local_area_summary(
 
 
 def area_kind(s: AreaSummary) -> str:
-    """ "rural ward (2011 ward lookup)", "rural ward (derived from its 2011 LSOAs by area)", …"""
+    """The kind of ward with the basis of its class: "rural ward (2011 ward lookup)"."""
     return kind_words(s.rural, s.class_basis)
+
+
+def area_heading(s: AreaSummary) -> str:
+    """The kind of area as the start of a line: "Rural ward (derived from its 2011 LSOAs by area)"."""
+    kind = area_kind(s)
+    return kind[:1].upper() + kind[1:]
 
 
 def summary_frame(s: AreaSummary) -> pd.DataFrame:
@@ -270,7 +276,7 @@ def summary_html(s: AreaSummary) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{e(s.ward_name)}: rural crime summary</title>
 <style>{_PRINT_CSS}</style></head><body>
 <h1>{e(s.ward_name)}: rural crime</h1>
-<p>{e(area_kind(s).capitalize())}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
+<p>{e(area_heading(s))}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
 {demo}<p>Showing: {e(s.filters_text)}.</p>
 <h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months_with_data} months with data.</p>
 {coverage}

@@ -9,7 +9,10 @@ million rows.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -271,6 +274,30 @@ def rural_by_ward(df: pd.DataFrame, n: int | None = 10) -> pd.DataFrame:
     return out
 
 
-def rejected_csv(rejected: pd.DataFrame) -> bytes:
-    """The rejected rows as spreadsheet-safe UTF-8 CSV (file, line, column, reason, raw line)."""
-    return csv_bytes(rejected)
+def without_paths(text: str, root: str | os.PathLike | None) -> str:
+    """``text`` with every path under the data directory ``root`` cut to the file name the user
+    gave (``…/data/ours/police_uk/20240601T…/2024-01-x-street.csv`` → ``2024-01-x-street.csv``;
+    a member of an archive keeps its place in it: ``archive.zip!2024-01/…-street.csv``).
+
+    Pages and downloads show file names as added, never where the server keeps them.
+    """
+    if not root or not text:
+        return text
+    base = re.escape(str(Path(root)).rstrip("/\\"))
+    return re.sub(base + r"[/\\](?:[^/\\\s!]+[/\\])*", "", text)
+
+
+def shown_sources(frame: pd.DataFrame, root: str | os.PathLike | None, column: str = "source_file") -> pd.DataFrame:
+    """A copy of ``frame`` with its file column cut to the names the user gave (:func:`without_paths`)."""
+    if column not in frame or not len(frame):
+        return frame
+    names = frame[column].astype(object)
+    uniq = pd.unique(names.dropna())
+    short = {n: without_paths(str(n), root) for n in uniq}  # once per file, not per row
+    return frame.assign(**{column: names.map(short)})
+
+
+def rejected_csv(rejected: pd.DataFrame, root: str | os.PathLike | None = None) -> bytes:
+    """The rejected rows as spreadsheet-safe UTF-8 CSV (file, line, column, reason, raw line),
+    file names as the user gave them."""
+    return csv_bytes(shown_sources(rejected, root))
