@@ -33,9 +33,12 @@ if df.empty:
         "and .zip archives work as they are).",
         icon=":material/info:",
     )
-elif why_empty := readiness.empty_result_words(df, data.geography):
+elif (partial := readiness.empty_result_words(df, data.geography)) and not df["is_rural_crime"].any():
+    why_empty = partial  # no number to show: say why instead of a county of zeros
     st.warning(state.md(why_empty), icon=":material/help:")
 else:
+    if partial:
+        st.warning(state.md(partial), icon=":material/help:")
     h = overview.headline(df)
     c = st.columns(4)
     c[0].metric(

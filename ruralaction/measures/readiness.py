@@ -90,21 +90,29 @@ def unclassified_share(df: pd.DataFrame) -> float | None:
 
 
 def empty_result_words(df: pd.DataFrame, geo: Geography | None) -> str | None:
-    """Why a page would show no rural crime, in words, or None when the figures can stand.
+    """Why the rural-crime figures are empty or partial, in words, or None when they can stand.
 
-    Said when no rural crime was found and the data cannot be classified (something listed by
-    :func:`missing_geography`, or most in-scope incidents have no class): the 0 is then "not
-    known", not "none".
+    Said when the data cannot be classified (something listed by :func:`missing_geography`, or
+    most in-scope incidents have no class): a 0 is then "not known", not "none", and any count
+    holds only crimes at farms.
     """
-    if df.empty or bool(df["is_rural_crime"].any()):
+    if df.empty:
         return None
     missing = missing_geography(geo)
     share = unclassified_share(df)
     if not missing and (share is None or share < 0.5):
         return None
-    lead = (
-        "No rural crime can be counted yet: "
-        + (f"{share:.0%} of the in-scope crimes have no rural-urban class. " if share else "")
-        + "This is not a county without rural crime."
-    )
+    unclassed = f"{share:.0%} of the in-scope crimes have no rural-urban class" if share else ""
+    if bool(df["is_rural_crime"].any()):
+        lead = (
+            "Rural crime can only be counted in part: "
+            + (unclassed + ", so " if unclassed else "")
+            + "only crimes at a farm count, not those in rural wards."
+        )
+    else:
+        lead = (
+            "No rural crime can be counted yet"
+            + (": " + unclassed if unclassed else "")
+            + ". This is not a county without rural crime."
+        )
     return " ".join([lead, *(m.sentence for m in missing)])

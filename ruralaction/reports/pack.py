@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ruralaction.measures.periods import Period
+from ruralaction.measures.wardclass import kind_words, ward_classes
 from ruralaction.progress import charts as ch
 from ruralaction.progress.aims import actions_taken
 from ruralaction.progress.config import AIMS
@@ -48,11 +49,15 @@ class Pack:
         Map, trend, actions per month.
     actions : DataFrame
         The actions taken in the period in the area, newest first.
+    area_kind : str
+        For one ward, its rural-urban class with the basis ("rural ward (derived from its 2011
+        LSOAs by area)", :func:`ruralaction.measures.wardclass.kind_words`); empty for the county.
     """
 
     scorecard: Scorecard
     charts: list[ch.Chart]
     actions: pd.DataFrame
+    area_kind: str = ""
 
 
 def pack_actions(actions: pd.DataFrame, sc: Scorecard) -> pd.DataFrame:
@@ -227,7 +232,7 @@ def pack_html(pack: Pack, images: dict[str, bytes] | None = None, image_error: s
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{_e(title)}</title><style>{_CSS}</style></head><body>
 <h1>{_e(sc.programme)}: progress against the three aims</h1>
-<p class="meta"><strong>{_e(sc.area)}</strong> · {_e(sc.period.label)}</p>
+<p class="meta"><strong>{_e(sc.area)}</strong>{f" ({_e(pack.area_kind)})" if pack.area_kind else ""} · {_e(sc.period.label)}</p>
 <p class="meta">{_e(sc.as_of_text)} · pack made {dt.datetime.now():%d %b %Y %H:%M}</p>
 {demo}
 <h2>Scorecard</h2>
@@ -358,7 +363,14 @@ def build_pack(
         out.append(ch.map_chart(shapes, rates, sc.period, action_points(listed, wards), highlight=sc.ward))
     out.append(ch.trend_chart(sc.trend, sc.period))
     out.append(ch.actions_chart(sc.actions_monthly, sc.period))
-    return Pack(sc, out, listed)
+    kind = ""
+    if sc.ward is not None:
+        classes = ward_classes(wards, rural_classes)
+        known = sc.ward in classes.index
+        kind = kind_words(
+            classes.at[sc.ward, "rural"] if known else None, classes.at[sc.ward, "class_basis"] if known else None
+        )
+    return Pack(sc, out, listed, kind)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
