@@ -359,3 +359,47 @@ def test_real_incidents_without_boundaries_or_lookups_say_what_is_missing(tmp_pa
         assert "ONS Open Geography Portal" in " ".join(texts(at))
     finally:
         a.mp.undo()
+
+
+# ----------------------------------------------------------------------------- 7: exported charts are whole
+
+
+def edge_ink(png: bytes, strip: int = 2) -> dict[str, int]:
+    """Dark pixels in a strip along each edge of an image: text cut by the edge leaves ink there."""
+    from PIL import Image
+
+    a = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    edges = {"left": a[:, :strip], "right": a[:, -strip:], "top": a[:strip, :], "bottom": a[-strip:, :]}
+    return {k: int((v < 200).sum()) for k, v in edges.items()}
+
+
+@pytest.mark.browser
+def test_exported_charts_show_their_whole_axes_labels_and_legend(real):
+    """The Progress page's PNG downloads and the pack's charts, drawn in a process where Streamlit
+    is imported (it makes its own plotly template the default, as in the app), at the sizes they
+    are exported: nothing touches the image's edge."""
+    import datetime as dt
+
+    import streamlit.elements.plotly_chart  # noqa: F401 - the app's plotly default template
+    from progress_helpers import actions
+
+    from ruralaction.measures.periods import parse_period
+    from ruralaction.progress import charts as ch
+    from ruralaction.progress.config import load_progress_config
+    from ruralaction.progress.scorecard import build_scorecard
+    from ruralaction.reports import pack as report
+
+    df, wards = real.incidents, real.geography.wards
+    sc = build_scorecard(
+        df, actions([]), None, parse_period("2018-19"), load_progress_config(), read_at=dt.datetime(2024, 6, 1)
+    )
+    pk = report.build_pack(sc, actions([]), df, wards, trends.ward_areas_km2(wards), load_definition().rural_classes)
+    assert [c.name for c in pk.charts] == ["ward-map", "rural-crime-trend", "actions-per-month"]
+    trend = pk.charts[1].fig
+    assert list(trend.layout.xaxis.categoryarray) == COVERED[:5]  # Oct 2018 – Feb 2019: only months with data
+    for chart in pk.charts:
+        sizes = {"pack": ch.images([chart.fig], "png", width=1100, scale=1)[0]}  # the pack's SVG size
+        if chart.name != "ward-map":  # axes: also the Progress page's PNG button (the map has none)
+            sizes["PNG download"] = ch.png(chart.fig)
+        for name, image in sizes.items():
+            assert edge_ink(image) == {"left": 0, "right": 0, "top": 0, "bottom": 0}, (chart.name, name)

@@ -74,6 +74,13 @@ class Chart:
 
 
 def _style(fig: go.Figure, big: bool, height: int) -> go.Figure:
+    """House style for on-screen and exported charts.
+
+    The margins are small and the axes grow them to fit their labels (``automargin``), set here
+    rather than left to the default template: importing Streamlit makes its own template the
+    process default, and that one has no automargin, so the exported PNG and the pack's SVG lost
+    the y-axis labels' first digits ("400" read "0") and the month labels.
+    """
     size = 22 if big else 14
     fig.update_layout(
         font={"family": FONT, "size": size, "color": "#111111"},
@@ -85,8 +92,8 @@ def _style(fig: go.Figure, big: bool, height: int) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": size},
         hoverlabel_font_size=size,
     )
-    fig.update_xaxes(showgrid=False, linecolor="#444444", tickfont_size=size)
-    fig.update_yaxes(gridcolor="#D0D0D0", rangemode="tozero", tickfont_size=size, title_font_size=size)
+    fig.update_xaxes(showgrid=False, linecolor="#444444", tickfont_size=size, automargin=True)
+    fig.update_yaxes(gridcolor="#D0D0D0", rangemode="tozero", tickfont_size=size, title_font_size=size, automargin=True)
     return fig
 
 
