@@ -284,6 +284,10 @@ def test_the_scorecard_and_pack_show_no_count_for_years_without_data(real):
             df, actions([]), None, parse_period(spec), load_progress_config(), read_at=dt.datetime(2024, 6, 1)
         )
         cats = sc.categories
+        crime = sc.scores[0]
+        assert crime.key == "rural_crime" and crime.status.word == "Not rated"
+        if spec == "12m-2024-04":  # a count over 4 months is never shown as the year's
+            assert crime.value_text == f"{cats['crimes'].sum():,} in 4 of 12 months"
         assert cats["previous_12_months"].isna().all() and cats["baseline_year"].isna().all()
         assert (cats["status"] == "– Not rated").all() and cats["change"].isna().all()
         assert cats["why_not"].str.contains("no data for").all()

@@ -1,9 +1,9 @@
 """Plotly figures for the evidence: observed against the expected range, the rural crime
 calendar, and rural against urban. Each takes the tidy frame its measure returns.
 
-Month axes label every month explicitly (``tickvals``/``ticktext``): plotly's automatic date
-ticks skip or repeat labels when there are few months, and months without data are simply not
-on the axis rather than drawn as zero.
+Month axes are drawn by :func:`ruralaction.measures.months.month_axis` (each bar or point under
+its own month label); months without data are simply not on the axis rather than drawn as zero,
+and each gap is marked.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ruralaction.measures.months import month_axis
 from ruralaction.measures.rural_urban import SIDES
 
 OBSERVED = "#0072B2"
@@ -22,12 +23,6 @@ _LAYOUT = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 14},
     "hoverlabel_font_size": 15,
 }
-
-
-def _month_ticks(months: list[pd.Timestamp], max_labels: int = 24) -> dict:
-    step = max(1, -(-len(months) // max_labels))
-    shown = months[::step]
-    return {"tickvals": shown, "ticktext": [f"{m:%b %Y}" for m in shown], "tickfont_size": 13}
 
 
 def expected_chart(frame: pd.DataFrame, what: str = "Rural crimes") -> go.Figure:
@@ -77,7 +72,8 @@ def expected_chart(frame: pd.DataFrame, what: str = "Rural crimes") -> go.Figure
             )
         )
     fig.update_layout(**_LAYOUT, hovermode="x unified", height=360)
-    fig.update_xaxes(**_month_ticks(list(f["m"])), title_text="")
+    month_axis(fig, f["m"], font_size=13)
+    fig.update_xaxes(title_text="")
     fig.update_yaxes(rangemode="tozero", title_text=what, tickfont_size=13)
     return fig
 
@@ -113,12 +109,12 @@ def rural_urban_chart(frame: pd.DataFrame, measure: str = "crimes") -> go.Figure
     on the axis (the caption says so)."""
     titles = {"crimes": "Crimes", "per_1000_year": "Per 1,000 residents a year", "per_km2_year": "Per km² a year"}
     fig = go.Figure()
-    labels = {m: f"{pd.Timestamp(m):%b %Y}" for m in sorted(frame["month"].unique())}
     for side in SIDES:
         sub = frame[frame["side"] == side]
-        fig.add_trace(go.Bar(x=sub["month"].map(labels), y=sub[measure], name=side, marker_color=SIDE_COLOURS[side]))
+        fig.add_trace(go.Bar(x=list(sub["month"]), y=sub[measure], name=side, marker_color=SIDE_COLOURS[side]))
     fig.update_layout(**_LAYOUT, barmode="group", bargap=0.2, hovermode="x unified", height=340)
     # months with data side by side (a category axis): a gap of years would squeeze the bars to lines
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(labels.values()), title_text="")
+    month_axis(fig, frame["month"], font_size=13)
+    fig.update_xaxes(title_text="")
     fig.update_yaxes(rangemode="tozero", title_text=titles[measure], tickfont_size=13)
     return fig

@@ -346,8 +346,15 @@ def build_scorecard(
     crime_measured = pm.Measured(
         crime.change, f"{crime.crimes:,} rural crimes; {crime.vs_baseline}", crime_rows, crime.why_not, crime.crimes
     )
+    cp = crime.period_coverage  # a count over part of the period says over how much
     crime_score = _score(
-        "rural_crime", cfg, crime_measured, period.label, crime_as_of, ward, value_text=f"{crime.crimes:,}"
+        "rural_crime",
+        cfg,
+        crime_measured,
+        period.label,
+        crime_as_of,
+        ward,
+        value_text=f"{crime.crimes:,}" if cp.complete else f"{crime.crimes:,} in {cp.loaded} of 12 months",
     )
     crime_score = _with(
         crime_score,
