@@ -16,4 +16,12 @@ maplayers
     Map layers aggregated on the server (hexagons, wards, points, actions).
 area_report
     One ward's summary as an object, a CSV and a printable page.
+months
+    The one month axis every monthly chart uses (each bar under its own month, gaps marked) and
+    missing months as ranges in words.
+wardclass
+    A ward's rural-urban class with its basis, for every page, table, download and pack.
+readiness
+    What the loaded data lacks to be classified (ward boundaries, the 2011 RUC lookups) and where
+    to get it.
 """
