@@ -109,7 +109,10 @@ c[3].metric(
 )
 
 st.subheader("How it is changing")
-st.markdown(f"12 months to {month_label(ch.end_month)} against the 12 before: **{md(ch.words)}**.")
+if ch.complete:
+    st.markdown(f"12 months to {month_label(ch.end_month)} against the 12 before: **{md(ch.words)}**.")
+else:  # the words say which months have no data, so no comparison is made
+    st.markdown(f"**{md(ch.words[:1].upper() + ch.words[1:])}**.")
 if ch.complete and ch.percent is not None:
     st.caption(
         "A change this size is more than chance alone would often give."

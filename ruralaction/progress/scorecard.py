@@ -343,10 +343,15 @@ def build_scorecard(
 
     crime, crime_rows = pm.rural_crime(incidents, mask, period, baseline, loaded)
     rc = cfg.measure("rural_crime")
-    crime_measured = pm.Measured(
-        crime.change, f"{crime.crimes:,} rural crimes; {crime.vs_baseline}", crime_rows, crime.why_not, crime.crimes
-    )
     cp = crime.period_coverage  # a count over part of the period says over how much
+    over = "" if cp.complete else f" in the {cp.loaded} of its 12 months with data"
+    crime_measured = pm.Measured(
+        crime.change,
+        f"{crime.crimes:,} rural crimes{over}; {crime.vs_baseline}",
+        crime_rows,
+        crime.why_not,
+        crime.crimes,
+    )
     crime_score = _score(
         "rural_crime",
         cfg,
