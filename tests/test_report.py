@@ -104,7 +104,10 @@ def test_the_command_line_writes_a_ward_pdf_from_the_extension(pack_root, tmp_pa
     body = out.read_bytes()
     assert body.startswith(b"%PDF-")
     text = pdf_text(body)
-    assert f"{name} · Financial year 2025-26" in text
+    # The ward's class, with its basis, as every page and download gives it (issue #13).
+    assert (
+        f"{name} · Financial year 2025-26 (Apr 2025 – Mar 2026) · Rural ward (class in the ward boundary file)" in text
+    )
     sc = expected_scorecard(pack_root, "2025-26", code)
     assert f"{sc.score('rural_crime').value_text}" in text
     assert "Not rated" in text  # county targets are not rated for one ward

@@ -232,7 +232,7 @@ def pack_html(pack: Pack, images: dict[str, bytes] | None = None, image_error: s
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{_e(title)}</title><style>{_CSS}</style></head><body>
 <h1>{_e(sc.programme)}: progress against the three aims</h1>
-<p class="meta"><strong>{_e(sc.area)}</strong>{f" ({_e(pack.area_kind)})" if pack.area_kind else ""} · {_e(sc.period.label)}</p>
+<p class="meta"><strong>{_e(sc.area)}</strong> · {_e(sc.period.label)}{f" · {_e(pack.area_kind[:1].upper() + pack.area_kind[1:])}" if pack.area_kind else ""}</p>
 <p class="meta">{_e(sc.as_of_text)} · pack made {dt.datetime.now():%d %b %Y %H:%M}</p>
 {demo}
 <h2>Scorecard</h2>
