@@ -30,6 +30,7 @@ from string import Template
 import pytest
 import sqlalchemy as sa
 from conftest import _in_ci
+from test_e2e_actions import sign_in as sign_in_on_the_sign_in_page
 from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
     APP_IDLE,
     ARTIFACTS,
@@ -38,7 +39,6 @@ from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwrigh
     free_port,
     serve,
 )
-from test_e2e_actions import sign_in as sign_in_on_the_sign_in_page
 from tiny_county import write_tiny_county
 
 pytestmark = pytest.mark.browser
