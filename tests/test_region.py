@@ -148,9 +148,12 @@ def test_the_region_page_compares_the_forces_and_lists_border_crimes(tmp_path):
         at.switch_page("dashboard/pages/region.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert [t.value for t in at.title] == ["Rural crime across the region"]
-    forces = at.dataframe[0].value
-    assert list(forces["force"])[:2] == [HOME, LEICS]
-    assert forces.set_index("force").loc[LEICS, "crimes"] == 2
+    forces = at.dataframe[0].value.set_index("Force")
+    assert list(forces.index)[:2] == [HOME, LEICS]
+    assert forces.loc[LEICS, "All crimes"] == "2" and forces.loc[HOME, "All crimes"] == "11"
+    # a force with no files shows "—", not 0 crimes, and the line under the table says why
+    assert forces.loc["Lincolnshire Police", "All crimes"] == "—"
+    assert any(c.value.startswith("No files loaded yet") and "Lincolnshire Police" in c.value for c in at.caption)
     border = at.dataframe[1].value
     assert border[["ward_name", "neighbour", "crimes"]].values.tolist() == [["Brixworth", LEICS, 1]]
     assert [b.proto.label for b in at.get("download_button")] == ["Border crimes (CSV)"]

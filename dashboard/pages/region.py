@@ -36,32 +36,24 @@ if not reg.neighbours:
 st.subheader("Forces side by side")
 table = rg.region_table(df, wards, reg)
 st.dataframe(
-    table,
+    rg.region_display(table),
     hide_index=True,
     column_config={
-        "force": "Force",
-        "months": st.column_config.NumberColumn("Months of data", help="Months with files from this force."),
-        "crimes": st.column_config.NumberColumn("All crimes", format="localized"),
-        "rural_crimes": st.column_config.NumberColumn(
-            "Rural crimes", format="localized", help="Crimes that meet the county's rural-crime definition."
+        "Months of data": st.column_config.TextColumn(help="Months with files from this force.", alignment="right"),
+        "All crimes": st.column_config.TextColumn(alignment="right"),
+        "Rural crimes": st.column_config.TextColumn(
+            help="Crimes that meet the county's rural-crime definition.", alignment="right"
         ),
-        "area_km2": st.column_config.NumberColumn("Area (km²)", format="%.0f", help="Its loaded ward boundaries."),
-        "rural_per_100km2_year": st.column_config.NumberColumn(
-            "Rural crimes a year per 100 km²",
-            format="%.1f",
+        "Area (km²)": st.column_config.TextColumn(help="The area of its loaded ward boundaries.", alignment="right"),
+        "Rural crimes a year per 100 km²": st.column_config.TextColumn(
             help="Rural crimes over its months of data, scaled to a year, per 100 km² of its area: "
             "forces of different sizes and coverage compare fairly.",
+            alignment="right",
         ),
-        "note": "Note",
     },
 )
-missing = table.loc[table["months"] == 0, "force"].tolist()
-if missing and reg.neighbours:
-    st.caption(
-        "No files are loaded yet from "
-        + ", ".join(state.md(m) for m in missing)
-        + ". Add their police.uk street-level files on the Data page to see them here."
-    )
+for note, forces in rg.region_notes(table).items():
+    st.caption(f"{state.md(note)}: " + ", ".join(state.md(f) for f in forces) + ".")
 
 trend = rg.region_trend(df, reg)
 if trend["force"].nunique() > 0:

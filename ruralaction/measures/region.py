@@ -190,6 +190,43 @@ def region_table(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region
     return out
 
 
+def region_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`region_table` as text for a page or a slide: thousands separators, and "—" where a
+    force has no data (not 0, which would read as no crime) or no rate."""
+    none = table["months"] == 0
+
+    def text(values: pd.Series, fmt: str, blank: pd.Series) -> pd.Series:
+        shown = values.map(lambda v: "—" if pd.isna(v) else format(v, fmt))  # a handful of forces
+        return shown.mask(blank, "—")
+
+    return pd.DataFrame(
+        {
+            "Force": table["force"],
+            "Months of data": table["months"].astype(str),
+            "All crimes": text(table["crimes"], ",", none),
+            "Rural crimes": text(table["rural_crimes"], ",", none),
+            "Area (km²)": text(table["area_km2"], ",.0f", table["area_km2"].isna()),
+            "Rural crimes a year per 100 km²": text(
+                table["rural_per_100km2_year"], ",.1f", table["rural_per_100km2_year"].isna()
+            ),
+        }
+    )
+
+
+def region_notes(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The table's notes, each with the forces it applies to (for one line under the table)."""
+    notes = {
+        "No files loaded yet (add their police.uk street files on the Data page)": "no files",
+        "No ward boundaries loaded for their area, so no rate": "no ward boundaries",
+    }
+    out = {}
+    for words, key in notes.items():
+        forces = table.loc[table["note"].str.startswith(key), "force"].tolist()
+        if forces:
+            out[words] = forces
+    return out
+
+
 def region_trend(incidents: pd.DataFrame, region: Region) -> pd.DataFrame:
     """Rural crimes by force and month (``force, month, rural_crimes``), months with data only."""
     df = incidents[incidents["falls_within"].isin(region.names)]
