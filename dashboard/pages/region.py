@@ -67,7 +67,8 @@ if trend["force"].nunique() > 0:
         labels={"month": "Month", "rural_crimes": "Rural crimes", "force": "Force"},
     )
     fig.update_xaxes(tickformat="%b %Y", dtick="M1" if trend["month"].nunique() <= 12 else None)
-    fig.update_layout(legend_title_text="", margin={"t": 10})
+    # the legend under the chart, so on a phone the lines keep the width
+    fig.update_layout(legend={"title_text": "", "orientation": "h", "y": -0.25}, margin={"t": 10})
     st.plotly_chart(fig, key="region_trend", config={"displaylogo": False})
 
 st.subheader("Across the border")
