@@ -46,6 +46,7 @@ PAGES = [
     "dashboard/pages/digest.py",
     "dashboard/pages/data.py",
     "dashboard/pages/accounts.py",
+    "dashboard/pages/region.py",
 ]
 
 
@@ -163,6 +164,7 @@ def test_every_monthly_chart_labels_each_bar_with_its_own_month(app):
         ("dashboard/pages/overview.py", {}),
         ("dashboard/pages/local_area.py", {"ward": BRIXWORTH}),
         ("dashboard/pages/data.py", {}),
+        ("dashboard/pages/region.py", {}),
     ):
         at = app.page(path, **query)
         monthly = [s for s in charts(at) if s["layout"].get("xaxis", {}).get("type") == "category"]

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import state
 from ruralaction.exports import csv_bytes
+from ruralaction.measures import months
 from ruralaction.measures import region as rg
 
 src = state.source()
@@ -66,7 +67,7 @@ if trend["force"].nunique() > 0:
         markers=True,
         labels={"month": "Month", "rural_crimes": "Rural crimes", "force": "Force"},
     )
-    fig.update_xaxes(tickformat="%b %Y", dtick="M1" if trend["month"].nunique() <= 12 else None)
+    months.month_axis(fig, trend["month"])  # each point under its own month; gaps marked
     # the legend under the chart, so on a phone the lines keep the width
     fig.update_layout(legend={"title_text": "", "orientation": "h", "y": -0.25}, margin={"t": 10})
     st.plotly_chart(fig, key="region_trend", config={"displaylogo": False})
