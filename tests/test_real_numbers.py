@@ -356,6 +356,9 @@ def test_real_incidents_without_boundaries_or_lookups_say_what_is_missing(tmp_pa
         warned = " ".join(texts(at))
         assert "cannot be classified" in warned and "ONS Open Geography Portal" in warned
         assert "ward boundaries" in warned and "2011 Rural-Urban Classification" in warned
+        from ruralaction.measures.coverage import RURAL_OF_ROWS
+
+        assert metric(at, RURAL_OF_ROWS).value == "—"  # not known, rather than 0.0%
         at = a.page("dashboard/pages/overview.py")
         # Only crimes at a farm can count without classes: the page says so beside any number.
         said = " ".join(texts(at))

@@ -90,11 +90,13 @@ else:
         border=True,
         help="Records police.uk publishes without coordinates; they count in totals but not on maps.",
     )
+    unclassifiable = not src.demo and bool(readiness.missing_geography(data.geography))
     c[3].metric(
         RURAL_OF_ROWS,
-        f"{cov.share_rural_of_rows:.1%}",
+        "—" if unclassifiable else f"{cov.share_rural_of_rows:.1%}",  # not known is not 0%
         border=True,
-        help=f"{RURAL_OF_ROWS_HELP} {cov.share_unknown_class:.1%} of rows are in an area with no rural-urban class.",
+        help=f"{RURAL_OF_ROWS_HELP} {cov.share_unknown_class:.1%} of rows are in an area with no rural-urban class."
+        + (" Not known until the data can be classified (see above)." if unclassifiable else ""),
     )
     (st.success if cov.up_to_date else st.warning)(freshness_sentence(cov))
     if cov.gaps:

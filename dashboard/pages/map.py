@@ -38,7 +38,7 @@ if src.demo:
     )
 if wards is None or not len(wards):
     st.info(
-        "No ward boundaries are loaded, so there is no map. "
+        "There is no map without ward boundaries. "
         + " ".join(state.md(m.sentence) for m in readiness.missing_geography(data.geography)),
         icon=":material/info:",
     )
