@@ -297,6 +297,14 @@ def test_the_scorecard_and_pack_show_no_count_for_years_without_data(real):
         rows = re.findall(r"<tr><td>Burglary</td>(.*?)</tr>", page)
         assert rows and "<td class='n'>—</td><td class='n'>—</td>" in rows[0]
     assert loaded_months(df)[4:6] == ["2019-02", "2024-01"]
+    # The map's rates a year are over the period's months with data: 2023-24 has Jan–Mar 2024 only.
+    from ruralaction.measures.filters import Filters as F
+    from ruralaction.progress import charts as ch
+
+    wards = real.geography.wards
+    rates = ch.map_data(df, F().apply(df), wards, trends.ward_areas_km2(wards), parse_period("2023-24"), ("E1",))
+    row = rates.set_index("ward_code").loc[BRIXWORTH]
+    assert row["per_km2_year"] == pytest.approx(row["crimes"] / row["area_km2"] / (3 / 12))
 
 
 # ----------------------------------------------------------------------------- 6: the two shares

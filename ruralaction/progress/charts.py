@@ -234,10 +234,15 @@ def map_data(
     period: Period,
     rural_classes: Sequence[str],
 ) -> pd.DataFrame:
-    """Rural crimes per ward in the period and per km² a year (:func:`ruralaction.measures.trends.area_rates`)."""
+    """Rural crimes per ward in the period and per km² a year (:func:`ruralaction.measures.trends.area_rates`),
+    a year being the period's months with data (a period with files missing is not a year of crime)."""
+    from ruralaction.measures.periods import coverage, loaded_months
     from ruralaction.progress.aims import window_mask
 
-    return area_rates(incidents, mask & window_mask(incidents, period), wards, areas, 12, tuple(rural_classes))
+    with_data = coverage(period, loaded_months(incidents)).loaded
+    return area_rates(
+        incidents, mask & window_mask(incidents, period), wards, areas, max(with_data, 1), tuple(rural_classes)
+    )
 
 
 def map_chart(
