@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ruralaction.exports import csv_bytes
 from ruralaction.measures import trends
 from ruralaction.measures.filters import FilterOptions, Filters, month_label
 from ruralaction.measures.trends import Change, Comparison, Standout
@@ -185,7 +186,8 @@ def summary_frame(s: AreaSummary) -> pd.DataFrame:
 
 
 def summary_csv(s: AreaSummary) -> bytes:
-    return summary_frame(s).to_csv(index=False).encode("utf-8")
+    """The summary as a spreadsheet-safe CSV (ward and place names come from data)."""
+    return csv_bytes(summary_frame(s))
 
 
 def standout_lines(s: AreaSummary) -> list[str]:
