@@ -9,7 +9,8 @@ boundary file) happens in a child process with a CPU-time, memory and wall-clock
 
 Every limit can be changed from the environment (``RURALACTION_UPLOAD_<NAME>``, e.g.
 ``RURALACTION_UPLOAD_MAX_ROWS=5000000``); the defaults fit a year of a county's police.uk
-files, ONS boundary and lookup files, and a whole country's bulk archive of a few months.
+files, ONS boundary and lookup files, and a whole country's bulk archive of a few months
+(40 forces, four months: 1.3M rows); a bigger load is split, or the limit raised.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ class UploadLimits:
     """
 
     max_bytes: int = 250 * _MB
-    max_member_bytes: int = 500 * _MB
-    max_total_bytes: int = 2048 * _MB
+    max_member_bytes: int = 256 * _MB
+    max_total_bytes: int = 1024 * _MB
     max_members: int = 2_000
     max_ratio: int = 200
-    max_rows: int = 10_000_000
+    max_rows: int = 2_000_000
     max_columns: int = 200
     max_field_chars: int = 10_000
     max_features: int = 200_000

@@ -81,7 +81,7 @@ def test_geography_uploads_validated(tmp_path):
         "ruc.csv", b"LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A,E1,Rural village and dispersed\n"
     )
     assert kind == "lsoa lookup"
-    with pytest.raises(GeographyError, match="junk.geojson was refused: it is not a GeoJSON"):
+    with pytest.raises(GeographyError, match="junk.geojson could not be read"):
         store.add_geography("junk.geojson", b"{nope")
     with pytest.raises(GeographyError, match="people.csv is not a rural-urban lookup"):
         store.add_geography("people.csv", b"name,age\nann,3\n")

@@ -25,6 +25,7 @@ import shapely
 
 from ruralaction.definition import Definition
 from ruralaction.geography.safe_read import GeographyError, checked, read_isolated
+from ruralaction.limits import limits
 
 BOUNDARY_SUFFIXES = {".json", ".geojson", ".gpkg", ".shp", ".zip"}
 WARD_CODE = re.compile(r"^(WD\d{2}CD|ward_code|wardcode)$", re.IGNORECASE)
@@ -117,6 +118,11 @@ def read_lookup(path: str | os.PathLike, definition: Definition) -> tuple[str, p
     """
     p = Path(path)
     header = csv_header(p)
+    lim = limits()
+    if len(header) > lim.max_columns:
+        raise GeographyError(
+            f"{p.name} was refused: its header has {len(header):,} columns, more than the limit of {lim.max_columns:,}."
+        )
     code_col = _first(header, LSOA_CODE) or _first(header, WARD_CODE)
     class_col = _first(header, CLASS_CODE) or _first(header, CLASS_NAME)
     if not code_col or not class_col:

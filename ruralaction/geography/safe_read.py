@@ -133,7 +133,9 @@ def _check_geojson(path: Path, name: str, lim: UploadLimits) -> None:
         head = fh.read(65536)
     body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not body.startswith(b"{") or not re.search(rb'"type"\s*:\s*"(FeatureCollection|Feature)"', head):
-        raise _refuse(name, "it is not a GeoJSON Feature or FeatureCollection")
+        raise GeographyError(
+            f"{name} could not be read as a boundaries file (it is not a GeoJSON Feature or FeatureCollection)."
+        )
     keep = 4096  # a crs member is checked once it is whole inside the window (they are < 1 KB)
     tail, offset, checked_upto, size = b"", 0, -1, 0
     with path.open("rb") as fh:
