@@ -432,18 +432,21 @@ def test_purge_erases_personal_fields_after_the_retention_period_and_keeps_the_c
     gone = rows.loc[old.id]
     assert all(gone[f] is None or pd.isna(gone[f]) for f in PERSONAL_FIELDS)
     assert gone["personal_erased_at"] == pd.Timestamp(T0)
-    assert (gone["ward_code"], gone["category"], gone["description"], gone["latitude"]) == (
-        "E05900001",
-        "fly-tipping",
-        "Rubbish dumped in the gateway on Back Lane.",
-        52.3,
-    )
+    # purge means purge: the free text becomes its category, the spot is reduced to the ward
+    assert (gone["ward_code"], gone["category"], gone["description"]) == ("E05900001", "fly-tipping", "Fly-tipping")
+    assert pd.isna(gone["latitude"]) and pd.isna(gone["longitude"])
+    assert rows.loc[new.id, "description"] == "Rubbish dumped in the gateway on Back Lane."
     assert rows.loc[edge.id, "name"] == "Edge Resident" and rows.loc[new.id, "email"] == "sam@example.org"
     pd.testing.assert_frame_equal(ward_concern_counts(db), before)  # the anonymous concern still counts
     assert purge_personal(db, "12m", now=T0).erased == 0  # nothing new to erase
     with sa.orm.Session(db) as s:
         notes = s.scalars(sa.select(AuditEntry.note).where(AuditEntry.entity == "concern")).all()
-    assert notes == ["personal details erased after 12m"]
+    assert notes == ["personal details, text and spot erased after 12m"]
+    with sa.orm.Session(db) as s:  # purged by an earlier version: details gone, text and spot kept
+        s.execute(sa.update(Concern).where(Concern.id == old.id).values(description="John at No. 4", latitude=52.3))
+        s.commit()
+    assert purge_personal(db, "12m", now=T0).erased == 1
+    assert list_concerns(db, ADMIN).set_index("id").loc[old.id, "description"] == "Fly-tipping"
     with pytest.raises(PermissionDenied):
         purge_personal(db, "12m", actor=EDITOR, now=T0)
 

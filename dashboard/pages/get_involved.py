@@ -42,6 +42,7 @@ from ruralaction.concerns.form import (
     MAX_PHONE,
     MAX_PLACE,
 )
+from ruralaction.concerns.guidance import retention_notice, safe_reporting
 from ruralaction.concerns.limits import BURST_MAX, utcnow
 from ruralaction.concerns.places import location_grid, picked_spot, ward_table
 from ruralaction.concerns.public import concerns_by_ward
@@ -241,6 +242,12 @@ tab_names = ["Raise a concern", "You said, we did"] + (["Review concerns"] if ad
 tabs = st.tabs(tab_names)
 
 with tabs[0]:
+    notice = safe_reporting(data.definition)
+    with st.container(border=True, key=K + "safe_reporting"):
+        st.markdown(f":material/emergency: **{md(notice.emergency)}**  \n{md(notice.report_crime)}")
+        if notice.online_url:
+            st.link_button("Report a crime online", notice.online_url, icon=":material/open_in_new:")
+        st.caption(md(notice.purpose))
     if sent := st.session_state.get(K + "sent"):
         reference, ward_name, category, by_email = sent
         st.success(
@@ -337,7 +344,7 @@ with tabs[0]:
 
         st.checkbox(
             f"I agree that the Rural Action partners may contact me about this concern. *  \n"
-            f"Only the programme's admins see my name and contact details; they are erased after {keep_for}.",
+            f"Only the programme's admins see my name and contact details. {retention_notice(keep_for)}",
             key=K + "consent",
         )
         _field_error("consent")
@@ -421,7 +428,8 @@ with tabs[1]:
 if admin:
     with tabs[2]:
         st.caption(
-            f"Admins only. Names and contact details are erased {keep_for} after a concern was raised "
+            f"Admins only. {keep_for.capitalize()} after a concern was raised its name and contact details "
+            "are erased, its text is replaced by its category and its spot reduced to the ward "
             "(`python -m ruralaction concerns purge`, run daily)."
         )
         show_all = st.toggle("Show reviewed and dismissed concerns too", key=K + "show_all")
