@@ -182,6 +182,17 @@ def test_one_session_cannot_send_concern_after_concern(gi):
     assert at.text_input(key=K + "name").value == "Sam Farmer"  # kept for later
 
 
+def test_the_hidden_honeypot_field_stops_a_script_that_fills_every_box(gi):
+    at = gi.run()
+    assert any(f".st-key-{K}website{{display:none" in h.proto.body for h in at.get("html"))  # hidden from people
+    gi.fill(**good(), website="http://spam.example")
+    at = gi.send()
+    assert gi.stored() == 0 and unescape(at.error[0].value) == "This concern could not be accepted."
+    gi.fill(website="")  # a person (who never sees the box) sends the same concern
+    gi.send()
+    assert gi.stored() == 1
+
+
 def test_a_burst_is_refused_at_once_without_losing_what_was_typed(gi, monkeypatch):
     monkeypatch.setenv("RURALACTION_CONCERN_BURST", "1")
     gi.run()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -33,6 +33,7 @@ from ruralaction.concerns.form import (
     ConcernInput,
     category_label,
 )
+from ruralaction.concerns.limits import claim_submission
 from ruralaction.concerns.privacy import PERSONAL_FIELDS, cutoff, retention
 from ruralaction.permissions import Actor, Permission, require
 
@@ -128,6 +129,7 @@ def submit_concern(
     dataset: str = "ours",
     submission_key: str | None = None,
     now: dt.datetime | None = None,
+    limits: Mapping[str, str] | None = None,
 ) -> Submitted:
     """Store a valid concern and give its reference, all in one transaction.
 
@@ -147,11 +149,16 @@ def submit_concern(
         The form's one-time key (:func:`new_submission_key`).
     now : datetime, optional
         When it was raised (default now; timezone-aware).
+    limits : mapping, optional
+        The client's and browser's limit keys (:func:`~ruralaction.concerns.limits.limit_keys`):
+        the submission is counted against them in the same transaction, atomically.
 
     Raises
     ------
     ConcernError
         ``concern`` breaks the table's invariants, or the dataset is unknown.
+    TooManyConcerns
+        The client or browser has sent its share; nothing is stored or counted.
     """
     if dataset not in DATASETS:
         raise ConcernError(f"There is no dataset called '{dataset}'.")
@@ -161,6 +168,7 @@ def submit_concern(
         with write_session(engine) as s:
             if submission_key and (first := s.scalar(select(Concern).where(Concern.submission_key == submission_key))):
                 return Submitted(first.reference, first.id, first.raised_at, duplicate=True)
+            claim_submission(s, limits or {}, now)
             row = Concern(
                 dataset=dataset,
                 submission_key=submission_key or None,
