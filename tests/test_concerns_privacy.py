@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,12 @@ def unsafe_cells(data: bytes) -> list[str]:
                 continue
             problems += [f"row {n}: {line!r}" for line in cell.split("\n") if _FORMULA_START.match(line)]
     return problems
+
+
+def test_the_tables_own_csv_export_is_off():
+    """st.dataframe's built-in "Download as CSV" writes cells as typed (no formula guard)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
 
 
 def csv_downloads(downloads: list) -> list[bytes]:
