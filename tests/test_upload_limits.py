@@ -20,8 +20,10 @@ import sys
 import zlib
 from pathlib import Path
 
+import pytest
 from policeuk import csv_text, row
 
+from ruralaction.geography.population import PopulationError, read_population
 from ruralaction.incidents.loader import load_incidents
 from ruralaction.incidents.store import Store
 from ruralaction.limits import UploadLimits
@@ -146,6 +148,8 @@ def test_column_field_and_size_limits_in_the_loader(tmp_path, monkeypatch):
     r = load_incidents([("ok.csv", ok)])
     assert r.incidents.empty and "ok.csv was refused: it is larger than" in r.summary.errors[0]
     assert UploadLimits.from_env().max_bytes == 100 and UploadLimits().max_rows == 2_000_000
+    with pytest.raises(PopulationError, match="more than an LSOA table"):  # bounded before splitting rows
+        read_population(b"LSOA Code,Total\n" + b"E01000001,1\n" * 200_001, "pop.csv")
 
 
 def test_a_member_whose_header_lies_about_its_size_is_refused_in_one_sentence(tmp_path):
