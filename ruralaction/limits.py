@@ -65,7 +65,7 @@ class UploadLimits:
     max_field_chars: int = 10_000
     max_features: int = 200_000
     worker_cpu_seconds: int = 120
-    worker_memory_bytes: int = 3072 * _MB
+    worker_memory_bytes: int = 2048 * _MB
     worker_wall_seconds: int = 180
 
     @classmethod
@@ -102,7 +102,13 @@ def run_worker(module: str, request: dict, lim: UploadLimits, extra_env: dict[st
     """
     root = Path(__file__).resolve().parent.parent
     env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
-    env.update(PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1", **(extra_env or {}))
+    env.update(
+        PYTHONPATH=str(root),
+        PYTHONDONTWRITEBYTECODE="1",
+        OPENBLAS_NUM_THREADS="1",  # one thread's buffers: the address-space limit is for the data
+        OMP_NUM_THREADS="1",
+        **(extra_env or {}),
+    )
     payload = json.dumps({**request, "limits": {f.name: getattr(lim, f.name) for f in fields(lim)}})
     with tempfile.TemporaryDirectory(prefix="ra-worker-") as cwd:
         try:
@@ -121,7 +127,8 @@ def run_worker(module: str, request: dict, lim: UploadLimits, extra_env: dict[st
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode == 0 and lines:
         return json.loads(lines[-1])
-    if done.returncode < 0 or "MemoryError" in done.stderr or "std::bad_alloc" in done.stderr:
+    out_of_memory = ("MemoryError", "bad_alloc", "allocat", "failed to map", "out of memory")
+    if done.returncode < 0 or any(word in done.stderr for word in out_of_memory):
         raise WorkerFailed(
             f"needed more than {lim.worker_cpu_seconds} s of CPU or {lim.worker_memory_bytes // _MB:,} MB of memory to read"
         )
