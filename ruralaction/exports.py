@@ -43,25 +43,44 @@ def _is_text(s: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object
 
 
+_RISKY_FIRST = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def _safe_text(text: pd.Series) -> pd.Series:
+    """Neutralised copies of the text cells that need it (vectorised: a first-character test and
+    a line-break test pick the few candidates; only those go through :func:`neutralise`)."""
+    candidates = text.str.slice(0, 1).isin(_RISKY_FIRST) | text.str.contains("[\r\n]", regex=True)
+    picked = text[candidates.fillna(False).astype(bool)]
+    fixed = picked.map(neutralise)
+    return fixed[fixed != picked]
+
+
 def _safe_column(s: pd.Series) -> pd.Series | None:
-    """The column with risky text cells neutralised, or None when nothing needs to change.
-    Vectorised: only cells that hold text and need a change are rewritten."""
+    """The column with risky text cells neutralised, or None when nothing needs to change."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the categories only: few, whatever the rows
+        cats = s.cat.categories
+        if not (pd.api.types.is_string_dtype(cats) or cats.dtype == object):
+            return None
+        names = pd.Series(cats.astype("str"), index=range(len(cats)))
+        changed = _safe_text(names)
+        if changed.empty:
+            return None
+        new = names.copy()
+        new.loc[changed.index] = changed
+        if new.is_unique:
+            return s.cat.rename_categories(list(new))
+        return s.astype(object).map(lambda v: neutralise(v) if isinstance(v, str) else v)
     present = s.notna()
     if not present.any():
         return None
-    is_str = s[present].map(lambda v: isinstance(v, str)) if s.dtype == object else None
-    text = s[present].astype("str")
-    if is_str is not None:
-        text = text[is_str.astype(bool)]
-    has_cr = text.str.contains("\r", regex=False)
-    fixed = text.where(~has_cr, text.str.replace(_CR, "\n", regex=True))
-    risky = fixed.str.contains(_RISKY_LINE) & ~fixed.str.match(_NUMBER)
-    if not (risky.any() or has_cr.any()):
+    values = s[present]
+    if s.dtype == object:  # mixed columns: only real strings are text
+        values = values[values.map(type).eq(str)]
+    changed = _safe_text(values.astype("str"))
+    if changed.empty:
         return None
-    fixed = fixed.where(~risky, fixed.str.replace(_RISKY_LINE, "'", regex=True))
-    changed = fixed.index[(fixed != text).to_numpy()]
-    out = s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s.copy()
-    out.loc[changed] = fixed.loc[changed]
+    out = s.copy()
+    out.loc[changed.index] = changed
     return out
 
 
