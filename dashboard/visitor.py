@@ -31,9 +31,11 @@ def browser_key() -> str | None:
     except Exception:  # noqa: BLE001 - no client context
         raw = None
     if isinstance(raw, str) and raw:
-        from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
-
-        token, _ = decode_xsrf_token_string(raw)
+        try:  # Streamlit's own decoder (the cookie's mask changes on every page load; the token not)
+            from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
+        except ImportError:  # another Streamlit server: fall back to the session below
+            decode_xsrf_token_string = None
+        token = decode_xsrf_token_string(raw)[0] if decode_xsrf_token_string else None
         if token:
             return "xsrf:" + token.hex()
     from streamlit.runtime.scriptrunner import get_script_run_ctx
