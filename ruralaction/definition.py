@@ -138,7 +138,7 @@ class _County(_Strict):
     name: str = Field(min_length=1)
     force: str = ""
     #: The force's own online crime reporting page, shown above the concern form.
-    report_online: str = Field("", pattern=r"^(https://[^\s<>\"']+)?$")
+    report_online: str = Field("", pattern=r"^(https://[^\s<>\"'()\[\]\\]+)?$")
     bounds: _Bounds
 
 

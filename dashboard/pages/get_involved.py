@@ -265,9 +265,8 @@ tabs = st.tabs(tab_names)
 with tabs[0]:
     notice = safe_reporting(data.definition)
     with st.container(border=True, key=K + "safe_reporting"):
-        st.markdown(f":material/emergency: **{md(notice.emergency)}**  \n{md(notice.report_crime)}")
-        if notice.online_url:
-            st.link_button("Report a crime online", notice.online_url, icon=":material/open_in_new:")
+        link = f"  \n:material/open_in_new: [Report a crime online]({notice.online_url})" if notice.online_url else ""
+        st.markdown(f":material/emergency: **{md(notice.emergency)}**  \n{md(notice.report_crime)}{link}")
         st.caption(md(notice.purpose))
     if sent := st.session_state.get(K + "sent"):
         reference, ward_name, category, by_email = sent

@@ -29,7 +29,9 @@ class SafeReporting:
         How to report a crime that is not an emergency: 101, and the force's online reporting
         page when the definition names one.
     online_url : str
-        That page's address ("" when none is configured).
+        That page's address ("" when none is configured; the definition's schema allows only an
+        ``https://`` address without spaces, quotes, brackets or parentheses, so it is safe in a
+        Markdown link).
     purpose : str
         What the form is for, and that it is not a crime report.
     """
