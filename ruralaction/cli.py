@@ -16,6 +16,7 @@ from ruralaction.actions.cli import add_arguments as add_actions_arguments
 from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
 from ruralaction.definition import load_definition
 from ruralaction.digest.cli import add_arguments as add_digest_arguments
+from ruralaction.exports import write_csv
 from ruralaction.faults import describe
 from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
@@ -47,10 +48,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         print("Nothing could be loaded: no output written.", file=sys.stderr)
         return 1
     out = output_frame(result.incidents)
-    out.to_csv(args.out, index=False)
+    write_csv(out, args.out)
     print(f"Wrote {len(out):,} classified rows to {args.out}.")
     if args.rejected:
-        result.rejected.to_csv(args.rejected, index=False)
+        write_csv(result.rejected, args.rejected)
         print(f"Wrote {len(result.rejected):,} rejected rows to {args.rejected}.")
     elif len(result.rejected):
         print(f"{len(result.rejected):,} rows were rejected; pass --rejected FILE to save them with reasons.")
@@ -81,7 +82,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for line in result.load.summary.lines():
         print(line)
     if args.rejected:
-        result.load.rejected.to_csv(args.rejected, index=False)
+        write_csv(result.load.rejected, args.rejected)
         print(f"Wrote {len(result.load.rejected):,} rejected rows to {args.rejected}.")
     if not result.accepted:
         print("Nothing could be loaded: the data directory is unchanged.", file=sys.stderr)

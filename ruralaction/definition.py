@@ -103,6 +103,7 @@ class Definition:
     extra_urban_wards: frozenset[str]
     formats: tuple[SourceFormat, ...]
     path: Path | None = None
+    report_online: str = ""
 
     def class_code(self, value: str) -> str | None:
         """Return the RUC code (``"D1"``) for a code or an ONS class name, or ``None``."""
@@ -136,6 +137,8 @@ class _Bounds(_Strict):
 class _County(_Strict):
     name: str = Field(min_length=1)
     force: str = ""
+    #: The force's own online crime reporting page, shown above the concern form.
+    report_online: str = Field("", pattern=r"^(https://[^\s<>\"'()\[\]\\]+)?$")
     bounds: _Bounds
 
 
@@ -254,4 +257,5 @@ def load_definition(path: str | os.PathLike | None = None) -> Definition:
         extra_urban_wards=frozenset(d.rural.extra_urban_wards),
         formats=formats,
         path=p,
+        report_online=d.county.report_online,
     )

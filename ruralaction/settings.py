@@ -9,3 +9,16 @@ from pathlib import Path
 def data_dir() -> Path:
     """The data directory: ``$RURALACTION_DATA_DIR`` or ``data/`` beside the package."""
     return Path(os.environ.get("RURALACTION_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+
+
+#: The shortest refresh or slide interval the presentation accepts from a link (seconds).
+PRESENT_FLOOR_ENV = "RURALACTION_PRESENT_MIN_SECONDS"
+PRESENT_FLOOR_DEFAULT = 10
+
+
+def present_floor() -> int:
+    """Seconds between two refreshes of the presentation at the least: a link's ``?refresh=2``
+    would otherwise keep a core busy for each open tab. ``$RURALACTION_PRESENT_MIN_SECONDS``
+    (an operator's setting, at least 2; default 10)."""
+    raw = os.environ.get(PRESENT_FLOOR_ENV, "").strip()
+    return max(2, int(raw)) if raw.isdigit() else PRESENT_FLOOR_DEFAULT

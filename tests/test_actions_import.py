@@ -159,6 +159,7 @@ def test_an_export_reimports_unchanged_even_with_formula_like_text(actions_db):
             reference="F-1",
             description="-5 degrees, +2 vans",
             outcome="@everyone",
+            evidence="Photos on file\n=cmd|' /C calc'!A0",
         ),
         WARDS,
     )
@@ -180,6 +181,7 @@ def test_an_export_reimports_unchanged_even_with_formula_like_text(actions_db):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["title"].startswith("'=HYPERLINK") and rows[0]["outcome"] == "'@everyone"  # never a formula
     assert rows[0]["description"] == "'-5 degrees, +2 vans"
+    assert rows[0]["evidence"] == "Photos on file\n'=cmd|' /C calc'!A0"  # a line inside a cell too
     assert rows[1]["visible"] == "yes" and rows[1]["wards"] == "E05900001"
     report = import_csv(actions_db, data, SYSTEM, WARDS)
     assert (report.added, report.updated, report.unchanged, report.problems) == (0, 0, 2, [])
@@ -231,7 +233,7 @@ def test_import_and_export_commands(data_dir, tmp_path, monkeypatch, capsys):
     assert main(["actions", "import", str(src), "--data-dir", str(data_dir), "--rejected", str(rejected)]) == 0
     out = capsys.readouterr().out
     assert "3 rows read: 2 added, 0 updated, 0 unchanged, 1 refused." in out and "Line 3: A title is required." in out
-    assert list(csv.DictReader(rejected.open()))[0]["line"] == "3"
+    assert list(csv.DictReader(rejected.open(encoding="utf-8-sig")))[0]["line"] == "3"
     assert (data_dir / "ruralaction.db").is_file()  # the default database lives in the data dir
 
     out_csv = tmp_path / "out.csv"

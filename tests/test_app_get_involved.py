@@ -102,6 +102,16 @@ def test_an_empty_form_shows_a_message_beside_every_required_field_and_stores_no
     assert at.title[0].value == "Get involved"
     assert [t.label for t in at.tabs] == ["Raise a concern", "You said, we did"]  # no admin tab
     assert at.text_input(key=K + "name").label == "Your name *"
+    # safe reporting above the form: 999, 101, the force's online reporting (from the definition)
+    texts = [unescape(m.value) for m in at.markdown]
+    first_field = texts.index("Fields marked * are required.")
+    safe = next(i for i, t in enumerate(texts) if "Not for emergencies" in t)
+    assert safe < first_field and "call 999" in texts[safe] and "call 101" in texts[safe]
+    assert "report it online to Northamptonshire Police" in texts[safe]
+    assert "[Report a crime online](https://www.northants.police.uk/ro/report/)" in texts[safe]
+    assert any("This form is for worries about rural crime" in unescape(c.value) for c in at.caption)
+    consent = at.checkbox(key=K + "consent").label
+    assert "what you wrote is replaced by its category" in consent and "reduced to the ward" in consent
     at = gi.send()
     assert gi.messages() == [
         "Tell us your name.",
@@ -167,6 +177,17 @@ def test_one_session_cannot_send_concern_after_concern(gi):
     assert gi.stored() == 1
     assert "You have sent several concerns just now. Please wait 20 seconds" in unescape(at.error[0].value)
     assert at.text_input(key=K + "name").value == "Sam Farmer"  # kept for later
+
+
+def test_the_hidden_honeypot_field_stops_a_script_that_fills_every_box(gi):
+    at = gi.run()
+    assert any(f".st-key-{K}website{{display:none" in h.proto.body for h in at.get("html"))  # hidden from people
+    gi.fill(**good(), website="http://spam.example")
+    at = gi.send()
+    assert gi.stored() == 0 and unescape(at.error[0].value) == "This concern could not be accepted."
+    gi.fill(website="")  # a person (who never sees the box) sends the same concern
+    gi.send()
+    assert gi.stored() == 1
 
 
 def test_a_burst_is_refused_at_once_without_losing_what_was_typed(gi, monkeypatch):

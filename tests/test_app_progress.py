@@ -169,9 +169,9 @@ def test_present_1_in_the_apps_address_opens_the_presentation(app, auto_reruns):
     at = app
     at.switch_page("dashboard/pages/overview.py")
     at.query_params.clear()
-    at.query_params.update({"present": "1", "interval": "6", "paused": "1", "slide": "actions"})
+    at.query_params.update({"present": "1", "interval": "12", "paused": "1", "slide": "actions"})
     run(at)
     header = next(h.proto.body for h in at.get("html") if "ra-title" in h.proto.body)
     assert "data-slide='actions'" in header and "paused" in header
     assert at.toggle(key="present_paused").value is True
-    assert {i for i, _ in auto_reruns} == {6.0}
+    assert {i for i, _ in auto_reruns} == {12.0}

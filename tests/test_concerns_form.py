@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -447,3 +448,22 @@ def test_a_public_table_with_a_personal_column_is_refused():
     for col in ("name", "email", "phone", "place", "description", "latitude"):
         with pytest.raises(PrivacyError, match=col):
             check_public(pd.DataFrame(columns=["ward_code", col]))
+
+
+def test_the_safe_reporting_notice_comes_from_the_definition(tmp_path):
+    from ruralaction.concerns.guidance import safe_reporting
+    from ruralaction.definition import DEFAULT_DEFINITION, DefinitionError, load_definition
+
+    notice = safe_reporting(load_definition())
+    assert "call 999" in notice.emergency and "call 101, or report it online to Northamptonshire Police" in (
+        notice.report_crime
+    )
+    assert notice.online_url == "https://www.northants.police.uk/ro/report/"
+    text = Path(DEFAULT_DEFINITION).read_text("utf-8")
+    for bad in ("javascript:alert(1)", "https://x.example/a) [x](https://evil.example"):
+        other = tmp_path / "other.toml"
+        other.write_text(text.replace('"https://www.northants.police.uk/ro/report/"', f'"{bad}"'), "utf-8")
+        with pytest.raises(DefinitionError, match="report_online"):
+            load_definition(other)
+    other.write_text(text.replace('"https://www.northants.police.uk/ro/report/"', '""'), "utf-8")
+    assert "online" not in safe_reporting(load_definition(other)).report_crime

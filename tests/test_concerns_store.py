@@ -42,6 +42,7 @@ from ruralaction.concerns import (
     you_said_we_did,
 )
 from ruralaction.concerns.form import ConcernInput
+from ruralaction.concerns.limits import BurstGuard, TooManyConcerns, is_bot, limit_keys
 from ruralaction.concerns.public import concerns_by_ward
 
 ADMIN = Actor(email="admin@pcc.example")
@@ -205,6 +206,47 @@ def test_concurrent_submissions_from_threads_of_one_app_are_all_stored(db):
     for t in threads:
         t.join(timeout=60)
     assert not errors and count(db) == 24
+
+
+def test_a_bot_flood_of_fresh_sessions_is_held_and_a_resident_elsewhere_gets_through(db):
+    """35 fresh sessions (a new browser key each, as a script without cookies) from one client, in
+    parallel, through the page's order of checks (process burst guard, then the database limits):
+    the client limit holds them at 10, atomically; a resident on another client is not told to
+    wait, and a reload of the same browser does not reset its own limit."""
+    guard = BurstGuard()
+    held: list[TooManyConcerns] = []
+    now = T0
+
+    def bot(n: int) -> None:
+        if guard.try_acquire(now) is not None:  # in flight at once: the process guard may refuse some
+            return held.append(TooManyConcerns(dt.timedelta(0), "process"))
+        try:
+            submit_concern(db, concern(name=f"Bot {n}"), now=now, limits=limit_keys("203.0.113.9", f"fresh-{n}"))
+        except TooManyConcerns as exc:
+            guard.release(now)
+            held.append(exc)
+
+    threads = [threading.Thread(target=bot, args=(n,)) for n in range(35)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert count(db) == 10 and len(held) == 25 and "network address" in {e.kind for e in held}
+    assert guard.in_window(now) == 10, "the bots hold no more of the burst guard than was stored"
+    resident = limit_keys("198.51.100.7", "resident-browser")
+    submit_concern(db, concern(name="Genuine Resident"), now=now, limits=resident)
+    assert count(db) == 11
+    # the same browser after a reload (a new Streamlit session, the same key): held by its own limit
+    with pytest.raises(TooManyConcerns) as again:
+        submit_concern(db, concern(name="Genuine Resident"), now=now + dt.timedelta(seconds=5), limits=resident)
+    assert again.value.kind == "browser" and again.value.retry_after == dt.timedelta(seconds=15)
+    later = now + dt.timedelta(hours=1, seconds=1)  # a new window: the client may send again
+    submit_concern(db, concern(name="Bot later"), now=later, limits=limit_keys("203.0.113.9", "fresh-99"))
+    assert count(db) == 12
+
+
+def test_the_honeypot_field_marks_a_script():
+    assert is_bot({"name": "x", "website": "http://spam.example"}) and not is_bot({"name": "x", "website": " "})
 
 
 def test_readers_are_not_held_up_while_a_write_is_in_progress(db):
@@ -432,18 +474,21 @@ def test_purge_erases_personal_fields_after_the_retention_period_and_keeps_the_c
     gone = rows.loc[old.id]
     assert all(gone[f] is None or pd.isna(gone[f]) for f in PERSONAL_FIELDS)
     assert gone["personal_erased_at"] == pd.Timestamp(T0)
-    assert (gone["ward_code"], gone["category"], gone["description"], gone["latitude"]) == (
-        "E05900001",
-        "fly-tipping",
-        "Rubbish dumped in the gateway on Back Lane.",
-        52.3,
-    )
+    # purge means purge: the free text becomes its category, the spot is reduced to the ward
+    assert (gone["ward_code"], gone["category"], gone["description"]) == ("E05900001", "fly-tipping", "Fly-tipping")
+    assert pd.isna(gone["latitude"]) and pd.isna(gone["longitude"])
+    assert rows.loc[new.id, "description"] == "Rubbish dumped in the gateway on Back Lane."
     assert rows.loc[edge.id, "name"] == "Edge Resident" and rows.loc[new.id, "email"] == "sam@example.org"
     pd.testing.assert_frame_equal(ward_concern_counts(db), before)  # the anonymous concern still counts
     assert purge_personal(db, "12m", now=T0).erased == 0  # nothing new to erase
     with sa.orm.Session(db) as s:
         notes = s.scalars(sa.select(AuditEntry.note).where(AuditEntry.entity == "concern")).all()
-    assert notes == ["personal details erased after 12m"]
+    assert notes == ["personal details, text and spot erased after 12m"]
+    with sa.orm.Session(db) as s:  # purged by an earlier version: details gone, text and spot kept
+        s.execute(sa.update(Concern).where(Concern.id == old.id).values(description="John at No. 4", latitude=52.3))
+        s.commit()
+    assert purge_personal(db, "12m", now=T0).erased == 1
+    assert list_concerns(db, ADMIN).set_index("id").loc[old.id, "description"] == "Fly-tipping"
     with pytest.raises(PermissionDenied):
         purge_personal(db, "12m", actor=EDITOR, now=T0)
 

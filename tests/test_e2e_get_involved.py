@@ -95,6 +95,8 @@ def test_a_resident_sends_a_concern_and_an_admin_finds_it_in_the_queue(server, p
     expect(main.get_by_text("'brixworth village' is in Brixworth.")).to_be_visible()
     idle(page)
     category = main.get_by_test_id("stSelectbox").filter(has_text="What is it about?")
+    # mid-screen, so its list opens in view (the safe-reporting notice above the form pushes it to the bottom)
+    category.evaluate("e => e.scrollIntoView({block: 'center'})")
     category.get_by_role("combobox").fill("Fly")
     page.keyboard.press("Enter")
     main.get_by_role("textbox", name="What is happening? *").fill(DESCRIPTION)

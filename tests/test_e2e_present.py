@@ -46,7 +46,10 @@ def projector(demo_dir, tmp_path_factory):
     )
     db_url = f"sqlite:///{data / 'actions.db'}"
     log = tmp_path_factory.mktemp("e2e_present_log") / "streamlit.log"
-    with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url) as url:
+    # the presentation's 10 s floor lowered for this server, so the test takes seconds, not a minute
+    with serve(
+        log, RURALACTION_DATA_DIR=str(data), RURALACTION_DB_URL=db_url, RURALACTION_PRESENT_MIN_SECONDS=str(INTERVAL_S)
+    ) as url:
         yield url, db_url, (ward["WD13CD"], ward["WD13NM"])
 
 

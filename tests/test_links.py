@@ -186,5 +186,5 @@ def test_a_links_bad_values_are_noted_once_and_tidied_away(app, demo_dir):
     at = render(app, "dashboard/pages/present.py", {"interval": "soon", "refresh": "1", "slide": "nope"})
     shown = " ".join(notes(at))
     assert "The link's interval 'soon' was ignored: it is a number of seconds, so 20 is used." in shown
-    assert "The link's refresh '1' is outside 2 to 600 seconds, so 2 is used." in shown
+    assert "The link's refresh '1' is outside 10 to 600 seconds, so 10 is used." in shown  # a floor against load
     assert "The link's slide 'nope' was ignored: it is one of map, trend, scorecard, actions." in shown

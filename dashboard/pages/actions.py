@@ -307,7 +307,7 @@ else:
     )
     st.download_button(
         "Download these actions (CSV)",
-        data=lambda: csv_bytes(export_table(shown[shown["deleted_at"].isna()])),
+        data=lambda: csv_bytes(export_table(shown[shown["deleted_at"].isna()], who)),
         file_name="actions.csv",
         mime="text/csv",
         on_click="ignore",
@@ -357,7 +357,8 @@ if record is not None:
         st.caption(f"Evidence: {md(loaded.evidence)}")
     if record.version != loaded.version:
         st.warning(
-            f"Changed by {md(record.updated_by)} at {record.updated_at:%d %b %Y %H:%M} UTC since you opened it.",
+            (f"Changed by {md(record.updated_by)}" if can(who, Permission.VIEW_HISTORY) else "Changed")
+            + f" at {record.updated_at:%d %b %Y %H:%M} UTC since you opened it.",
             icon=":material/sync_problem:",
         )
         if st.button("Reload the latest version", key=f"actions_reload_{record.id}", icon=":material/refresh:"):

@@ -9,16 +9,19 @@ import pydeck as pdk
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import actions, filters, state
+from dashboard import actions, filters, state, visitor
 from dashboard.errors import report as report_fault  # (this page uses `errors` for its form's own)
 from ruralaction.actions import DatabaseError, Permission, PermissionDenied, can
 from ruralaction.concerns import (
     BurstGuard,
     ConcernError,
     SessionLimiter,
+    TooManyConcerns,
     category_label,
     concern_categories,
     get_concern,
+    is_bot,
+    limit_keys,
     link_to_action,
     list_concerns,
     mark_reviewed,
@@ -42,7 +45,8 @@ from ruralaction.concerns.form import (
     MAX_PHONE,
     MAX_PLACE,
 )
-from ruralaction.concerns.limits import BURST_MAX, utcnow
+from ruralaction.concerns.guidance import retention_notice, safe_reporting
+from ruralaction.concerns.limits import BURST_MAX, HONEYPOT, utcnow
 from ruralaction.concerns.places import location_grid, picked_spot, ward_table
 from ruralaction.concerns.public import concerns_by_ward
 from ruralaction.exports import csv_bytes
@@ -50,7 +54,7 @@ from ruralaction.measures import maplayers
 
 md = state.md
 K = "get_involved_"  # every session-state key of this page starts with it
-FIELDS = ("name", "email", "phone", "ward_code", "place", "category", "description", "consent")
+FIELDS = ("name", "email", "phone", "ward_code", "place", "category", "description", "consent", HONEYPOT)
 BURST_ENV = "RURALACTION_CONCERN_BURST"  # concerns a minute one app process accepts (default 30)
 STATUS_WORDS = {"new": "New", "reviewed": "Reviewed", "actioned": "Action linked", "dismissed": "Dismissed"}
 
@@ -112,7 +116,11 @@ def _submit() -> None:
     unless the form is valid, and the answers stay on screen until the concern is stored."""
     ss = st.session_state
     ss.pop(K + "problem", None)
-    clean, errors = validate_concern(_form(), wards, categories=categories)
+    form = _form()
+    if is_bot(form):  # the hidden field people never see was filled in: a script
+        ss[K + "problem"] = "This concern could not be accepted."
+        return
+    clean, errors = validate_concern(form, wards, categories=categories)
     ss[K + "errors"] = errors
     if errors:
         return
@@ -132,7 +140,21 @@ def _submit() -> None:
         return
     key = ss.setdefault(K + "submission_key", new_submission_key())
     try:
-        done = submit_concern(engine, clean, dataset=dataset, submission_key=key, now=now)
+        done = submit_concern(
+            engine,
+            clean,
+            dataset=dataset,
+            submission_key=key,
+            now=now,
+            limits=limit_keys(visitor.client_address(), visitor.browser_key()),
+        )
+    except TooManyConcerns as exc:  # held in the database: every instance agrees
+        guard.release(now)
+        ss[K + "problem"] = (
+            f"Several concerns have come from this {exc.kind} recently. Please wait {wait_words(exc.retry_after)} "
+            "before sending another; your answers are kept below."
+        )
+        return
     except (SQLAlchemyError, ConcernError, OSError) as exc:
         guard.release(now)
         fault = report_fault(exc, "get involved", part="send a concern")  # "the server's disk is full…"
@@ -241,6 +263,11 @@ tab_names = ["Raise a concern", "You said, we did"] + (["Review concerns"] if ad
 tabs = st.tabs(tab_names)
 
 with tabs[0]:
+    notice = safe_reporting(data.definition)
+    with st.container(border=True, key=K + "safe_reporting"):
+        link = f"  \n:material/open_in_new: [Report a crime online]({notice.online_url})" if notice.online_url else ""
+        st.markdown(f":material/emergency: **{md(notice.emergency)}**  \n{md(notice.report_crime)}{link}")
+        st.caption(md(notice.purpose))
     if sent := st.session_state.get(K + "sent"):
         reference, ward_name, category, by_email = sent
         st.success(
@@ -337,10 +364,13 @@ with tabs[0]:
 
         st.checkbox(
             f"I agree that the Rural Action partners may contact me about this concern. *  \n"
-            f"Only the programme's admins see my name and contact details; they are erased after {keep_for}.",
+            f"Only the programme's admins see my name and contact details. {retention_notice(keep_for)}",
             key=K + "consent",
         )
         _field_error("consent")
+        # The honeypot: hidden from people and screen readers (display:none), filled by scripts.
+        st.html(f"<style>.st-key-{K}{HONEYPOT}{{display:none !important}}</style>")
+        st.text_input("Leave this box empty", key=K + HONEYPOT, autocomplete="off")
         st.button("Send concern", type="primary", key=K + "send", on_click=_submit, icon=":material/send:")
 
 
@@ -421,7 +451,8 @@ with tabs[1]:
 if admin:
     with tabs[2]:
         st.caption(
-            f"Admins only. Names and contact details are erased {keep_for} after a concern was raised "
+            f"Admins only. {keep_for.capitalize()} after a concern was raised its name and contact details "
+            "are erased, its text is replaced by its category and its spot reduced to the ward "
             "(`python -m ruralaction concerns purge`, run daily)."
         )
         show_all = st.toggle("Show reviewed and dismissed concerns too", key=K + "show_all")

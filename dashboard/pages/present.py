@@ -2,7 +2,8 @@
 the trend, the scorecard and the latest actions, and refreshes its data live.
 
 Open it from the app's address: ``/?present=1&interval=20`` (seconds per slide), or ``/presentation``. Optional:
-``refresh=`` seconds between data refreshes (default the interval, at most 15), ``slide=map|trend|
+``refresh=`` seconds between data refreshes (default the interval, at most 15; neither below 10 s,
+``RURALACTION_PRESENT_MIN_SECONDS``), ``slide=map|trend|
 scorecard|actions`` to start on, ``paused=1`` to start paused, ``period=`` (default the 12 months
 to the latest month of crime data).
 
@@ -27,6 +28,7 @@ from ruralaction.measures.periods import PeriodError, parse_period, rolling_12
 from ruralaction.progress import charts
 from ruralaction.progress.aims import actions_taken
 from ruralaction.progress.config import AIMS
+from ruralaction.settings import present_floor
 
 SLIDES = {
     "map": "Where rural crime happens",
@@ -86,8 +88,9 @@ def _number(name: str, default: int, lo: int, hi: int) -> int:
     return min(max(value, lo), hi)
 
 
-interval = _number("interval", 20, 2, 600)
-refresh = _number("refresh", min(interval, 15), 2, 600)
+floor = present_floor()  # every tick re-reads the database and redraws: a link cannot ask for less than this
+interval = _number("interval", max(20, floor), floor, 600)
+refresh = _number("refresh", max(min(interval, 15), floor), floor, 600)
 tick = interval / math.ceil(interval / min(refresh, interval))  # divides the interval: slides move on a tick
 loaded = progress.months()
 if not loaded:

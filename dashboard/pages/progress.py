@@ -20,7 +20,9 @@ from ruralaction.measures.periods import (
 )
 from ruralaction.progress import charts
 from ruralaction.progress.config import AIMS
+from ruralaction.reports import cache as pack_cache
 from ruralaction.reports import pack as report
+from ruralaction.reports.cache import pack_key
 
 KIND, PERIOD, WARD = "progress_kind", "progress_period", "progress_ward"
 ROWS_SHOWN = 1_000
@@ -210,12 +212,29 @@ def pack() -> report.Pack:
 
 st.caption(
     "One file with the scorecard, the map, the trends and the actions list for this period and area, "
-    "readable when printed. Made when you click (a few seconds)."
+    "readable when printed. Made when first asked for (a few seconds), then kept until the data or actions change."
 )
+
+
+def made_once(fmt: str) -> bytes:
+    """The pack from the shared cache: made once per data version, actions, period and area, at
+    most two at a time across instances (ruralaction.reports.cache)."""
+    src = state.source()
+    key = pack_key(
+        data_version=f"{src.dataset}:{src.version}",
+        actions=acts,
+        fmt=fmt,
+        period=period.spec,
+        ward=ward or "county",
+        definition=data.definition.path,
+    )
+    return pack_cache.cached(key, fmt, lambda: report.render(pack(), fmt))
+
+
 d = st.columns([1, 1, 2])
 d[0].download_button(
     "Meeting pack (PDF)",
-    data=lambda: report.render(pack(), "pdf"),
+    data=lambda: made_once("pdf"),
     mime="application/pdf",
     file_name=report.file_name(sc, "pdf"),
     on_click="ignore",
@@ -224,7 +243,7 @@ d[0].download_button(
 )
 d[1].download_button(
     "Meeting pack (HTML)",
-    data=lambda: report.render(pack(), "html"),
+    data=lambda: made_once("html"),
     mime="text/html",
     file_name=report.file_name(sc, "html"),
     on_click="ignore",

@@ -29,7 +29,7 @@ from ruralaction.actions.users import (
     update_user,
 )
 from ruralaction.definition import DefinitionError, load_definition
-from ruralaction.exports import csv_bytes
+from ruralaction.exports import csv_bytes, write_csv
 from ruralaction.faults import describe
 from ruralaction.geography.boundaries import (
     GeographyError,
@@ -98,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     if args.rejected:
-        report.problems_frame().to_csv(args.rejected, index=False)
+        write_csv(report.problems_frame(), args.rejected)
         print(f"Wrote {len(report.problems):,} refused rows to {args.rejected}.")
     usable = report.added + report.updated + report.unchanged
     if usable == 0 and report.rows:

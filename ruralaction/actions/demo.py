@@ -329,12 +329,14 @@ def ensure_demo_actions(engine: Engine, demo_dir: str | os.PathLike, seed: int =
     """
     import geopandas as gpd
 
+    from ruralaction.geography.boundaries import read_boundaries
+
     root = Path(demo_dir)
     marker, bounds = root / "demo.json", root / "boundaries" / "wards" / "demo_wards.geojson"
     if not marker.is_file() or not bounds.is_file():
         return 0
     months = json.loads(marker.read_text("utf-8")).get("months") or []
-    gdf = gpd.read_file(bounds)
+    gdf = read_boundaries(bounds)  # checked by its bytes, like every boundary file
     wards = gpd.GeoDataFrame(
         {"ward_code": gdf["WD13CD"], "ward_name": gdf["WD13NM"], "ruc_code": gdf.get("RUC11CD")},
         geometry=gdf.geometry,

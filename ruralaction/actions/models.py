@@ -312,3 +312,19 @@ class ConcernAction(Base):
     linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     linked_by: Mapped[str] = mapped_column(String(320))
     concern: Mapped[Concern] = relationship(back_populates="links")
+
+
+class ConcernLimit(Base):
+    """Concerns sent in the current window from one key: a client address or a browser.
+
+    Keys are hashes (``client:…``, ``browser:…``), never an address in clear. Counted in the
+    database in the same transaction as the concern is stored, so every app instance agrees and
+    parallel submissions cannot slip past (:mod:`ruralaction.concerns.limits`).
+    """
+
+    __tablename__ = "concern_limits"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -46,7 +46,7 @@ from ruralaction.actions.tracker import (
 )
 from ruralaction.actions.vocab import Vocabulary, load_vocabulary
 from ruralaction.exports import csv_bytes
-from ruralaction.permissions import Actor, PermissionDenied
+from ruralaction.permissions import Actor, Permission, PermissionDenied, can
 
 EXPORT_COLUMNS = (
     "id",
@@ -79,9 +79,12 @@ REQUIRED = ("title", "wards", "lead_partner", "issue", "action_type", "status")
 KNOWN = set(EXPORT_COLUMNS)
 _TRUE = {"yes", "y", "true", "t", "1", "visible"}
 _FALSE = {"no", "n", "false", "f", "0", ""}
-#: An apostrophe that :func:`ruralaction.exports.spreadsheet_safe` put before a formula character.
-_SAFE_PREFIX = re.compile(r"^'(?=[=+\-@\t\r])")
+#: An apostrophe that :func:`ruralaction.exports.spreadsheet_safe` put before a formula character
+#: (at the start of the cell or of any line inside it).
+_SAFE_PREFIX = re.compile(r"(?m)^'(?=[=+\-@\t\r])")
 MAX_ROWS = 50_000
+#: Who an export is for when the caller holds the database itself (the command line).
+_TRUSTED = Actor.system_actor("export")
 
 
 class ImportFileError(ValueError):
@@ -129,9 +132,18 @@ def export_frame(engine: Engine, dataset: str = "ours") -> pd.DataFrame:
     return export_table(list_actions(engine, dataset))
 
 
-def export_table(actions: pd.DataFrame) -> pd.DataFrame:
+#: Account emails: only for people who may see an action's history (never in a public download).
+ACCOUNT_COLUMNS = ("created_by", "updated_by")
+
+
+def export_table(actions: pd.DataFrame, viewer: Actor = _TRUSTED) -> pd.DataFrame:
     """A :func:`~ruralaction.actions.tracker.list_actions` table (filtered or not) in the export
-    layout, by id; what the import reads back unchanged."""
+    layout, by id; what the import reads back unchanged.
+
+    ``viewer`` is who the file is for: the account emails in :data:`ACCOUNT_COLUMNS` are left out
+    unless the viewer may see an action's history (partners and admins), so an anonymous
+    visitor's download names no account. The default is a trusted caller (the command line).
+    """
     df = actions.sort_values("id", ignore_index=True)
     out = pd.DataFrame(
         {
@@ -163,6 +175,8 @@ def export_table(actions: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(EXPORT_COLUMNS),
     )
+    if not can(viewer, Permission.VIEW_HISTORY):
+        out = out.drop(columns=list(ACCOUNT_COLUMNS))
     return out
 
 

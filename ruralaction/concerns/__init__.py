@@ -34,7 +34,14 @@ from ruralaction.concerns.form import (
     matching_issues,
     validate_concern,
 )
-from ruralaction.concerns.limits import BurstGuard, SessionLimiter, wait_words
+from ruralaction.concerns.limits import (
+    BurstGuard,
+    SessionLimiter,
+    TooManyConcerns,
+    is_bot,
+    limit_keys,
+    wait_words,
+)
 from ruralaction.concerns.places import WardMatch, match_ward, read_postcode_lookup
 from ruralaction.concerns.privacy import (
     PERSONAL_FIELDS,
@@ -78,6 +85,9 @@ __all__ = [
     "PrivacyError",
     "PurgeReport",
     "SessionLimiter",
+    "TooManyConcerns",
+    "is_bot",
+    "limit_keys",
     "Submitted",
     "WardMatch",
     "category_label",

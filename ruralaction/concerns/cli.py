@@ -25,7 +25,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(
             f"Would erase the name and contact details of {report.erased:,} concern"
-            f"{'s' if report.erased != 1 else ''} raised before {report.before:%d %b %Y}; nothing was changed."
+            f"{'s' if report.erased != 1 else ''} raised before {report.before:%d %b %Y} (and replace what they "
+            "said by its category, and the marked spot by the ward); nothing was changed."
         )
     else:
         print(report.line())

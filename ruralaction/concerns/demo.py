@@ -270,6 +270,7 @@ def ensure_demo_concerns(engine: Engine, demo_dir: str | os.PathLike, seed: int 
     import geopandas as gpd
 
     from ruralaction.actions.demo import ensure_demo_actions
+    from ruralaction.geography.boundaries import read_boundaries
 
     root = Path(demo_dir)
     marker, bounds = root / "demo.json", root / "boundaries" / "wards" / "demo_wards.geojson"
@@ -277,7 +278,7 @@ def ensure_demo_concerns(engine: Engine, demo_dir: str | os.PathLike, seed: int 
         return 0
     ensure_demo_actions(engine, root, seed)
     months = json.loads(marker.read_text("utf-8")).get("months") or []
-    gdf = gpd.read_file(bounds)
+    gdf = read_boundaries(bounds)  # checked by its bytes, like every boundary file
     wards = gpd.GeoDataFrame(
         {"ward_code": gdf["WD13CD"], "ward_name": gdf["WD13NM"], "ruc_code": gdf.get("RUC11CD")},
         geometry=gdf.geometry,

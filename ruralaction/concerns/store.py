@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,7 +31,9 @@ from ruralaction.concerns.form import (
     MAX_PHONE,
     MAX_PLACE,
     ConcernInput,
+    category_label,
 )
+from ruralaction.concerns.limits import claim_submission
 from ruralaction.concerns.privacy import PERSONAL_FIELDS, cutoff, retention
 from ruralaction.permissions import Actor, Permission, require
 
@@ -127,6 +129,7 @@ def submit_concern(
     dataset: str = "ours",
     submission_key: str | None = None,
     now: dt.datetime | None = None,
+    limits: Mapping[str, str] | None = None,
 ) -> Submitted:
     """Store a valid concern and give its reference, all in one transaction.
 
@@ -146,11 +149,16 @@ def submit_concern(
         The form's one-time key (:func:`new_submission_key`).
     now : datetime, optional
         When it was raised (default now; timezone-aware).
+    limits : mapping, optional
+        The client's and browser's limit keys (:func:`~ruralaction.concerns.limits.limit_keys`):
+        the submission is counted against them in the same transaction, atomically.
 
     Raises
     ------
     ConcernError
         ``concern`` breaks the table's invariants, or the dataset is unknown.
+    TooManyConcerns
+        The client or browser has sent its share; nothing is stored or counted.
     """
     if dataset not in DATASETS:
         raise ConcernError(f"There is no dataset called '{dataset}'.")
@@ -160,6 +168,7 @@ def submit_concern(
         with write_session(engine) as s:
             if submission_key and (first := s.scalar(select(Concern).where(Concern.submission_key == submission_key))):
                 return Submitted(first.reference, first.id, first.raised_at, duplicate=True)
+            claim_submission(s, limits or {}, now)
             row = Concern(
                 dataset=dataset,
                 submission_key=submission_key or None,
@@ -413,8 +422,8 @@ class PurgeReport:
 
         return (
             f"Erased the name and contact details of {self.erased:,} concern{'s' if self.erased != 1 else ''} "
-            f"raised before {self.before:%d %b %Y} (older than {period_words(self.older_than)}); "
-            "the anonymous concerns are kept."
+            f"raised before {self.before:%d %b %Y} (older than {period_words(self.older_than)}), replaced what "
+            "they said by its category and reduced the marked spot to the ward; the anonymous concerns are kept."
         )
 
 
@@ -426,10 +435,13 @@ def purge_personal(
     now: dt.datetime | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """Erase the personal fields (:data:`~ruralaction.concerns.privacy.PERSONAL_FIELDS`) of
-    concerns raised more than ``older_than`` ago, in every dataset, keeping the anonymous
-    concern (ward, category, dates, status, links). One transaction; each erased concern gets
-    an audit entry. Running it again erases nothing new.
+    """Erase what may identify a person in concerns raised more than ``older_than`` ago, in every
+    dataset: the personal fields (:data:`~ruralaction.concerns.privacy.PERSONAL_FIELDS`) go, the
+    free-text description (which can name people: "my neighbour John at No. 4") is replaced by
+    its category's label, and the marked spot is dropped, so the concern is placed only by its
+    ward. The anonymous concern (ward, category, dates, status, links) is kept, so counts do not
+    change. One transaction; each purged concern gets an audit entry. Running it again changes
+    nothing new; concerns purged by an earlier version (text and spot kept) are finished.
 
     Parameters
     ----------
@@ -449,25 +461,42 @@ def purge_personal(
     period = retention(older_than)
     now = now or utcnow()
     before = cutoff(period, now)
-    held = or_(*(getattr(Concern, f).is_not(None) for f in PERSONAL_FIELDS))
+    held = or_(
+        *(getattr(Concern, f).is_not(None) for f in PERSONAL_FIELDS),
+        Concern.latitude.is_not(None),
+        Concern.longitude.is_not(None),
+        Concern.personal_erased_at.is_(None),
+    )
     with write_session(engine) as s:
         who = principal(s, actor)
         require(who, Permission.REVIEW_CONCERNS)
+        categories = s.scalars(select(Concern.category).where(Concern.raised_at < before).distinct()).all()
+        text_kept = [and_(Concern.category == c, Concern.description != category_label(c)) for c in categories]
         due = s.scalars(
             select(Concern)
-            .where(Concern.raised_at < before, held)
+            .where(Concern.raised_at < before, or_(held, *text_kept))
             .options(selectinload(Concern.links))
             .with_for_update()
         ).all()
         if dry_run or not due:
             return PurgeReport(len(due), period, before)
         snaps = {c.id: snapshot(_record(c)) for c in due}
-        s.execute(
-            update(Concern)
-            .where(Concern.id.in_(list(snaps)))
-            .values(**dict.fromkeys(PERSONAL_FIELDS), personal_erased_at=now),
-            execution_options={"synchronize_session": False},
-        )
+        by_category: dict[str, list[int]] = {}
+        for c in due:
+            by_category.setdefault(c.category, []).append(c.id)
+        for category, ids in by_category.items():
+            s.execute(
+                update(Concern)
+                .where(Concern.id.in_(ids))
+                .values(
+                    **dict.fromkeys(PERSONAL_FIELDS),
+                    description=category_label(category),
+                    latitude=None,
+                    longitude=None,
+                    personal_erased_at=now,
+                ),
+                execution_options={"synchronize_session": False},
+            )
         for cid, snap in snaps.items():
             record(
                 s,
@@ -477,7 +506,7 @@ def purge_personal(
                 "update",
                 snap,
                 {**snap, "personal_details": "erased"},
-                note=f"personal details erased after {period}",
+                note=f"personal details, text and spot erased after {period}",
                 at=now,
             )
     return PurgeReport(len(snaps), period, before)

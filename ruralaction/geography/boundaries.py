@@ -24,6 +24,8 @@ import pandas as pd
 import shapely
 
 from ruralaction.definition import Definition
+from ruralaction.geography.safe_read import GeographyError, checked, read_isolated
+from ruralaction.limits import limits
 
 BOUNDARY_SUFFIXES = {".json", ".geojson", ".gpkg", ".shp", ".zip"}
 WARD_CODE = re.compile(r"^(WD\d{2}CD|ward_code|wardcode)$", re.IGNORECASE)
@@ -39,10 +41,6 @@ LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 CLASS_CODE = re.compile(r"^(RUC\d{2}CD|ruc_code|rural_urban_code)$", re.IGNORECASE)
 CLASS_NAME = re.compile(r"^(RUC\d{2}(NM)?|rural_urban|ruc_class|ruc)$", re.IGNORECASE)
 BNG = "EPSG:27700"  # British National Grid, for areas and distances in metres
-
-
-class GeographyError(ValueError):
-    """A boundary or lookup file that cannot be used; the message names the file and why."""
 
 
 def _first(columns, pattern: re.Pattern) -> str | None:
@@ -79,16 +77,27 @@ class Geography:
 # --------------------------------------------------------------------------- reading files
 
 
-def read_boundaries(path: str | os.PathLike) -> gpd.GeoDataFrame:
-    """Read a boundary file into WGS84 (GeoJSON, GeoPackage, Shapefile, or a zip of a Shapefile)."""
+def read_boundaries(path: str | os.PathLike, *, isolated: bool = False, name: str | None = None) -> gpd.GeoDataFrame:
+    """Read a boundary file into WGS84 (GeoJSON, GeoPackage, Shapefile, or a zip of a Shapefile).
+
+    The file is first checked by its bytes (:mod:`ruralaction.geography.safe_read`): nothing that
+    could make GDAL read another file or the network is opened. ``isolated`` (uploads) reads it in
+    a limited worker process that has only the file's own GDAL driver.
+    """
     p = Path(path)
-    target = f"zip://{p}" if p.suffix.lower() == ".zip" else str(p)
-    try:
-        gdf = gpd.read_file(target)
-    except Exception as exc:  # noqa: BLE001 - pyogrio raises several types; every one means "not readable"
-        raise GeographyError(f"{p.name} could not be read as a boundaries file ({str(exc).splitlines()[0]}).") from None
+    name = name or p.name
+    if isolated:
+        gdf = read_isolated(p, name)
+    else:
+        with checked(p, name) as c:
+            try:
+                gdf = gpd.read_file(c.path, engine="pyogrio")
+            except Exception as exc:  # noqa: BLE001 - pyogrio raises several types; every one means "not readable"
+                raise GeographyError(
+                    f"{name} could not be read as a boundaries file ({str(exc).splitlines()[0]})."
+                ) from None
     if gdf.empty:
-        raise GeographyError(f"{p.name} has no features.")
+        raise GeographyError(f"{name} has no features.")
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
     return gdf.to_crs("EPSG:4326")
@@ -114,6 +123,11 @@ def read_lookup(path: str | os.PathLike, definition: Definition) -> tuple[str, p
     """
     p = Path(path)
     header = csv_header(p)
+    lim = limits()
+    if len(header) > lim.max_columns:
+        raise GeographyError(
+            f"{p.name} was refused: its header has {len(header):,} columns, more than the limit of {lim.max_columns:,}."
+        )
     code_col = _first(header, LSOA_CODE) or _first(header, WARD_CODE)
     class_col = _first(header, CLASS_CODE) or _first(header, CLASS_NAME)
     if not code_col or not class_col:

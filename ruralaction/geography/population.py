@@ -37,6 +37,9 @@ HEADER_SEARCH_LINES = 20
 INCOMPLETE_SHARE = 0.05
 BNG = "EPSG:27700"
 MAX_PROBLEMS_SHOWN = 5
+#: England and Wales have ~36,000 LSOAs: a population table longer than this is not one (and its
+#: rows are split in Python, so the bound keeps an upload's cost small).
+MAX_POPULATION_LINES = 200_000
 
 
 class PopulationError(ValueError):
@@ -96,6 +99,11 @@ def read_population(source: str | Path | bytes, name: str | None = None) -> pd.S
             data = p.read_bytes()
         except OSError as exc:
             raise PopulationError(f"{label} cannot be read ({exc.strerror}).") from None
+    lines = data.count(b"\n")
+    if lines > MAX_POPULATION_LINES:  # checked before the file is split into rows
+        raise PopulationError(
+            f"{label} was not used: it has {lines:,} lines, more than an LSOA table ({MAX_POPULATION_LINES:,})."
+        )
     try:
         rows = _rows(data)
     except UnicodeDecodeError:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ruralaction.definition import Definition, SourceFormat, load_definition
@@ -28,8 +30,9 @@ from ruralaction.incidents.schema import (
     POLICE_UK_COLUMNS,
     POLICE_UK_TO_CANONICAL,
 )
-from ruralaction.incidents.sources import Input, Source, expand_inputs
+from ruralaction.incidents.sources import Input, MemberRefused, Source, expand_inputs
 from ruralaction.incidents.validate import empty_rejected, rejected_frame, validate_rows
+from ruralaction.limits import UploadLimits, limits
 
 POLICE_UK = SourceFormat(
     name="police_uk",
@@ -141,9 +144,19 @@ class LoadResult:
 # --------------------------------------------------------------------------- reading one file
 
 
-def _split_header(data: bytes, name: str) -> list[str]:
-    """The header fields of a CSV file's first line."""
-    end = data.find(b"\n")
+#: A header line longer than this is not a header (police.uk's is 150 bytes).
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def _split_header(data: bytes, name: str, lim: UploadLimits | None = None) -> list[str]:
+    """The header fields of a CSV file's first line: linear in its length, and refused when it
+    is longer than :data:`MAX_HEADER_BYTES` or has more than the column limit."""
+    lim = lim or limits()
+    end = data.find(b"\n", 0, MAX_HEADER_BYTES + 1)
+    if end < 0 and len(data) > MAX_HEADER_BYTES:
+        raise FileFormatError(
+            f"{name} was refused: its first line is longer than {MAX_HEADER_BYTES // 1024} KB, too long for a CSV header."
+        )
     first = data if end < 0 else data[:end]
     try:
         text = first.decode("utf-8-sig")
@@ -153,6 +166,10 @@ def _split_header(data: bytes, name: str) -> list[str]:
         fields = next(csv.reader([text.rstrip("\r")]), [])
     except csv.Error:
         raise FileFormatError(f"{name} is not a police.uk CSV: its first line is not a CSV header.") from None
+    if len(fields) > lim.max_columns:
+        raise FileFormatError(
+            f"{name} was refused: its header has {len(fields):,} columns, more than the limit of {lim.max_columns:,}."
+        )
     return [f.strip() for f in fields]
 
 
@@ -227,7 +244,8 @@ def _record_lines(data: bytes, n_records: int) -> np.ndarray:
 
 def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, list[tuple[int, str, str]], np.ndarray]:
     """Parse the body with Arrow. Returns (frame of strings, invalid (record, raw, why), lines)."""
-    names = [h if header.count(h) == 1 else f"{h}.{i}" for i, h in enumerate(header)]
+    counts = Counter(header)  # linear: header.count() per column was quadratic in the columns
+    names = [h if counts[h] == 1 else f"{h}.{i}" for i, h in enumerate(header)]
     types = {
         n: (pa.string() if n in ("Crime ID", "Description") else pa.dictionary(pa.int32(), pa.string())) for n in names
     }
@@ -257,23 +275,61 @@ def _parse(data: bytes, header: list[str], name: str) -> tuple[pd.DataFrame, lis
     bad_records = np.array([n for n, _, _ in invalid], dtype=np.int64)
     good_records = np.setdiff1d(np.arange(2, n_records + 1), bad_records, assume_unique=True)
     invalid_out = [(int(rec_to_line[n - 1]), text, why) for n, text, why in invalid]
+    _check_field_lengths(table, name)
     frame = table.to_pandas()
     frame.columns = header if len(set(header)) == len(header) else names
     return frame, invalid_out, rec_to_line[good_records - 1]
 
 
-def read_source(source: Source, definition: Definition) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
-    """Read one CSV. Returns (valid rows, rejected rows, report); raises FileFormatError."""
+def _check_field_lengths(table: pa.Table, name: str, lim: UploadLimits | None = None) -> None:
+    """Refuse a file with a value longer than the field limit (vectorised, on Arrow's columns;
+    a dictionary column checks its distinct values only)."""
+    lim = lim or limits()
+    for col_name, col in zip(table.column_names, table.columns):
+        for chunk in col.chunks:
+            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else 0
+            if (longest or 0) > lim.max_field_chars:
+                raise FileFormatError(
+                    f"{name} was refused: a value in its '{col_name[:40]}' column is longer than "
+                    f"{lim.max_field_chars:,} characters."
+                )
+
+
+class RowLimitError(FileFormatError):
+    """The files of one load hold more rows than the limit: nothing of the load is used."""
+
+
+def read_source(
+    source: Source, definition: Definition, lim: UploadLimits | None = None, rows_left: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
+    """Read one CSV. Returns (valid rows, rejected rows, report); raises FileFormatError.
+
+    ``rows_left`` is what remains of the load's row limit: the file's lines are counted (a
+    memchr pass) before it is parsed, so a load past the limit stops before holding more rows.
+    """
     name = source.name
+    lim = lim or limits()
+    rows_left = lim.max_rows if rows_left is None else rows_left
     try:
         data = source.read()
     except OSError as exc:
         raise FileFormatError(f"{name} could not be read: {exc.strerror or exc}.") from None
+    except MemberRefused as exc:
+        raise FileFormatError(str(exc)) from None
+    if len(data) > lim.max_member_bytes:
+        raise FileFormatError(f"{name} was refused: it is larger than {lim.max_member_bytes // 1024**2:,} MB.")
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1  # memchr-fast; rows ≤ lines after the header
+    if lines > rows_left:
+        raise RowLimitError(
+            f"{name} was refused: with it the files hold more than {lim.max_rows:,} rows, the limit for one load; "
+            "nothing was loaded (split the files, or raise RURALACTION_UPLOAD_MAX_ROWS)."
+        )
     if not data[:65536].strip() and not data.strip():
         raise FileFormatError(f"{name} is empty: a police.uk CSV needs a header line and rows.")
     if b"\x00" in data[:8192]:
         raise FileFormatError(f"{name} is not a CSV text file: it contains binary data.")
-    header = _split_header(data, name)
+    header = _split_header(data, name, lim)
     fmt = detect_format(header, name, definition)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -431,13 +487,21 @@ def load_incidents(
     reports: list[FileReport] = [
         FileReport(source=s.name, error=s.reason if s.error else None, note=s.reason) for s in skipped
     ]
-    frames, rejected, file_ids = [], [], []
+    lim = limits()
+    frames, rejected, file_ids, rows_so_far = [], [], [], 0
     for i, src in enumerate(sources):
         try:
-            good, rej, report = read_source(src, definition)
+            good, rej, report = read_source(src, definition, lim, lim.max_rows - rows_so_far)
+        except RowLimitError as exc:  # all or nothing: past the limit, nothing of this load is used
+            return LoadResult(
+                incidents=empty_incidents(),
+                rejected=empty_rejected(),
+                summary=LoadSummary(files=[FileReport(source=src.name, error=str(exc))]),
+            )
         except FileFormatError as exc:
             reports.append(FileReport(source=src.name, error=str(exc)))
         else:
+            rows_so_far += report.rows_read
             file_ids.append(np.full(len(good), len(reports), dtype=np.int32))
             reports.append(report)
             frames.append(good)

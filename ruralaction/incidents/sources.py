@@ -11,18 +11,19 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ruralaction.limits import UploadLimits, limits
+
 #: police.uk archives also hold outcomes and stop-and-search files; they are not incidents.
 NOT_STREET_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 ZIP_MAGIC = b"PK\x03\x04"
-#: Limits that refuse zip bombs before anything is decompressed. A year of a whole country's
-#: police.uk street files is ~1.5 GB uncompressed; CSV compresses ~10:1.
-MAX_ZIP_TOTAL_BYTES = 6 * 1024**3
-MAX_ZIP_MEMBERS = 20_000
-MAX_ZIP_RATIO = 200
+#: Members smaller than this are not held to the compression-ratio limit (a tiny file of
+#: repeated text compresses very well and costs nothing).
+RATIO_FLOOR_BYTES = 1024**2
 
 Input = str | os.PathLike | tuple[str, bytes]
 
@@ -44,7 +45,32 @@ class Skipped:
     error: bool = True
 
 
+class MemberRefused(ValueError):
+    """A file inside an archive that is beyond the limits or damaged; one sentence naming it."""
+
+
+def _bounded_member(zf: zipfile.ZipFile, member: str, full: str, lim: UploadLimits) -> bytes:
+    """A member's bytes, counted while they are decompressed: never more than the per-member
+    limit is held, whatever the archive's headers claim."""
+    out, size = [], 0
+    try:
+        with zf.open(member) as fh:
+            while chunk := fh.read(1 << 20):
+                size += len(chunk)
+                if size > lim.max_member_bytes:
+                    raise MemberRefused(
+                        f"{full} was refused: it expands beyond {lim.max_member_bytes // 1024**2:,} MB."
+                    )
+                out.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        if isinstance(exc, MemberRefused):
+            raise
+        raise MemberRefused(f"{full} could not be read from the archive: it is damaged ({exc}).") from None
+    return b"".join(out)
+
+
 def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
+    lim = limits()
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         members = sorted(i.filename for i in zf.infolist() if not i.is_dir())
@@ -52,15 +78,20 @@ def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
         return [], [Skipped(name, f"{name} is not a readable zip archive.")]
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
-    ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 10 * 1024**2), default=0)
-    if len(infos) > MAX_ZIP_MEMBERS or total > MAX_ZIP_TOTAL_BYTES or ratio > MAX_ZIP_RATIO:
-        return [], [
-            Skipped(
-                name,
-                f"{name} was refused: it would expand to {total / 1024**3:.1f} GB in {len(infos):,} files, "
-                f"beyond the limits for a police.uk archive (a possible zip bomb).",
-            )
-        ]
+    biggest = max((i.file_size for i in infos), default=0)
+    ratio = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > RATIO_FLOOR_BYTES), default=0)
+    why = ""
+    if len(infos) > lim.max_members:
+        why = f"it holds {len(infos):,} files, more than {lim.max_members:,}"
+    elif total > lim.max_total_bytes or biggest > lim.max_member_bytes:
+        why = (
+            f"it would expand to {total / 1024**2:,.0f} MB (largest file {biggest / 1024**2:,.0f} MB), beyond "
+            f"{lim.max_total_bytes // 1024**2:,} MB in all or {lim.max_member_bytes // 1024**2:,} MB a file"
+        )
+    elif ratio > lim.max_ratio:
+        why = f"a file in it expands {ratio:,.0f} times, far more than CSV compresses (a possible zip bomb)"
+    if why:
+        return [], [Skipped(name, f"{name} was refused: {why}.")]
     csvs = [m for m in members if m.lower().endswith(".csv") and not Path(m).name.startswith("._")]
     if not csvs:
         return [], [Skipped(name, f"{name} is a zip archive with no CSV files in it.")]
@@ -76,7 +107,7 @@ def _zip_sources(name: str, data: bytes) -> tuple[list[Source], list[Skipped]]:
                 )
             )
             continue
-        sources.append(Source(full, lambda m=member, z=zf: z.read(m)))
+        sources.append(Source(full, lambda m=member, z=zf, f=full: _bounded_member(z, m, f, lim)))
     return sources, skipped
 
 
@@ -108,6 +139,10 @@ def expand_inputs(inputs: Iterable[Input]) -> tuple[list[Source], list[Skipped]]
     for item in inputs:
         if isinstance(item, tuple):
             name, data = item
+            lim = limits()
+            if len(data) > lim.max_bytes:
+                skipped.append(Skipped(name, f"{name} was refused: it is larger than {lim.max_bytes // 1024**2:,} MB."))
+                continue
             if data[:4] == ZIP_MAGIC or name.lower().endswith(".zip"):
                 s, k = _zip_sources(name, data)
                 sources += s

@@ -198,7 +198,7 @@ class Store:
                     raise GeographyError(f"{fname} has no rows with a recognised rural-urban class.")
                 kind, folder = f"{kind} lookup", "ruc"
             elif suffix in BOUNDARY_EXTENSIONS:
-                kind = boundary_kind(read_boundaries(probe))
+                kind = boundary_kind(read_boundaries(probe, isolated=True, name=fname))
                 if kind is None:
                     raise GeographyError(
                         f"{fname} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."

@@ -231,6 +231,7 @@ def summary_frame(s: AreaSummary) -> pd.DataFrame:
 
 
 def summary_csv(s: AreaSummary) -> bytes:
+    """The summary as a spreadsheet-safe CSV (ward and place names come from data)."""
     return csv_bytes(summary_frame(s))
 
 
