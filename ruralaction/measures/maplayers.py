@@ -16,8 +16,12 @@ is ~160 MB), so the browser only ever gets what it can draw:
 Tooltips are plain text (deck.gl's ``text`` tooltip, which the browser sets as ``innerText``),
 never an HTML template, so a location such as ``<img src=x onerror=alert(1)>`` shows as those
 characters in every deck.gl renderer. Every HTML this module does write (the legend) passes
-data text through ``html.escape``. No basemap is requested: the ward outlines are the map, and
-no viewer's browser is sent to a tile server.
+data text through ``html.escape``.
+
+The background is configuration (:mod:`ruralaction.geography.basemap`): :func:`deck` draws on
+the configured tiles, or on none at all, in which case no viewer's browser is sent to a tile
+server. Either way the ward outlines and the place names (:func:`label_layer`) are drawn by the
+map itself, so a map without tiles (offline, in CI) is still a map.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 from pyproj import Transformer
 
+from ruralaction.geography.basemap import Basemap
 from ruralaction.measures.trends import BNG, NO_OUTCOME, month_codes, plural
 
 #: Most crimes drawn as individual points; above it the page offers hotspots and wards. Each
@@ -497,6 +502,44 @@ def actions_layer(actions: pd.DataFrame | None) -> pdk.Layer | None:
 ACTION_RGBA = {True: (27, 94, 32, 255), False: (0, 0, 0, 230)}
 
 
+def label_layer(labels: pd.DataFrame | None) -> pdk.Layer | None:
+    """Place names (:func:`ruralaction.geography.gazetteer.place_labels`) drawn by the map
+    itself, so they show with no basemap. Sized in metres: a village's name grows as one zooms
+    in and stays out of the way at county scale; towns read from the county view. Not
+    pickable (hover tells the ward or hexagon beneath). Plain text, as every text here."""
+    if labels is None or labels.empty:
+        return None
+    data = [
+        {"p": [x, y], "n": n, "s": s}
+        for x, y, n, s in zip(
+            labels["lon"].tolist(),
+            labels["lat"].tolist(),
+            labels["name"].astype(str).tolist(),
+            labels["size_m"].tolist(),
+        )
+    ]
+    return pdk.Layer(
+        "TextLayer",
+        data=data,
+        id="place-labels",
+        get_position="p",
+        get_text="n",
+        get_size="s",
+        size_units="'meters'",
+        size_max_pixels=18,
+        get_color=[34, 34, 34, 235],
+        font_family="'system-ui, -apple-system, Segoe UI, sans-serif'",
+        font_weight=600,
+        character_set="'auto'",
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        pickable=False,
+    )
+
+
 # --------------------------------------------------------------------------- the deck
 
 
@@ -527,11 +570,24 @@ def _mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def deck(layers: list[pdk.Layer | None], view: pdk.ViewState) -> CompactDeck:
-    """The map: the given layers (None skipped) with plain-text tooltips and no basemap."""
+def deck(layers: list[pdk.Layer | None], view: pdk.ViewState, basemap: Basemap | None = None) -> CompactDeck:
+    """The map: the given layers (None skipped) with plain-text tooltips, on ``basemap``'s
+    tiles (its MapLibre style URL), or on no tiles at all when it is None or ``"none"``."""
+    style = basemap.map_style() if basemap is not None else None
+    kwargs = {"map_style": style} if style else {}  # no map_style: pydeck's "none" sentinel, no tiles
     return CompactDeck(
-        layers=[lyr for lyr in layers if lyr is not None], initial_view_state=view, map_provider=None, tooltip=TOOLTIP
-    )  # no map_style: no basemap at all
+        layers=[lyr for lyr in layers if lyr is not None],
+        initial_view_state=view,
+        map_provider=None,
+        tooltip=TOOLTIP,
+        **kwargs,
+    )
+
+
+def tile_sources(d: pdk.Deck) -> list[str]:
+    """The style URL a deck makes the browser fetch tiles through ([] when it has no basemap)."""
+    style = json.loads(d.to_json()).get("mapStyle")
+    return [] if not style or style == "__MAP_STYLE__" else [str(style)]
 
 
 def payload_bytes(d: pdk.Deck) -> int:

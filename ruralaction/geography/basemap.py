@@ -1,0 +1,289 @@
+"""The background under every map: which tiles (if any), as configuration, never code.
+
+Every map (Map, Local area, the concern form's picker, the printable summary) draws ward
+outlines and place labels itself, so it works with no tiles at all; a basemap adds roads,
+fields and villages underneath. Where the tiles come from is one setting,
+``RURALACTION_BASEMAP``:
+
+``osm`` (the default)
+    OpenStreetMap's standard tiles (``tile.openstreetmap.org``): good enough for a council's
+    dashboard with light traffic, but a **third party**: every visitor's browser asks it for
+    tiles, so it sees their IP address and roughly which part of the county they look at.
+``none``
+    No tiles: the browser asks no tile server for anything (offline, CI, the strictest privacy).
+``https://…/{z}/{x}/{y}.png``
+    Any raster XYZ tile server (the council's own GIS server, a commercial provider with a key).
+``https://…/style.json``
+    A MapLibre style (vector tiles with their own labels, e.g. a hosted OpenFreeMap style).
+``/srv/ruralaction/county.pmtiles``
+    A PMTiles extract of the county **served by the app itself** (``/basemap/tiles/z/x/y``): no
+    visitor's browser talks to anyone but the dashboard. Raster (PNG/JPEG/WebP) and vector
+    (Protomaps basemap layers, drawn without labels: the app draws its own) extracts both work.
+
+``RURALACTION_BASEMAP_ATTRIBUTION`` overrides the attribution shown on and under the map
+(OpenStreetMap's is set for ``osm``; a PMTiles extract's own attribution is used when it has one).
+
+The deck gets a MapLibre *style URL* (Streamlit's ``st.pydeck_chart`` accepts nothing else), so
+for tiles and PMTiles the app serves a small style at :data:`STYLE_PATH` (``dashboard/basemap_web.py``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Where the app serves the style and the self-hosted tiles (after Streamlit's base path).
+STYLE_PATH = "/basemap/style.json"
+TILE_PATH = "/basemap/tiles"
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+KINDS = ("none", "tiles", "style", "pmtiles")
+
+
+class BasemapError(ValueError):
+    """A basemap setting that cannot be used; one sentence naming the setting and why."""
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """Where a map's background tiles come from.
+
+    Attributes
+    ----------
+    kind : {"none", "tiles", "style", "pmtiles"}
+    url : str
+        The tile URL template (``tiles``), the style URL (``style``) or the PMTiles file (``pmtiles``).
+    attribution : str
+        Shown on the map (MapLibre's attribution control) and under it.
+    base_path : str
+        The app's URL prefix (Streamlit's ``server.baseUrlPath``), for the styles it serves.
+    max_zoom : int
+        Deepest zoom the tiles exist for (deeper views over-zoom them).
+    """
+
+    kind: str = "none"
+    url: str = ""
+    attribution: str = ""
+    base_path: str = ""
+    max_zoom: int = 19
+
+    @property
+    def third_party(self) -> bool:
+        """Whether a visitor's browser asks someone other than the dashboard for tiles."""
+        return self.kind in ("tiles", "style") and self.url.lower().startswith(("http://", "https://", "//"))
+
+    def map_style(self) -> str | None:
+        """The MapLibre style URL a deck draws on (None: no basemap, no tile request)."""
+        if self.kind == "none":
+            return None
+        if self.kind == "style":
+            return self.url
+        return f"{self.base_path.rstrip('/')}{STYLE_PATH}"
+
+    def caption(self) -> str:
+        """One line for under a map: what the background is and whose it is."""
+        if self.kind == "none":
+            return "No background map is configured: ward outlines and place names only."
+        who = f" {self.attribution}." if self.attribution else ""
+        if self.third_party:
+            return f"Background map tiles come from another server, which sees your IP address.{who}"
+        return f"Background map served by this dashboard.{who}"
+
+    def style(self, origin: str = "") -> dict:
+        """The MapLibre style for ``tiles`` and ``pmtiles`` (what :data:`STYLE_PATH` serves).
+
+        ``origin`` (``https://host[/base]``) makes the self-hosted tile URL absolute: MapLibre
+        fetches vector tiles from a web worker, where a relative URL does not resolve.
+        """
+        if self.kind == "tiles":
+            return raster_style([self.url], self.attribution, self.max_zoom)
+        if self.kind == "pmtiles":
+            archive = open_pmtiles(self.url)
+            tiles = [f"{origin.rstrip('/')}{self.base_path.rstrip('/')}{TILE_PATH}/{{z}}/{{x}}/{{y}}"]
+            attribution = self.attribution or archive.attribution
+            if archive.vector:
+                return vector_style(tiles, attribution, archive.min_zoom, archive.max_zoom)
+            return raster_style(tiles, attribution, archive.max_zoom, archive.min_zoom)
+        raise BasemapError(f"A {self.kind!r} basemap has no style served by the app.")
+
+
+def basemap_from_env(env: dict[str, str] | None = None, base_path: str = "") -> Basemap:
+    """The configured basemap (see the module docstring). Raises :class:`BasemapError` for a
+    setting that cannot work (a PMTiles file that does not exist, an unknown word)."""
+    env = os.environ if env is None else env
+    raw = (env.get("RURALACTION_BASEMAP") or "osm").strip()
+    attribution = (env.get("RURALACTION_BASEMAP_ATTRIBUTION") or "").strip()
+    low = raw.lower()
+    if low in ("none", "off", "no", "false", ""):
+        return Basemap("none", base_path=base_path)
+    if low in ("osm", "default", "openstreetmap"):
+        return Basemap("tiles", OSM_TILES, attribution or OSM_ATTRIBUTION, base_path)
+    if low.endswith(".pmtiles"):
+        if low.startswith(("http://", "https://")):
+            raise BasemapError(
+                "RURALACTION_BASEMAP: a PMTiles extract is served by the app from a local file; "
+                "give its path, not a web address."
+            )
+        path = Path(raw).expanduser()
+        if not path.is_file():
+            raise BasemapError(f"RURALACTION_BASEMAP: the PMTiles file {path} does not exist.")
+        return Basemap("pmtiles", str(path), attribution, base_path)
+    if low.startswith(("http://", "https://")):
+        if all(k in raw for k in ("{z}", "{x}", "{y}")):
+            return Basemap("tiles", raw, attribution, base_path)
+        return Basemap("style", raw, attribution, base_path)
+    raise BasemapError(
+        f"RURALACTION_BASEMAP '{raw[:60]}' is not understood: use osm, none, a tile URL with "
+        "{z}/{x}/{y}, a style URL, or the path of a .pmtiles file."
+    )
+
+
+def raster_style(tiles: list[str], attribution: str, max_zoom: int = 19, min_zoom: int = 0) -> dict:
+    """A MapLibre style of one raster tile source, slightly faded so data reads on top."""
+    return {
+        "version": 8,
+        "name": "Rural Action basemap",
+        "sources": {
+            "basemap": {
+                "type": "raster",
+                "tiles": tiles,
+                "tileSize": 256,
+                "minzoom": int(min_zoom),
+                "maxzoom": int(max_zoom),
+                "attribution": attribution,
+            }
+        },
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#F4F4F0"}},
+            {"id": "basemap", "type": "raster", "source": "basemap", "paint": {"raster-saturation": -0.5}},
+        ],
+    }
+
+
+def vector_style(tiles: list[str], attribution: str, min_zoom: int = 0, max_zoom: int = 15) -> dict:
+    """A quiet MapLibre style for a Protomaps basemap extract (layers ``earth``, ``water``,
+    ``landuse``, ``roads``, ``buildings``): no text, so it needs no font server; the app draws
+    its own place names above it."""
+    src = "basemap"
+    return {
+        "version": 8,
+        "name": "Rural Action basemap (self-hosted)",
+        "sources": {
+            src: {
+                "type": "vector",
+                "tiles": tiles,
+                "minzoom": int(min_zoom),
+                "maxzoom": int(max_zoom),
+                "attribution": attribution,
+            }
+        },
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#EEF0EA"}},
+            {"id": "earth", "type": "fill", "source": src, "source-layer": "earth", "paint": {"fill-color": "#F4F4F0"}},
+            {
+                "id": "landuse",
+                "type": "fill",
+                "source": src,
+                "source-layer": "landuse",
+                "paint": {"fill-color": "#E3EBDD", "fill-opacity": 0.7},
+            },
+            {"id": "water", "type": "fill", "source": src, "source-layer": "water", "paint": {"fill-color": "#C9DCEB"}},
+            {
+                "id": "buildings",
+                "type": "fill",
+                "source": src,
+                "source-layer": "buildings",
+                "minzoom": 13,
+                "paint": {"fill-color": "#DDDAD3"},
+            },
+            {
+                "id": "roads-minor",
+                "type": "line",
+                "source": src,
+                "source-layer": "roads",
+                "filter": ["in", ["get", "kind"], ["literal", ["minor_road", "other"]]],
+                "minzoom": 11,
+                "paint": {"line-color": "#FFFFFF", "line-width": ["interpolate", ["linear"], ["zoom"], 11, 0.5, 16, 4]},
+            },
+            {
+                "id": "roads-major",
+                "type": "line",
+                "source": src,
+                "source-layer": "roads",
+                "filter": ["in", ["get", "kind"], ["literal", ["highway", "major_road", "medium_road"]]],
+                "paint": {"line-color": "#F2D9A6", "line-width": ["interpolate", ["linear"], ["zoom"], 7, 0.6, 16, 7]},
+            },
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- self-hosted PMTiles
+
+_TILE_TYPES = {1: ("application/vnd.mapbox-vector-tile", True), 2: ("image/png", False), 3: ("image/jpeg", False)}
+_TILE_TYPES |= {4: ("image/webp", False), 5: ("image/avif", False)}
+
+
+@dataclass
+class PMTilesArchive:
+    """One PMTiles file, memory-mapped and read through the ``pmtiles`` package."""
+
+    path: Path
+    content_type: str
+    vector: bool
+    gzipped: bool
+    min_zoom: int
+    max_zoom: int
+    attribution: str
+    _reader: object
+    _file: object
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The stored bytes of tile ``z/x/y`` (None when the extract has no such tile)."""
+        if not (self.min_zoom <= z <= self.max_zoom and 0 <= x < 2**z and 0 <= y < 2**z):
+            return None
+        return self._reader.get(z, x, y)
+
+
+_ARCHIVES: dict[str, PMTilesArchive] = {}
+_LOCK = threading.Lock()
+
+
+def open_pmtiles(path: str | os.PathLike) -> PMTilesArchive:
+    """Open (once per process) a PMTiles v3 file. Raises :class:`BasemapError` when unreadable."""
+    key = str(Path(path).resolve())
+    with _LOCK:
+        if key in _ARCHIVES:
+            return _ARCHIVES[key]
+        from pmtiles.reader import MmapSource, Reader
+
+        try:
+            fh = open(key, "rb")  # noqa: SIM115 - kept open for the memory map's life
+            reader = Reader(MmapSource(fh))  # memory-maps the file
+            header = reader.header()
+            meta = reader.metadata() if header.get("metadata_length") else {}
+        except (OSError, ValueError, KeyError, json.JSONDecodeError, gzip.BadGzipFile) as exc:
+            raise BasemapError(
+                f"The basemap file {Path(path).name} is not a readable PMTiles archive ({exc})."
+            ) from None
+        kind = int(getattr(header.get("tile_type"), "value", header.get("tile_type")) or 0)
+        if kind not in _TILE_TYPES:
+            raise BasemapError(f"The basemap file {Path(path).name} holds tiles of an unknown type.")
+        content_type, vector = _TILE_TYPES[kind]
+        compression = int(getattr(header.get("tile_compression"), "value", header.get("tile_compression")) or 0)
+        archive = PMTilesArchive(
+            path=Path(key),
+            content_type=content_type,
+            vector=vector,
+            gzipped=compression == 2,
+            min_zoom=int(header.get("min_zoom", 0)),
+            max_zoom=int(header.get("max_zoom", 14)),
+            attribution=str(meta.get("attribution", "")) if isinstance(meta, dict) else "",
+            _reader=reader,
+            _file=fh,
+        )
+        _ARCHIVES[key] = archive
+        return archive

@@ -1,0 +1,244 @@
+"""Places people know: the basemap setting, place labels, parishes, postcodes and the search.
+
+Parish and postcode files are written by the tests in the exact ONS layouts
+(``places_fixtures.py``) over the real Northamptonshire wards and police.uk files in
+../shared/data.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from places_fixtures import SHARED, write_nspl, write_onspd, write_parishes
+
+from ruralaction.concerns.search import build_index, search
+from ruralaction.definition import load_definition
+from ruralaction.geography import basemap as bm
+from ruralaction.geography.boundaries import GeographyError, build_geography
+from ruralaction.geography.gazetteer import place_labels, read_open_names
+from ruralaction.geography.parishes import UNPARISHED, parish_wards
+from ruralaction.geography.postcodes import NEEDS_LOOKUP, read_postcodes
+from ruralaction.measures import maplayers
+
+pytestmark = pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")
+WARDS = SHARED / "boundaries" / "wards_by_lad" / "E07000151.json"
+
+
+@pytest.fixture(scope="module")
+def geo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("parishes")
+    return build_geography(load_definition(), [write_parishes(folder)], wards=[WARDS])
+
+
+# --------------------------------------------------------------------------- basemap
+
+
+def test_basemap_none_means_no_tile_request_and_labels_still_drawn(geo):
+    none = bm.basemap_from_env({"RURALACTION_BASEMAP": "none"})
+    labels = maplayers.label_layer(place_labels(geo.wards, geo.parishes))
+    d = json.loads(maplayers.deck([labels], maplayers.view_for(None), none).to_json())
+    assert maplayers.tile_sources(maplayers.deck([labels], maplayers.view_for(None), none)) == []
+    assert d["mapStyle"] == "__MAP_STYLE__"  # pydeck's "no basemap": Streamlit draws no map under it
+    assert not any(layer["@@type"] in ("TileLayer", "MVTLayer", "BitmapLayer") for layer in d["layers"])
+    names = {x["n"] for x in d["layers"][0]["data"]}
+    assert {"Pitsford", "Moulton", "Brixworth", "Long Buckby"} <= names
+
+
+def test_basemap_tiles_style_and_attribution_come_from_configuration():
+    env = {
+        "RURALACTION_BASEMAP": "https://maps.example.gov.uk/{z}/{x}/{y}.png",
+        "RURALACTION_BASEMAP_ATTRIBUTION": "© Council",
+    }
+    b = bm.basemap_from_env(env, base_path="/crime")
+    d = maplayers.deck([], maplayers.view_for(None), b)
+    assert maplayers.tile_sources(d) == ["/crime/basemap/style.json"]
+    src = b.style()["sources"]["basemap"]
+    assert src["tiles"] == [env["RURALACTION_BASEMAP"]] and src["attribution"] == "© Council"
+    assert b.third_party and "IP address" in b.caption()
+    default = bm.basemap_from_env({})
+    assert default.style()["sources"]["basemap"]["attribution"] == bm.OSM_ATTRIBUTION
+    style = bm.basemap_from_env({"RURALACTION_BASEMAP": "https://tiles.example.org/styles/liberty"})
+    assert maplayers.tile_sources(maplayers.deck([], maplayers.view_for(None), style)) == [
+        "https://tiles.example.org/styles/liberty"
+    ]
+    with pytest.raises(bm.BasemapError, match="does not exist"):
+        bm.basemap_from_env({"RURALACTION_BASEMAP": "/nowhere/county.pmtiles"})
+    with pytest.raises(bm.BasemapError, match="not understood"):
+        bm.basemap_from_env({"RURALACTION_BASEMAP": "satellite please"})
+
+
+def test_self_hosted_pmtiles_are_served_by_the_app(tmp_path):
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import write
+
+    path = tmp_path / "county.pmtiles"
+    png = b"\x89PNG\r\n\x1a\n" + b"tile-8-127-84"
+    with write(str(path)) as w:
+        w.write_tile(zxy_to_tileid(8, 127, 84), png)
+        w.finalize(
+            {
+                "tile_type": TileType.PNG,
+                "tile_compression": Compression.NONE,
+                "min_zoom": 8,
+                "max_zoom": 8,
+                "min_lon_e7": -12000000,
+                "min_lat_e7": 519000000,
+                "max_lon_e7": -3000000,
+                "max_lat_e7": 527000000,
+                "center_zoom": 8,
+                "center_lon_e7": -9000000,
+                "center_lat_e7": 523000000,
+            },
+            {"attribution": "© OpenStreetMap contributors (county extract)"},
+        )
+    b = bm.basemap_from_env({"RURALACTION_BASEMAP": str(path)})
+    assert b.kind == "pmtiles" and not b.third_party
+    style = b.style("https://crime.example.gov.uk")
+    assert style["sources"]["basemap"]["tiles"] == ["https://crime.example.gov.uk/basemap/tiles/{z}/{x}/{y}"]
+    assert style["sources"]["basemap"]["attribution"].endswith("(county extract)")
+    archive = bm.open_pmtiles(path)
+    assert archive.tile(8, 127, 84) == png and archive.content_type == "image/png"
+    assert archive.tile(9, 254, 168) is None and archive.tile(8, 999, 84) is None
+
+
+# --------------------------------------------------------------------------- parishes
+
+
+@pytest.mark.parametrize(("fmt", "year"), [("gpkg", 21), ("zip", 23)])
+def test_parishes_read_in_every_ons_format(tmp_path, fmt, year):
+    g = build_geography(load_definition(), [write_parishes(tmp_path, fmt, year)])
+    assert list(g.parishes["parish_name"]) == ["Pitsford", "Brixworth", "Moulton"]
+    assert g.parishes.crs.to_epsg() == 4326 and g.wards is None
+
+
+def test_every_incident_gets_its_parish_on_real_data(geo):
+    from ruralaction.incidents.pipeline import run
+
+    files = sorted((SHARED / "police_uk").glob("2024-0[1-2]-*.csv"))
+    df = run(files, geo, load_definition()).incidents
+    pitsford = df["parish_name"] == "Pitsford"
+    assert pitsford.sum() > 0
+    lon, lat = df.loc[pitsford, "longitude"], df.loc[pitsford, "latitude"]
+    assert lon.between(-0.915, -0.865).all() and lat.between(52.292, 52.318).all()
+    assert (df.loc[pitsford, "parish_code"] == "E04006901").all()
+    # inside the county's (Daventry's) wards but in no parish: named so, with no code
+    unparished = df["parish_name"] == UNPARISHED
+    assert unparished.sum() > 0 and df.loc[unparished, "parish_code"].isna().all()
+    assert df.loc[unparished, "in_county"].all()
+    # outside the wards loaded: no parish at all, never "unparished"
+    assert df.loc[~df["in_county"].fillna(False).astype(bool), "parish_name"].isna().all()
+
+
+def test_which_wards_a_parish_spans(geo):
+    spans = parish_wards(geo.parishes, geo.wards)
+    pitsford = spans[spans["parish_code"] == "E04006901"]
+    assert len(pitsford) >= 2 and "Brixworth" in set(pitsford["ward_name"])
+    assert pitsford["share"].sum() == pytest.approx(1.0, abs=0.03)
+    assert pitsford["share"].is_monotonic_decreasing
+
+
+# --------------------------------------------------------------------------- postcodes and search
+
+
+def test_postcode_lookups_in_onspd_and_nspl_layouts(tmp_path):
+    for write in (write_onspd, write_nspl):
+        pc = read_postcodes(write(tmp_path / f"{write.__name__}.csv"))
+        assert list(pc.table["postcode"]) == ["NN3 7AA", "NN6 9AA", "NN6 9AB", "NN6 9AD", "NN6 9DA"]
+        assert pc.table.loc[pc.table["postcode"] == "NN6 9AB", "ward_code"].item() == "E05009016"
+        assert pc.table.loc[pc.table["postcode"] == "NN6 9AB", "parish_code"].item() == "E04006901"
+        assert len(pc.starting("nn6 9")) == 4 and len(pc.starting("NN69AB")) == 1 and len(pc.starting("NN6")) == 4
+        assert pc.starting("NN3 8").empty
+
+
+def test_a_bad_postcode_row_refuses_the_file_naming_line_and_column(tmp_path):
+    path = write_onspd(tmp_path / "onspd.csv")
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace("52.302519", "fifty-two")
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(GeographyError, match=r"onspd\.csv, line 4, column lat: 'fifty-two' is not a latitude"):
+        read_postcodes(path)
+    (tmp_path / "x.csv").write_text("postcode_district,latitude\nNN6,52\n")
+    with pytest.raises(GeographyError, match="needs the columns pcds"):
+        read_postcodes(tmp_path / "x.csv")
+
+
+def test_one_search_finds_postcodes_villages_parishes_and_wards(geo, tmp_path):
+    no_lookup = build_index(geo.wards, geo.parishes)
+    assert search("NN6 9AB", no_lookup).message == NEEDS_LOOKUP
+    assert "ONS Open Geography Portal" in NEEDS_LOOKUP and "ONSPD" in NEEDS_LOOKUP
+
+    index = build_index(geo.wards, geo.parishes, postcodes=read_postcodes(write_onspd(tmp_path / "p.csv")))
+    hit = search("Pitsford", index).place
+    assert hit.kind == "parish" and hit.parish_code == "E04006901"
+    assert search("pitsfrod", index).place.parish_code == "E04006901"  # a close spelling
+    # Brixworth is a parish and a ward: the parish (the village) is meant
+    assert search("brixworth", index).place.kind == "parish"
+    assert search("Long Buckby", index).place.ward_code == "E05009019"
+    sector = search("NN6 9", index)
+    assert sector.place.kind == "postcode" and sector.place.parish_code == "E04006901"
+    assert "(4 postcodes), mostly in Pitsford parish" in sector.message  # the terminated one is left out
+    minx, miny, maxx, maxy = sector.place.bounds
+    assert minx < -0.899 and maxx > -0.889 and miny < 52.3025 and maxy > 52.3216
+    unit = search("nn69ab", index)
+    assert unit.place.name == "NN6 9AB" and unit.place.ward_code == "E05009016"
+    assert "No postcode starting 'NN3 8'" in search("NN3 8", index).message
+    assert search("Atlantis", index).place is None
+
+
+def test_open_names_places_label_and_search_without_a_header(geo, tmp_path):
+    from ruralaction.geography.gazetteer import OPEN_NAMES_HEADER
+
+    def row(name, local_type, x, y):
+        r = dict.fromkeys(OPEN_NAMES_HEADER, "")
+        return r | {
+            "ID": f"osgb{name}",
+            "NAME1": name,
+            "TYPE": "populatedPlace",
+            "LOCAL_TYPE": local_type,
+            "GEOMETRY_X": x,
+            "GEOMETRY_Y": y,
+        }
+
+    rows = [
+        row("Pitsford", "Village", "475460", "267870"),
+        row("Holcot", "Village", "479500", "269600"),
+        row("Pitsford Water", "Other Settlement", "478000", "270000"),
+    ]
+    rows.append(dict(rows[0]) | {"NAME1": "Pitsford Road", "TYPE": "transportNetwork", "LOCAL_TYPE": "Named Road"})
+    path = tmp_path / "SP66.csv"
+    pd.DataFrame(rows)[list(OPEN_NAMES_HEADER)].to_csv(path, header=False, index=False)
+    places = read_open_names(path)
+    assert list(places["name"]) == ["Pitsford", "Holcot", "Pitsford Water"]
+    assert places["lon"].between(-0.95, -0.8).all() and places["lat"].between(52.29, 52.34).all()
+    labels = place_labels(geo.wards, geo.parishes, places)
+    # one "Pitsford": the village, not also its parish
+    assert (labels["name"] == "Pitsford").sum() == 1 and labels.loc[
+        labels["name"] == "Pitsford", "kind"
+    ].item() == "village"
+    holcot = search("Holcot", build_index(geo.wards, geo.parishes, places)).place
+    assert holcot.kind == "village" and holcot.ward_code is not None
+    bad = path.read_text().replace("479500", "x479")
+    (tmp_path / "bad.csv").write_text(bad)
+    with pytest.raises(GeographyError, match="line 2, column GEOMETRY_X"):
+        read_open_names(tmp_path / "bad.csv")
+
+
+def test_parish_assignment_is_vectorised_not_per_row():
+    # 200k points against the fixture parishes in well under a second (a per-row loop takes minutes)
+    import time
+
+    from places_fixtures import parish_frame
+
+    from ruralaction.geography.parishes import assign_parishes
+
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(-0.95, -0.82, 200_000), rng.uniform(52.27, 52.37, 200_000)
+    parishes = parish_frame().rename(columns={"PAR23CD": "parish_code", "PAR23NM": "parish_name"})
+    t = time.perf_counter()
+    codes, names = assign_parishes(lon, lat, parishes)
+    assert time.perf_counter() - t < 5
+    assert set(names.categories) == {"Pitsford", "Brixworth", "Moulton", UNPARISHED}
+    assert (codes.isna() == (names == UNPARISHED)).all()
