@@ -9,7 +9,7 @@ import pydeck as pdk
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import actions, filters, state
+from dashboard import actions, filters, places, state
 from dashboard.errors import report as report_fault  # (this page uses `errors` for its form's own)
 from ruralaction.actions import DatabaseError, Permission, PermissionDenied, can
 from ruralaction.concerns import (
@@ -94,6 +94,18 @@ if src.demo:
         "kept with the demo data, apart from real ones.",
         icon=":material/science:",
     )
+if not wards.empty:
+    found = places.search_box(K + "find", "Find your area")
+    if found is not None and found.ward_code in ward_label:
+        if st.session_state.get(K + "find_went") != found:
+            st.session_state[K + "find_went"] = found  # fill the form's ward once per search
+            st.session_state[K + "ward_code"] = found.ward_code
+        st.page_link(
+            "dashboard/pages/local_area.py",
+            label=f"See rural crime and what was done in {found.name}",
+            query_params=places.local_area_query(found, {}),
+            icon=":material/arrow_forward:",
+        )
 
 
 # --------------------------------------------------------------------------- the form's callbacks
@@ -213,7 +225,8 @@ def _location_map(ward_code: str) -> None:
                 pickable=False,
             )
         )
-    deck = maplayers.deck(layers, maplayers.view_for(geom.bounds, width_px=700, height_px=380))
+    basemap, labels = places.map_layers()
+    deck = maplayers.deck([*layers, labels], maplayers.view_for(geom.bounds, width_px=700, height_px=380), basemap)
     map_key = f"{K}map_{ward_code}_{st.session_state.get(K + 'map_gen', 0)}"
     event = st.pydeck_chart(
         deck,

@@ -8,6 +8,7 @@ screen, the CSV and the printed page can never disagree.
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, replace
 
@@ -47,6 +48,11 @@ class AreaSummary:
         :func:`trends.outcomes`.
     demo : bool
         Whether the data is the generated demo (the downloads say so).
+    area : {"ward", "parish"}
+        What kind of area this is (``ward_code``/``ward_name`` hold a parish's code and name
+        for a parish, :mod:`ruralaction.measures.parish_report`).
+    spans : str
+        For a parish, the wards it lies in ("Brixworth and Moulton"); "" otherwise.
     """
 
     ward_code: str
@@ -65,6 +71,8 @@ class AreaSummary:
     by_category: pd.Series
     outcomes: pd.DataFrame
     demo: bool = False
+    area: str = "ward"
+    spans: str = ""
 
     @property
     def period(self) -> str:
@@ -146,15 +154,16 @@ def local_area_summary(
 
 
 def area_kind(s: AreaSummary) -> str:
-    return {True: "rural ward", False: "urban ward", None: "ward of unknown rural-urban class"}[s.rural]
+    a = s.area
+    return {True: f"rural {a}", False: f"urban {a}", None: f"{a} of unknown rural-urban class"}[s.rural]
 
 
 def summary_frame(s: AreaSummary) -> pd.DataFrame:
     """The summary as rows of ``section, measure, value`` (for a CSV download)."""
     rows: list[tuple[str, str, object]] = [
-        ("Area", "Ward", s.ward_name),
-        ("Area", "Ward code", s.ward_code),
-        ("Area", "District", s.district or ""),
+        ("Area", s.area.capitalize(), s.ward_name),
+        ("Area", f"{s.area.capitalize()} code", s.ward_code),
+        ("Area", "District" if s.area == "ward" else "In wards", s.district or s.spans or ""),
         ("Area", "Kind", area_kind(s)),
         ("Area", "Filters", s.filters_text),
         ("Area", "Months", s.period),
@@ -199,12 +208,16 @@ h1{font-size:1.7rem;margin:0 0 .2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4re
 .note{background:#FFF4CE;border:1px solid #C9A227;padding:.4rem .6rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.25rem .4rem;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
+img.map{width:100%;max-width:46rem;height:auto;border:1px solid #8A9A86}
 @media print{body{margin:0}a{color:#111}}
 """
 
 
-def summary_html(s: AreaSummary) -> str:
-    """A print-friendly page of the summary; every text from the data is HTML-escaped."""
+def summary_html(s: AreaSummary, map_png: bytes | None = None, map_alt: str = "") -> str:
+    """A print-friendly page of the summary; every text from the data is HTML-escaped.
+
+    ``map_png`` (a PNG of the area's map, :func:`ruralaction.reports.staticmap.area_map_png`) is
+    embedded in the page itself, so the file prints with its map offline."""
     e = html.escape
     cats = "".join(
         f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
@@ -217,7 +230,14 @@ def summary_html(s: AreaSummary) -> str:
         for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share"])
     )
     stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
-    district = f", {e(s.district)}" if s.district else ""
+    district = f", {e(s.district)}" if s.district else (f", in {e(s.spans)}" if s.spans else "")
+    figure = (
+        "<h2>Where</h2><img class='map' alt='{}' src='data:image/png;base64,{}'>".format(
+            e(map_alt or f"Map of {s.ward_name}"), base64.b64encode(map_png).decode("ascii")
+        )
+        if map_png
+        else ""
+    )
     demo = (
         (
             "<p class='note'><strong>Demo data — generated, not real incidents.</strong> "
@@ -230,10 +250,11 @@ def summary_html(s: AreaSummary) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{e(s.ward_name)}: rural crime summary</title>
 <style>{_PRINT_CSS}</style></head><body>
 <h1>{e(s.ward_name)}: rural crime</h1>
-<p>{e(area_kind(s).capitalize())}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
+<p>{e(area_kind(s).capitalize())}{district} · {e(s.area)} code {e(s.ward_code)} · {e(s.period)}</p>
 {demo}<p>Showing: {e(s.filters_text)}.</p>
 <h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months} months.</p>
 <table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table>
+{figure}
 <h2>How it is changing</h2><p>12 months to {e(month_label(s.change.end_month))} against the 12 before: <strong>{e(s.change.words)}</strong>.</p>
 <h2>Compared with the county</h2><p>{e(s.comparison.words)}</p>
 <h2>What stands out</h2><ul>{stand}</ul>

@@ -195,6 +195,25 @@ def _ward_outlines(wards: gpd.GeoDataFrame | None) -> tuple[list, pd.DataFrame]:
     return features, b.set_index(pd.Index(wards["ward_code"].astype(str), name="ward_code"))
 
 
+def polygon_features(gdf: gpd.GeoDataFrame | None, code_col: str, name_col: str) -> tuple[list, pd.DataFrame]:
+    """Simplified (20 m), rounded outlines of any areas (parishes) as GeoJSON features with
+    ``code`` and ``name`` properties, and their bounds by code: once per data version."""
+    if gdf is None or not len(gdf):
+        return [], pd.DataFrame(columns=["minx", "miny", "maxx", "maxy"], dtype=float)
+    simple = gdf.geometry.to_crs(BNG).simplify(20, preserve_topology=True).to_crs("EPSG:4326")
+    geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(g)),
+            "properties": {"code": str(c), "name": str(n)},
+        }
+        for c, n, g in zip(gdf[code_col], gdf[name_col], geoms)
+    ]
+    b = gdf.geometry.bounds.set_axis(["minx", "miny", "maxx", "maxy"], axis=1)
+    return features, b.set_index(pd.Index(gdf[code_col].astype(str), name="code"))
+
+
 # --------------------------------------------------------------------------- classes and legends
 
 
@@ -378,6 +397,68 @@ def ward_layer(index: MapIndex, rates: pd.DataFrame, per: str = "per_km2_year") 
         highlight_color=[27, 94, 32, 90],
     )
     return layer, class_legend(breaks, zero_label="None")
+
+
+def parish_layer(features: list, rates: pd.DataFrame) -> tuple[pdk.Layer, list[LegendItem]]:
+    """Parishes (:func:`polygon_features`) coloured by rural crimes per km² a year (``rates``
+    from :func:`ruralaction.measures.parish_report.parish_rates`). Clicking one can open it."""
+    by_code = rates.set_index("ward_code")
+    codes = [f["properties"]["code"] for f in features]
+    values = by_code["per_km2_year"].reindex(codes).to_numpy(dtype=float)
+    crimes = by_code["crimes"].reindex(codes).fillna(0).to_numpy(dtype=int)
+    breaks = class_breaks(values)
+    cls = classify_values(values, breaks)
+    colours = [rgb(c, 200) for c in ramp_for(len(breaks))]
+    data = []
+    for f, c, v, k in zip(features, cls, values, crimes):
+        p = f["properties"]
+        rate = f"{v:,.2f} per km² a year" if np.isfinite(v) else "no rate"
+        tip = f"{p['name']} (parish)\n{plural(int(k), 'rural crime')}: {rate}\nClick to choose this parish"
+        fill = rgb(NONE_COLOUR, 200) if c < 0 else colours[c]
+        data.append({**f, "properties": {**p, "parish_code": p["code"], "f": fill, "t": tip}})
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        data=data,
+        id="parishes",
+        stroked=True,
+        filled=True,
+        pickable=True,
+        get_fill_color="properties.f",
+        get_line_color=[60, 60, 60, 220],
+        line_width_min_pixels=1,
+        auto_highlight=True,
+        highlight_color=[27, 94, 32, 90],
+    )
+    return layer, class_legend(breaks, zero_label="None")
+
+
+def focus_layer(feature: dict | None, layer_id: str = "focus") -> pdk.Layer | None:
+    """One area's outline drawn thick on top (the parish or ward a page is about)."""
+    if not feature:
+        return None
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data=[feature],
+        id=layer_id,
+        stroked=True,
+        filled=True,
+        pickable=False,
+        get_fill_color=[27, 94, 32, 18],
+        get_line_color=[27, 94, 32, 255],
+        line_width_min_pixels=3,
+    )
+
+
+def selected_parish(event: object) -> str | None:
+    """The parish code clicked on the map (the ``parishes`` layer), or None."""
+    try:
+        for obj in event["selection"]["objects"].get("parishes") or []:  # type: ignore[index]
+            code = (obj.get("properties") or {}).get("parish_code")
+            if isinstance(code, str) and code:
+                return code
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def point_rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
