@@ -15,6 +15,7 @@ Northamptonshire wards in ../shared/data.
 from __future__ import annotations
 
 import csv
+import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -88,13 +89,12 @@ def write_parishes(folder: Path, fmt: str = "geojson", year: int = 23) -> Path:
         path = folder / f"{stem}.gpkg"
         gdf.to_crs("EPSG:27700").to_file(path, driver="GPKG", layer=stem)
     else:
-        shp_dir = folder / f"{stem}_shp"
-        shp_dir.mkdir(exist_ok=True)
-        gdf.to_crs("EPSG:27700").to_file(shp_dir / f"{stem}.shp")
         path = folder / f"{stem}.zip"
-        with zipfile.ZipFile(path, "w") as zf:
-            for p in sorted(shp_dir.iterdir()):
-                zf.write(p, p.name)
+        with tempfile.TemporaryDirectory() as tmp:  # only the zip is left, as downloaded
+            gdf.to_crs("EPSG:27700").to_file(Path(tmp) / f"{stem}.shp")
+            with zipfile.ZipFile(path, "w") as zf:
+                for p in sorted(Path(tmp).iterdir()):
+                    zf.write(p, p.name)
     return path
 
 
@@ -141,3 +141,51 @@ def wards() -> pd.DataFrame:
     from ruralaction.geography.boundaries import build_geography
 
     return build_geography(load_definition(), wards=[WARDS_DAVENTRY]).wards
+
+
+def write_pmtiles(path: Path, bbox=(-1.35, 51.97, -0.33, 52.65), zooms=range(6, 11)) -> Path:
+    """A small raster PMTiles extract over the county (plain PNG tiles, each with its z/x/y
+    drawn on it), as ``pmtiles convert`` would make from raster tiles."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import write
+
+    def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
+        n = 2**z
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+        return int((lon + 180) / 360 * n), int(y)
+
+    tiles = []
+    for z in zooms:
+        x0, y0 = tile_xy(bbox[0], bbox[3], z)
+        x1, y1 = tile_xy(bbox[2], bbox[1], z)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                img = Image.new("RGB", (256, 256), (226, 236, 220))
+                ImageDraw.Draw(img).text((8, 8), f"{z}/{x}/{y}", fill=(90, 110, 90))
+                buf = io.BytesIO()
+                img.save(buf, format="PNG")
+                tiles.append((zxy_to_tileid(z, x, y), buf.getvalue()))
+    with write(str(path)) as w:
+        for tile_id, data in sorted(tiles):
+            w.write_tile(tile_id, data)
+        w.finalize(
+            {
+                "tile_type": TileType.PNG,
+                "tile_compression": Compression.NONE,
+                "min_zoom": min(zooms),
+                "max_zoom": max(zooms),
+                "min_lon_e7": int(bbox[0] * 1e7),
+                "min_lat_e7": int(bbox[1] * 1e7),
+                "max_lon_e7": int(bbox[2] * 1e7),
+                "max_lat_e7": int(bbox[3] * 1e7),
+                "center_zoom": min(zooms),
+                "center_lon_e7": int((bbox[0] + bbox[2]) / 2 * 1e7),
+                "center_lat_e7": int((bbox[1] + bbox[3]) / 2 * 1e7),
+            },
+            {"attribution": "Test extract"},
+        )
+    return path

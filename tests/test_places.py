@@ -242,3 +242,79 @@ def test_parish_assignment_is_vectorised_not_per_row():
     assert time.perf_counter() - t < 5
     assert set(names.categories) == {"Pitsford", "Brixworth", "Moulton", UNPARISHED}
     assert (codes.isna() == (names == UNPARISHED)).all()
+
+
+# --------------------------------------------------------------------------- the command line and the printable summary
+
+
+def test_load_geography_takes_parishes_and_postcodes(tmp_path, capsys):
+    from ruralaction.cli import main
+    from ruralaction.incidents.store import Store
+
+    geo = tmp_path / "geo"
+    write_parishes(geo / "parishes", "zip")
+    write_onspd(geo / "ONSPD_NOV_2025_NN.csv")
+    (geo / "wards").mkdir()
+    (geo / "wards" / "E07000151.json").write_bytes(WARDS.read_bytes())
+    data = tmp_path / "data"
+    police = SHARED / "police_uk" / "2024-01-northamptonshire-street.csv"
+    assert main(["load", str(police), "--geography", str(geo), "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "Added parish file Parishes_December_2023_Boundaries_EW_BGC.zip." in out
+    assert "Added postcode lookup file ONSPD_NOV_2025_NN.csv." in out
+    assert (data / "ours" / "postcodes" / "ONSPD_NOV_2025_NN.csv").is_file()
+    df = Store(data).load("ours").incidents
+    assert (df["parish_name"] == "Moulton").sum() > 0 and (df["parish_name"] == UNPARISHED).sum() > 0
+    # a bad postcode file is refused whole, naming the line, and nothing of it is kept
+    bad = tmp_path / "bad" / "nspl.csv"
+    bad.parent.mkdir()
+    write_nspl(bad)
+    bad.write_text(bad.read_text().replace("NN6 9AD", "NOT A PC"))
+    with pytest.raises(GeographyError, match=r"nspl\.csv, line 4, column pcds: 'NOT A PC' is not a postcode"):
+        Store(data).add_geography(bad.name, bad.read_bytes())
+    assert not (data / "ours" / "postcodes" / "nspl.csv").exists()
+
+
+def test_printable_summary_carries_the_area_map_offline(geo):
+    import io
+
+    from PIL import Image
+
+    from ruralaction.incidents.pipeline import run
+    from ruralaction.measures import area_report
+    from ruralaction.measures.filters import Filters, options
+    from ruralaction.measures.parish_report import parish_areas_km2, parish_rural, parish_summary
+    from ruralaction.reports.staticmap import area_map_png
+
+    files = [SHARED / "police_uk" / "2024-01-northamptonshire-street.csv"]
+    df = run(files, geo, load_definition()).incidents
+    assert df["parish_code"].notna().any()
+    spans = parish_wards(geo.parishes, geo.wards)
+    rural = parish_rural(spans, geo.wards, load_definition().rural_classes)
+    s = parish_summary(
+        df,
+        geo.parishes,
+        "E04006901",
+        parish_areas_km2(geo.parishes),
+        rural,
+        load_definition().rural_classes,
+        Filters(),
+        options(df, geo.wards),
+    )
+    assert s.area == "parish" and s.ward_name == "Moulton" and s.crimes > 0
+    assert "ward" not in s.comparison.words and s.comparison.county_rate is not None
+    features, _ = maplayers.polygon_features(geo.parishes, "parish_code", "parish_name")
+    outline = next(f for f in features if f["properties"]["code"] == "E04006903")
+    mask = (df["parish_code"] == "E04006903").to_numpy() & df["is_rural_crime"].to_numpy()
+    points = df.loc[mask, ["longitude", "latitude", "rural_category"]].set_axis(["lon", "lat", "category"], axis=1)
+    offline = bm.basemap_from_env({"RURALACTION_BASEMAP": "none"})
+    png = area_map_png(outline, points, None, place_labels(geo.wards, geo.parishes), offline)
+    img = Image.open(io.BytesIO(png))
+    assert img.size == (900, 560)
+    pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
+    assert (np.abs(pixels - [27, 94, 32]).sum(axis=1) < 30).sum() > 500  # the boundary, drawn thick
+    assert mask.sum() > 0
+    page = area_report.summary_html(s, png, "Map of Moulton")
+    assert "<img class='map' alt='Map of Moulton' src='data:image/png;base64," in page
+    assert "Rural parish" in page or "parish of unknown" in page or "Urban parish" in page
+    assert "parish code E04006903" in page

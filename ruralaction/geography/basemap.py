@@ -105,9 +105,14 @@ class Basemap:
             archive = open_pmtiles(self.url)
             tiles = [f"{origin.rstrip('/')}{self.base_path.rstrip('/')}{TILE_PATH}/{{z}}/{{x}}/{{y}}"]
             attribution = self.attribution or archive.attribution
-            if archive.vector:
-                return vector_style(tiles, attribution, archive.min_zoom, archive.max_zoom)
-            return raster_style(tiles, attribution, archive.max_zoom, archive.min_zoom)
+            style = (
+                vector_style(tiles, attribution, archive.min_zoom, archive.max_zoom)
+                if archive.vector
+                else raster_style(tiles, attribution, archive.max_zoom, archive.min_zoom)
+            )
+            if archive.bounds is not None:  # no request for a tile the extract does not have
+                style["sources"]["basemap"]["bounds"] = list(archive.bounds)
+            return style
         raise BasemapError(f"A {self.kind!r} basemap has no style served by the app.")
 
 
@@ -238,6 +243,7 @@ class PMTilesArchive:
     min_zoom: int
     max_zoom: int
     attribution: str
+    bounds: tuple[float, float, float, float] | None
     _reader: object
     _file: object
 
@@ -282,8 +288,17 @@ def open_pmtiles(path: str | os.PathLike) -> PMTilesArchive:
             min_zoom=int(header.get("min_zoom", 0)),
             max_zoom=int(header.get("max_zoom", 14)),
             attribution=str(meta.get("attribution", "")) if isinstance(meta, dict) else "",
+            bounds=_bounds(header),
             _reader=reader,
             _file=fh,
         )
         _ARCHIVES[key] = archive
         return archive
+
+
+def _bounds(header: dict) -> tuple[float, float, float, float] | None:
+    try:
+        b = tuple(header[k] / 1e7 for k in ("min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7"))
+    except (KeyError, TypeError):
+        return None
+    return b if b[0] < b[2] and b[1] < b[3] else None
