@@ -30,7 +30,11 @@ WARDS = SHARED / "boundaries" / "wards_by_lad" / "E07000151.json"
 @pytest.fixture(scope="module")
 def geo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("parishes")
-    return build_geography(load_definition(), [write_parishes(folder)], wards=[WARDS])
+    # Daventry's 2012 wards take their rural-urban class from the 2011 LSOAs inside them
+    lsoas = SHARED / "boundaries" / "lsoa_by_lad" / "E07000151.json"
+    return build_geography(
+        load_definition(), [write_parishes(folder)], [SHARED / "ruc" / "ruc_2011.csv"], wards=[WARDS], lsoas=[lsoas]
+    )
 
 
 # --------------------------------------------------------------------------- basemap
@@ -294,7 +298,7 @@ def test_printable_summary_carries_the_area_map_offline(geo):
     s = parish_summary(
         df,
         geo.parishes,
-        "E04006901",
+        "E04006903",
         parish_areas_km2(geo.parishes),
         rural,
         load_definition().rural_classes,
@@ -318,3 +322,16 @@ def test_printable_summary_carries_the_area_map_offline(geo):
     assert "<img class='map' alt='Map of Moulton' src='data:image/png;base64," in page
     assert "Rural parish" in page or "parish of unknown" in page or "Urban parish" in page
     assert "parish code E04006903" in page
+
+
+def test_county_map_of_slides_and_pack_names_its_places(geo):
+    import shapely
+
+    from ruralaction.progress import charts
+
+    wards = geo.wards.assign(district=np.where(geo.wards["ward_name"].str.startswith("Abbey"), "Daventry", "Rural"))
+    shapes = charts.ward_shapes(wards)
+    assert sorted(shapes.places["name"]) == ["Daventry", "Rural"]
+    x, y = shapes.places.set_index("name").loc["Daventry", ["x", "y"]]
+    abbey = wards[wards["district"] == "Daventry"].to_crs("EPSG:27700").union_all()
+    assert abbey.contains(shapely.Point(x, y))  # the label sits inside its district

@@ -180,6 +180,9 @@ class WardShapes:
         Each ward's rings, joined with None (plotly draws them as one filled path).
     label_x, label_y : ndarray
         A point inside each ward (for hover).
+    places : DataFrame
+        Place names drawn on the map (``name, x, y`` in metres): the districts, named after
+        their towns, so the map reads without a basemap.
     """
 
     codes: list[str]
@@ -188,6 +191,7 @@ class WardShapes:
     ys: list[list]
     label_x: np.ndarray
     label_y: np.ndarray
+    places: pd.DataFrame | None = None
 
 
 def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShapes:
@@ -206,6 +210,12 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
         xs.append(x)
         ys.append(y)
     pts = shapely.point_on_surface(geoms.to_numpy())
+    places = None
+    if "district" in wards and wards["district"].notna().any():
+        by = gpd.GeoDataFrame({"district": wards["district"].to_numpy()}, geometry=geoms.to_numpy(), crs=BNG)
+        merged = by.dropna(subset=["district"]).dissolve("district")
+        at = shapely.point_on_surface(merged.geometry.to_numpy())
+        places = pd.DataFrame({"name": merged.index.astype(str), "x": shapely.get_x(at), "y": shapely.get_y(at)})
     return WardShapes(
         wards["ward_code"].astype(str).tolist(),
         wards["ward_name"].astype(str).tolist(),
@@ -213,6 +223,7 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
         ys,
         shapely.get_x(pts),
         shapely.get_y(pts),
+        places,
     )
 
 
@@ -315,6 +326,17 @@ def map_chart(
         hoverinfo="text",
         showlegend=False,
     )
+    if shapes.places is not None and len(shapes.places):
+        fig.add_scatter(
+            x=shapes.places["x"],
+            y=shapes.places["y"],
+            mode="text",
+            text=shapes.places["name"],
+            textfont={"size": 20 if big else 13, "color": "#222222", "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            name="Places",
+        )
     if actions is not None and len(actions):
         x, y = _TO_BNG.transform(actions["lon"].to_numpy(float), actions["lat"].to_numpy(float))
         vis = actions["visible"].to_numpy(dtype=bool)
