@@ -143,9 +143,14 @@ def wards() -> pd.DataFrame:
     return build_geography(load_definition(), wards=[WARDS_DAVENTRY]).wards
 
 
-def write_pmtiles(path: Path, bbox=(-1.35, 51.97, -0.33, 52.65), zooms=range(6, 11)) -> Path:
+#: Where the test extract has its close-up tiles (zooms 11-14): around Pitsford and Brixworth.
+CLOSE_UP = (-0.96, 52.26, -0.80, 52.35)
+
+
+def write_pmtiles(path: Path, bbox=(-1.35, 51.97, -0.33, 52.65), zooms=range(6, 11), close=range(11, 15)) -> Path:
     """A small raster PMTiles extract over the county (plain PNG tiles, each with its z/x/y
-    drawn on it), as ``pmtiles convert`` would make from raster tiles."""
+    drawn on it), as ``pmtiles convert`` would make from raster tiles; the ``close`` zooms only
+    over :data:`CLOSE_UP`."""
     import io
     import math
 
@@ -159,9 +164,10 @@ def write_pmtiles(path: Path, bbox=(-1.35, 51.97, -0.33, 52.65), zooms=range(6, 
         return int((lon + 180) / 360 * n), int(y)
 
     tiles = []
-    for z in zooms:
-        x0, y0 = tile_xy(bbox[0], bbox[3], z)
-        x1, y1 = tile_xy(bbox[2], bbox[1], z)
+    for z in [*zooms, *close]:
+        b = bbox if z in zooms else CLOSE_UP
+        x0, y0 = tile_xy(b[0], b[3], z)
+        x1, y1 = tile_xy(b[2], b[1], z)
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
                 img = Image.new("RGB", (256, 256), (226, 236, 220))
@@ -177,7 +183,7 @@ def write_pmtiles(path: Path, bbox=(-1.35, 51.97, -0.33, 52.65), zooms=range(6, 
                 "tile_type": TileType.PNG,
                 "tile_compression": Compression.NONE,
                 "min_zoom": min(zooms),
-                "max_zoom": max(zooms),
+                "max_zoom": max([*zooms, *close]),
                 "min_lon_e7": int(bbox[0] * 1e7),
                 "min_lat_e7": int(bbox[1] * 1e7),
                 "max_lon_e7": int(bbox[2] * 1e7),
