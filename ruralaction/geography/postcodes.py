@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,10 @@ class Postcodes:
 
     table: pd.DataFrame
     source: str = ""
+    _keys: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keys", self.table["postcode"].to_numpy(dtype=str))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -82,9 +86,8 @@ class Postcodes:
         or a district ("NN6", which does not take in "NN60"). Binary search, no scan."""
         t = tidy(text)
         prefix = t if " " in t else f"{t} "
-        keys = self.table["postcode"].to_numpy(dtype=str)
-        lo = np.searchsorted(keys, prefix, side="left")
-        hi = np.searchsorted(keys, prefix + "\uffff", side="left")
+        lo = np.searchsorted(self._keys, prefix, side="left")
+        hi = np.searchsorted(self._keys, prefix + "\uffff", side="left")
         return self.table.iloc[lo:hi]
 
 
