@@ -24,8 +24,6 @@ from ruralaction.geography.basemap import (
 )
 from ruralaction.logs import event as log_event
 
-_NONE = Basemap("none")
-
 
 def current() -> Basemap:
     """The configured basemap; a broken setting draws no basemap (and says why in the log),
@@ -34,7 +32,7 @@ def current() -> Basemap:
         return basemap_from_env(base_path=base_path())
     except BasemapError as exc:
         log_event("basemap.unusable", level="warning", reason=str(exc))
-        return _NONE
+        return Basemap("none", problem=f"The background map is not shown ({exc})")
 
 
 async def style(request: Request) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,6 +47,15 @@ class Places:
     bounds: pd.DataFrame
     index: SearchIndex
     problems: tuple[str, ...] = ()
+
+    @cached_property
+    def postcode_wards(self) -> dict[str, str] | None:
+        """Postcode -> ward code, for the concern form's own matching (None without a lookup)."""
+        pc = self.index.postcodes
+        if pc is None:
+            return None
+        t = pc.table.dropna(subset=["ward_code"])
+        return dict(zip(t["postcode"], t["ward_code"]))
 
     def parish_name(self, code: str | None) -> str | None:
         hit = self.table.loc[self.table["parish_code"] == code, "parish_name"]

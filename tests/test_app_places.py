@@ -92,6 +92,11 @@ def test_map_carries_the_configured_tiles_and_attribution(app, monkeypatch):
     at = _go(app, "dashboard/pages/map.py")
     assert _decks(at)[0]["mapStyle"] == "/basemap/style.json"
     assert any("© Example Council" in c.value and "IP address" in c.value for c in at.caption)
+    monkeypatch.setenv("RURALACTION_BASEMAP", "/srv/missing/county.pmtiles")  # a broken setting: said, not fatal
+    at = _go(app, "dashboard/pages/map.py")
+    assert _decks(at)[0]["mapStyle"] == "__MAP_STYLE__"
+    assert any("background map is not shown" in c.value and "does not exist" in c.value for c in at.caption)
+    monkeypatch.setenv("RURALACTION_BASEMAP", "https://tiles.example.gov.uk/{z}/{x}/{y}.png")
     from dashboard.basemap_web import current
 
     src = current().style("http://localhost:8501")["sources"]["basemap"]

@@ -124,7 +124,7 @@ def _submit() -> None:
     unless the form is valid, and the answers stay on screen until the concern is stored."""
     ss = st.session_state
     ss.pop(K + "problem", None)
-    clean, errors = validate_concern(_form(), wards, categories=categories)
+    clean, errors = validate_concern(_form(), wards, postcodes=places.current().postcode_wards, categories=categories)
     ss[K + "errors"] = errors
     if errors:
         return
@@ -310,7 +310,7 @@ with tabs[0]:
             )
         place, picked_ward = st.session_state.get(K + "place") or "", st.session_state.get(K + "ward_code") or ""
         if place.strip() and not picked_ward:
-            m = match_ward(place, wards)
+            m = match_ward(place, wards, places.current().postcode_wards)
             st.caption(f":material/{'check_circle' if m.ward_code else 'help'}: {md(m.message)}")
         _field_error("ward")
         _field_error("place")

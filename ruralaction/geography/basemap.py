@@ -63,6 +63,8 @@ class Basemap:
         The app's URL prefix (Streamlit's ``server.baseUrlPath``), for the styles it serves.
     max_zoom : int
         Deepest zoom the tiles exist for (deeper views over-zoom them).
+    problem : str
+        Why the configured basemap is not used (a broken setting), in one sentence; "" if none.
     """
 
     kind: str = "none"
@@ -70,6 +72,7 @@ class Basemap:
     attribution: str = ""
     base_path: str = ""
     max_zoom: int = 19
+    problem: str = ""
 
     @property
     def third_party(self) -> bool:
@@ -86,6 +89,8 @@ class Basemap:
 
     def caption(self) -> str:
         """One line for under a map: what the background is and whose it is."""
+        if self.problem:
+            return f"{self.problem} The map shows ward outlines and place names only."
         if self.kind == "none":
             return "No background map is configured: ward outlines and place names only."
         who = f" {self.attribution}." if self.attribution else ""
