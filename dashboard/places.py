@@ -240,3 +240,18 @@ def area_map(outline: dict | None, df: pd.DataFrame, mask, action_points: pd.Dat
         "categories": tuple(str(c) for c in df["rural_category"].cat.categories),
     }
     return deck, picture
+
+
+def loaded_words() -> str:
+    """What places are loaded, in one line (the Data page)."""
+    pl = current()
+    n_par = 0 if pl.parishes is None else len(pl.parishes)
+    pc = pl.index.postcodes
+    villages = int((pl.index.table["kind"] == "village").sum()) if len(pl.index.table) else 0
+    parts = [
+        f"{n_par:,} parishes" if n_par else "no parish boundaries",
+        f"a postcode lookup of {len(pc):,} postcodes" if pc is not None else "no postcode lookup",
+        f"{villages:,} OS Open Names places" if villages else "no OS Open Names places",
+    ]
+    words = "Places loaded now: " + "; ".join(parts) + "."
+    return words + "".join(f" Not used: {p}" for p in pl.problems)

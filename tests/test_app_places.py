@@ -141,3 +141,9 @@ def test_local_area_search_opens_a_postcode_s_parish(root, app):
     at = _search(at, "local_area_search", "nn6 9")
     assert at.query_params.get("parish") in (PITSFORD, [PITSFORD])
     assert at.title[0].value == "Pitsford"
+
+
+def test_data_page_says_which_places_are_loaded(app):
+    at = _go(app, "dashboard/pages/data.py")
+    line = next(c.value for c in at.caption if "Places loaded now" in c.value)
+    assert "3 parishes" in line and "a postcode lookup of 5 postcodes" in line, line

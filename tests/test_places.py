@@ -335,3 +335,60 @@ def test_county_map_of_slides_and_pack_names_its_places(geo):
     x, y = shapes.places.set_index("name").loc["Daventry", ["x", "y"]]
     abbey = wards[wards["district"] == "Daventry"].to_crs("EPSG:27700").union_all()
     assert abbey.contains(shapely.Point(x, y))  # the label sits inside its district
+
+
+def test_the_app_serves_the_style_and_the_self_hosted_tiles(tmp_path, monkeypatch):
+    import gzip
+
+    from places_fixtures import write_pmtiles
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import write
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from dashboard import basemap_web
+
+    client = TestClient(Starlette(routes=basemap_web.routes()), base_url="https://crime.example.gov.uk")
+    monkeypatch.setenv("RURALACTION_BASEMAP", "none")
+    assert client.get("/basemap/style.json").status_code == 404  # nothing to serve, nothing fetched
+
+    monkeypatch.setenv(
+        "RURALACTION_BASEMAP", str(write_pmtiles(tmp_path / "raster.pmtiles", zooms=range(8, 9), close=()))
+    )
+    style = client.get("/basemap/style.json").json()
+    src = style["sources"]["basemap"]
+    assert src["type"] == "raster" and src["tiles"] == ["https://crime.example.gov.uk/basemap/tiles/{z}/{x}/{y}"]
+    assert src["bounds"] == pytest.approx([-1.35, 51.97, -0.33, 52.65]) and src["attribution"] == "Test extract"
+    tile = client.get("/basemap/tiles/8/127/84")
+    assert tile.status_code == 200 and tile.headers["content-type"] == "image/png" and tile.content[:4] == b"\x89PNG"
+    assert client.get("/basemap/tiles/8/0/0").status_code == 204  # outside the extract: nothing, quickly
+    assert client.get("/basemap/tiles/30/1/1").status_code == 204
+
+    vector = tmp_path / "vector.pmtiles"
+    mvt = gzip.compress(b"\x1a\x00")  # an (empty) Mapbox vector tile, stored gzipped as Protomaps does
+    with write(str(vector)) as w:
+        w.write_tile(zxy_to_tileid(8, 127, 84), mvt)
+        w.finalize(
+            {
+                "tile_type": TileType.MVT,
+                "tile_compression": Compression.GZIP,
+                "min_zoom": 0,
+                "max_zoom": 8,
+                "min_lon_e7": -13500000,
+                "min_lat_e7": 519700000,
+                "max_lon_e7": -3300000,
+                "max_lat_e7": 526500000,
+                "center_zoom": 8,
+                "center_lon_e7": -9000000,
+                "center_lat_e7": 523000000,
+            },
+            {"attribution": "© OpenStreetMap; Protomaps"},
+        )
+    monkeypatch.setenv("RURALACTION_BASEMAP", str(vector))
+    style = client.get("/basemap/style.json").json()
+    assert style["sources"]["basemap"]["type"] == "vector"
+    assert {lyr.get("source-layer") for lyr in style["layers"]} >= {"earth", "water", "roads"}
+    assert not any(lyr["type"] == "symbol" for lyr in style["layers"])  # no text: no font server needed
+    tile = client.get("/basemap/tiles/8/127/84")
+    assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert tile.headers["content-encoding"] == "gzip" and tile.content == b"\x1a\x00"  # the client un-gzips

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import errors, state
+from dashboard import errors, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
@@ -197,6 +197,7 @@ st.markdown(
     "columns) and **OS Open Names** CSV files for village names. All from the ONS Open Geography Portal "
     "(geoportal.statistics.gov.uk) and OS OpenData."
 )
+st.caption(state.md(places.loaded_words()))
 with st.form("data_add_geography", clear_on_submit=True, border=True):
     geo_files = st.file_uploader(
         "Boundaries or lookup files",
