@@ -337,6 +337,36 @@ def test_county_map_of_slides_and_pack_names_its_places(geo):
     assert abbey.contains(shapely.Point(x, y))  # the label sits inside its district
 
 
+def test_slides_and_pack_map_draws_on_self_hosted_tiles_in_the_grid(geo, tmp_path):
+    from places_fixtures import write_pmtiles
+
+    from ruralaction.measures.periods import parse_period
+    from ruralaction.progress import charts
+
+    shapes = charts.ward_shapes(geo.wards)
+    rates = pd.DataFrame(
+        {
+            "ward_code": geo.wards["ward_code"],
+            "ward_name": geo.wards["ward_name"],
+            "district": None,
+            "rural": True,
+            "crimes": np.arange(len(geo.wards)),
+            "area_km2": 10.0,
+            "per_km2_year": np.arange(len(geo.wards)) / 10,
+        }
+    )
+    period = parse_period("2024")
+    plain = charts.map_chart(shapes, rates, period, basemap=bm.basemap_from_env({"RURALACTION_BASEMAP": "none"}))
+    assert not plain.fig.layout.images and plain.fig.data[0].fillcolor.startswith("#")
+    extract = write_pmtiles(tmp_path / "county.pmtiles", zooms=range(6, 11), close=())
+    tiled = charts.map_chart(shapes, rates, period, basemap=bm.basemap_from_env({"RURALACTION_BASEMAP": str(extract)}))
+    (image,) = tiled.fig.layout.images
+    assert image.layer == "below" and image.xref == "x" and image.source.startswith("data:image/png;base64,")
+    assert image.sizex > 30_000 and image.sizey > 30_000  # metres of the grid: Daventry's wards and a margin
+    assert tiled.fig.data[0].fillcolor.startswith("rgba(")  # see-through wards over the tiles
+    assert any(a.text == "Test extract" for a in tiled.fig.layout.annotations)
+
+
 def test_the_app_serves_the_style_and_the_self_hosted_tiles(tmp_path, monkeypatch):
     import gzip
 

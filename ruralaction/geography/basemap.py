@@ -307,3 +307,124 @@ def _bounds(header: dict) -> tuple[float, float, float, float] | None:
     except (KeyError, TypeError):
         return None
     return b if b[0] < b[2] and b[1] < b[3] else None
+
+
+# --------------------------------------------------------------------------- static images (print, slides)
+
+#: Longest a static map waits for tiles in all; the first failure stops the asking.
+TILE_BUDGET_S = 4.0
+
+
+def tile_fetcher(bm: Basemap | None):
+    """A function ``(z, x, y) -> bytes | None`` reading the basemap's raster tiles on the server
+    (a self-hosted raster extract from disk; a tile server over HTTP, 2 s timeout), or None when
+    there are no raster tiles to read (no basemap, a style URL, a vector extract)."""
+    if bm is None or bm.kind not in ("tiles", "pmtiles"):
+        return None
+    if bm.kind == "pmtiles":
+        archive = open_pmtiles(bm.url)
+        return None if archive.vector else archive.tile
+    import requests
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "RuralAction-dashboard/1 (printed maps)"
+
+    def fetch(z: int, x: int, y: int) -> bytes | None:
+        r = session.get(bm.url.format(z=z, x=x, y=y), timeout=2)
+        r.raise_for_status()
+        return r.content
+
+    return fetch
+
+
+def mosaic(bm: Basemap | None, zoom: int, x0: float, y0: float, width: int, height: int):
+    """The basemap's tiles covering a Web Mercator window (``x0, y0`` world pixels at ``zoom``)
+    as one RGB image, or None when none could be had within :data:`TILE_BUDGET_S`."""
+    import io
+    import time
+
+    from PIL import Image
+
+    fetch = tile_fetcher(bm)
+    if fetch is None:
+        return None
+    img = Image.new("RGB", (width, height), (244, 244, 240))
+    start, drawn, n = time.monotonic(), 0, 2**zoom
+    for tx in range(int(x0 // 256), int((x0 + width) // 256) + 1):
+        for ty in range(max(0, int(y0 // 256)), min(n - 1, int((y0 + height) // 256)) + 1):
+            if time.monotonic() - start > TILE_BUDGET_S:
+                break
+            try:
+                data = fetch(zoom, tx % n, ty)
+            except Exception:  # noqa: BLE001 - offline, refused, a timeout: the map goes without tiles
+                return img if drawn else None
+            if data:
+                try:
+                    img.paste(Image.open(io.BytesIO(data)).convert("RGB"), (int(tx * 256 - x0), int(ty * 256 - y0)))
+                    drawn += 1
+                except OSError:
+                    continue
+    return img if drawn else None
+
+
+_BNG_CACHE: dict[tuple, tuple[float, object]] = {}
+#: A window whose tiles could not be had is not asked for again for this long (seconds).
+RETRY_AFTER_S = 600.0
+
+
+def bng_image(bm: Basemap | None, minx: float, miny: float, maxx: float, maxy: float, width_px: int = 1400):
+    """The basemap under a British National Grid window (metres), reprojected from Web Mercator
+    tiles pixel by pixel (vectorised), for maps drawn in BNG (the slides, the meeting pack).
+
+    Returns ``(image, attribution)``; ``(None, "")`` when there are no tiles to be had. Kept per
+    process (a slide refreshing every 20 s does not fetch again; a failure is retried after
+    :data:`RETRY_AFTER_S`)."""
+    import time
+
+    key = (bm, round(minx), round(miny), round(maxx), round(maxy), width_px)
+    with _LOCK:
+        hit = _BNG_CACHE.get(key)
+    if hit is not None and (hit[1][0] is not None or time.monotonic() - hit[0] < RETRY_AFTER_S):
+        return hit[1]
+    out = _bng_image(bm, minx, miny, maxx, maxy, width_px)
+    with _LOCK:
+        if len(_BNG_CACHE) > 16:
+            _BNG_CACHE.clear()
+        _BNG_CACHE[key] = (time.monotonic(), out)
+    return out
+
+
+def _bng_image(bm: Basemap | None, minx: float, miny: float, maxx: float, maxy: float, width_px: int):
+    import numpy as np
+    from PIL import Image
+    from pyproj import Transformer
+
+    if tile_fetcher(bm) is None:
+        return None, ""
+    height_px = max(1, int(round(width_px * (maxy - miny) / (maxx - minx))))
+    to_wgs = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    gx = np.linspace(minx, maxx, width_px)
+    gy = np.linspace(maxy, miny, height_px)
+    lon, lat = to_wgs.transform(*np.meshgrid(gx, gy))
+    m_per_px = (maxx - minx) / width_px
+    mid = float(np.radians(np.nanmean(lat)))
+    lo, hi = 0, bm.max_zoom
+    if bm.kind == "pmtiles":
+        archive = open_pmtiles(bm.url)
+        lo, hi = archive.min_zoom, archive.max_zoom
+    zoom = int(np.clip(np.floor(np.log2(156543.03 * np.cos(mid) / m_per_px)), lo, hi))
+    scale = 256 * 2**zoom
+    wx = (lon + 180) / 360 * scale
+    s = np.sin(np.radians(np.clip(lat, -85, 85)))
+    wy = (0.5 - np.log((1 + s) / (1 - s)) / (4 * np.pi)) * scale
+    x0, y0 = float(np.floor(wx.min())), float(np.floor(wy.min()))
+    w, h = int(np.ceil(wx.max() - x0)) + 1, int(np.ceil(wy.max() - y0)) + 1
+    src = mosaic(bm, zoom, x0, y0, w, h)
+    if src is None:
+        return None, ""
+    arr = np.asarray(src)
+    ix = np.clip((wx - x0).astype(int), 0, w - 1)
+    iy = np.clip((wy - y0).astype(int), 0, h - 1)
+    out = Image.fromarray(arr[iy, ix])
+    attribution = bm.attribution or (open_pmtiles(bm.url).attribution if bm.kind == "pmtiles" else "")
+    return out, attribution

@@ -32,12 +32,14 @@ import shapely
 from pyproj import Transformer
 
 from ruralaction.actions.places import OTHER_ACTION_RGBA, RURAL_ACTION_RGBA
+from ruralaction.geography.basemap import Basemap, bng_image
 from ruralaction.measures.maplayers import (
     NONE_COLOUR,
     PALETTE,
     RAMP,
     class_breaks,
     classify_values,
+    rgb,
 )
 from ruralaction.measures.periods import Period
 from ruralaction.measures.trends import BNG, area_rates
@@ -249,9 +251,12 @@ def map_chart(
     big: bool = False,
     height: int = 620,
     highlight: str | None = None,
+    basemap: Basemap | None = None,
 ) -> Chart:
     """The ward choropleth: rural crimes per km² a year in the period, in colour-blind-safe classes,
-    with visible actions as green stars and other actions as blue circles.
+    with visible actions as green stars and other actions as blue circles, on the basemap's tiles
+    (reprojected into the grid, :func:`ruralaction.geography.basemap.bng_image`) when there are
+    raster tiles to be had, the wards then drawn see-through.
 
     Parameters
     ----------
@@ -263,7 +268,16 @@ def map_chart(
         :func:`ruralaction.actions.action_points` (``lon, lat, visible, title``) of the period.
     highlight : str, optional
         A ward code to outline in black.
+    basemap : Basemap, optional
+        The configured basemap (None: no tiles, the ward outlines are the map).
     """
+    tiles, attribution = None, ""
+    flat_x = [v for xs in shapes.xs for v in xs if v is not None]
+    flat_y = [v for ys in shapes.ys for v in ys if v is not None]
+    if basemap is not None and flat_x:
+        pad = 0.03 * (max(flat_x) - min(flat_x))
+        box = (min(flat_x) - pad, min(flat_y) - pad, max(flat_x) + pad, max(flat_y) + pad)
+        tiles, attribution = bng_image(basemap, *box)
     per = rates.set_index("ward_code")["per_km2_year"].reindex(shapes.codes).to_numpy(dtype=float)
     crimes = rates.set_index("ward_code")["crimes"].reindex(shapes.codes).fillna(0).to_numpy(dtype=int)
     breaks = class_breaks(per)
@@ -277,12 +291,13 @@ def map_chart(
         x = [v for i in idx for v in shapes.xs[i]]
         y = [v for i in idx for v in shapes.ys[i]]
         colour = NONE_COLOUR if k < 0 else RAMP[min(k, len(RAMP) - 1)]
+        fill = colour if tiles is None else "rgba({},{},{},{})".format(*rgb(colour)[:3], 0.1 if k < 0 else 0.62)
         fig.add_scatter(
             x=x,
             y=y,
             mode="lines",
             fill="toself",
-            fillcolor=colour,
+            fillcolor=fill,
             name=label,
             showlegend=False,
             line={"color": "#FFFFFF", "width": 0.8},
@@ -359,6 +374,31 @@ def map_chart(
                     hovertext=actions["title"].astype(str).to_numpy()[sel],
                     hoverinfo="text",
                 )
+    if tiles is not None:
+        fig.add_layout_image(
+            source=tiles,
+            xref="x",
+            yref="y",
+            x=box[0],
+            y=box[3],
+            sizex=box[2] - box[0],
+            sizey=box[3] - box[1],
+            sizing="stretch",
+            layer="below",
+        )
+        if attribution:
+            fig.add_annotation(
+                text=attribution,
+                xref="paper",
+                yref="paper",
+                x=1,
+                y=0,
+                xanchor="right",
+                yanchor="bottom",
+                showarrow=False,
+                font={"size": 11 if not big else 14, "color": "#333333"},
+                bgcolor="rgba(255,255,255,0.7)",
+            )
     _style(fig, big, height)
     fig.update_xaxes(visible=False, showgrid=False, rangemode="normal")
     fig.update_yaxes(visible=False, showgrid=False, rangemode="normal", scaleanchor="x", scaleratio=1)

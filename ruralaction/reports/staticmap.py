@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import io
 import math
-import time
 
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from ruralaction.geography.basemap import Basemap, open_pmtiles
+from ruralaction.geography.basemap import Basemap, mosaic, open_pmtiles
 from ruralaction.measures.maplayers import ACTION_RGBA, PALETTE, rgb
 
 WIDTH, HEIGHT = 900, 560
-TILE_BUDGET_S = 4.0
 
 
 def _world(lon: np.ndarray, lat: np.ndarray, zoom: float) -> tuple[np.ndarray, np.ndarray]:
@@ -49,47 +47,15 @@ def _font(size: int):
 
 
 def _tiles(img: Image.Image, basemap: Basemap | None, zoom: int, x0: float, y0: float) -> str:
-    """Draw the basemap's raster tiles under everything; returns the attribution used ("" if none)."""
-    if basemap is None or basemap.kind not in ("tiles", "pmtiles"):
+    """Draw the basemap's raster tiles under everything (faded, so the data reads); returns
+    the attribution to print ("" when no tiles were had)."""
+    tiles = mosaic(basemap, zoom, x0, y0, WIDTH, HEIGHT)
+    if tiles is None:
         return ""
-    fetch = None
-    if basemap.kind == "pmtiles":
-        archive = open_pmtiles(basemap.url)
-        if archive.vector:
-            return ""
-        attribution = basemap.attribution or archive.attribution
-
-        def fetch(z: int, x: int, y: int) -> bytes | None:
-            return archive.tile(z, x, y)
-
-    else:
-        import requests
-
-        attribution = basemap.attribution
-        session = requests.Session()
-        session.headers["User-Agent"] = "RuralAction-dashboard/1 (printable summary)"
-
-        def fetch(z: int, x: int, y: int) -> bytes | None:
-            r = session.get(basemap.url.format(z=z, x=x, y=y), timeout=2)
-            r.raise_for_status()
-            return r.content
-
-    start, drawn = time.monotonic(), 0
-    for tx in range(int(x0 // 256), int((x0 + WIDTH) // 256) + 1):
-        for ty in range(int(y0 // 256), int((y0 + HEIGHT) // 256) + 1):
-            if time.monotonic() - start > TILE_BUDGET_S or not (0 <= ty < 2**zoom):
-                continue
-            try:
-                data = fetch(zoom, tx % 2**zoom, ty)
-                if data:
-                    tile = Image.open(io.BytesIO(data)).convert("RGB")
-                    img.paste(tile, (int(tx * 256 - x0), int(ty * 256 - y0)))
-                    drawn += 1
-            except Exception:  # noqa: BLE001 - no tiles (offline, refused, not an image): the plain map stands
-                return attribution if drawn else ""
-    if drawn:
-        img.paste(Image.blend(img, Image.new("RGB", img.size, (255, 255, 255)), 0.35))
-    return attribution if drawn else ""
+    img.paste(Image.blend(tiles, Image.new("RGB", img.size, (255, 255, 255)), 0.35))
+    if basemap.attribution:
+        return basemap.attribution
+    return open_pmtiles(basemap.url).attribution if basemap.kind == "pmtiles" else ""
 
 
 def area_map_png(
