@@ -33,6 +33,7 @@ PAGES = {
     "Overview": "dashboard/pages/overview.py",
     "Map": "dashboard/pages/map.py",
     "Local area": "dashboard/pages/local_area.py",
+    "Region": "dashboard/pages/region.py",
     "Actions": "dashboard/pages/actions.py",
     "Get involved": "dashboard/pages/get_involved.py",
     "Progress": "dashboard/pages/progress.py",
