@@ -9,6 +9,10 @@ Mounted by ``app.py`` next to the account pages; pages call :func:`current`.
 
 from __future__ import annotations
 
+import io
+from functools import cache
+
+from PIL import Image
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,6 +27,14 @@ from ruralaction.geography.basemap import (
     open_pmtiles,
 )
 from ruralaction.logs import event as log_event
+
+
+@cache
+def empty_png() -> bytes:
+    """A 256 x 256 transparent PNG, for raster tiles the extract does not have."""
+    buf = io.BytesIO()
+    Image.new("RGBA", (256, 256), (0, 0, 0, 0)).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
 
 
 def current() -> Basemap:
@@ -60,9 +72,11 @@ async def tile(request: Request) -> Response:
     except (ValueError, BasemapError):
         return Response(status_code=404)
     data = archive.tile(z, x, y)
-    if data is None:
-        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
     headers = {"Cache-Control": "public, max-age=86400"}
+    if data is None:  # a tile the extract does not have: empty, never an error in the browser
+        if archive.vector:
+            return Response(status_code=204, headers=headers)  # MapLibre takes 204 as an empty vector tile
+        return Response(empty_png(), media_type="image/png", headers=headers)  # a raster 204 will not decode
     if archive.gzipped:
         headers["Content-Encoding"] = "gzip"
     return Response(data, media_type=archive.content_type, headers=headers)

@@ -184,7 +184,7 @@ def test_search_pitsford_zooms_the_map_and_opens_its_parish(map_url, page):
 
     box = page.get_by_test_id("stTextInput").filter(has_text="Find a place").locator("input")
     box.fill("Pitsford")
-    with page.expect_request(lambda r: near_pitsford(r.url), timeout=30_000):  # the map moves to Pitsford
+    with page.expect_request(lambda r: near_pitsford(r.url), timeout=90_000):  # the map moves to Pitsford
         box.press("Enter")
     page.locator(APP_IDLE).wait_for()
     main = page.get_by_test_id("stMain")
