@@ -110,6 +110,8 @@ def test_search_on_the_map_zooms_to_the_parish_and_links_its_page(app):
     county = _decks(at)[0]["initialViewState"]
     at = _search(at, "map_search", "Pitsford")
     view = _decks(at)[0]["initialViewState"]
+    focus = next(lyr for lyr in _decks(at)[0]["layers"] if lyr["id"] == "focus")
+    assert focus["data"][0]["properties"]["name"] == "Pitsford"  # the parish searched for, outlined
     assert view["zoom"] > county["zoom"] + 1.5
     assert abs(view["latitude"] - 52.305) < 0.02 and abs(view["longitude"] + 0.89) < 0.03
     link = next(p for p in at.get("page_link") if "Pitsford" in p.proto.label)

@@ -147,7 +147,16 @@ if show_actions:
     action_points = actions.map_points(ward_codes=area, date_from=month_start(first), date_to=month_end(last))
 action_layer = maplayers.actions_layer(action_points)
 basemap, labels = places.map_layers()
-deck = maplayers.deck([outline, *layers, labels, action_layer], maplayers.view_for(bounds, height_px=680), basemap)
+focus = None  # the parish (or ward) searched for, outlined
+if found is not None and found.kind in ("parish", "ward"):
+    features = pl.features if found.kind == "parish" else prep.index.ward_features
+    code = found.parish_code if found.kind == "parish" else found.ward_code
+    focus = next((x for x in features if code in (x["properties"].get("code"), x["properties"].get("ward_code"))), None)
+deck = maplayers.deck(
+    [outline, *layers, maplayers.focus_layer(focus), labels, action_layer],
+    maplayers.view_for(bounds, height_px=680),
+    basemap,
+)
 
 st.html(maplayers.legend_html(title, [*legend, *(maplayers.ACTION_LEGEND if action_layer is not None else ())]))
 event = st.pydeck_chart(
