@@ -1,8 +1,8 @@
 """Places in the app (AppTest): the basemap in the map spec, place labels, search, parishes on
 the Local area page and its map in the printable summary.
 
-One app for the module, on real data: Daventry's real wards and the real January 2024 police.uk
-file, with parish boundaries and a postcode extract the tests write in the ONS layouts.
+One app for the module, on real data: Daventry's real wards and the real January and February 2024
+police.uk files, with parish boundaries and a postcode extract the tests write in the ONS layouts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("app_places")
     ours = root / "ours"
     (ours / "police_uk" / "1").mkdir(parents=True)
-    shutil.copy(SHARED / "police_uk" / "2024-01-northamptonshire-street.csv", ours / "police_uk" / "1")
+    for month in ("2024-01", "2024-02"):  # two months: with one, the sidebar has no month slider
+        shutil.copy(SHARED / "police_uk" / f"{month}-northamptonshire-street.csv", ours / "police_uk" / "1")
     (ours / "boundaries").mkdir()
     shutil.copy(WARDS_DAVENTRY, ours / "boundaries" / "E07000151.json")
     write_parishes(ours / "boundaries")
@@ -134,6 +135,15 @@ def test_local_area_for_a_parish_from_its_link(app):
     deck = _decks(at)[0]
     assert any(lyr["id"] == "focus" for lyr in deck["layers"])
     assert any(m.label == "County rural-parish average" for m in at.metric)
+
+
+def test_a_ward_chosen_in_the_sidebar_takes_over_from_the_parish(app):
+    at = _go(app, "dashboard/pages/local_area.py", parish=PITSFORD)
+    assert at.title[0].value == "Pitsford"
+    at.selectbox(key="filters_ward").set_value("E05009019").run()  # Long Buckby
+    assert not at.exception
+    assert at.title[0].value == "Long Buckby" and "parish" not in at.query_params
+    at.selectbox(key="filters_ward").set_value("").run()
 
 
 def test_local_area_search_opens_a_postcode_s_parish(root, app):

@@ -32,9 +32,15 @@ if parish is not None and pl.parish_name(parish) is None:
     errors.note(link_note("parish", parish, "was ignored: no loaded parish has that code"))
     del st.query_params[places.PARISH_PARAM]
     parish = None
+SEEN = "local_area_ward_seen"  # the ward this page showed with last run (None on a parish's page)
 if parish is not None and f.ward is not None:
-    filters.choose_ward(None)  # a parish link: the parish decides, not a ward left in the filters
-    f = replace(f, ward=None, district=None)
+    if SEEN in st.session_state and st.session_state[SEEN] != f.ward:
+        del st.query_params[places.PARISH_PARAM]  # a ward chosen in the sidebar since: the ward now
+        parish = None
+    else:
+        filters.choose_ward(None)  # a parish link: the parish decides, not a ward left in the filters
+        f = replace(f, ward=None, district=None)
+st.session_state[SEEN] = f.ward
 
 
 def _choose_parish() -> None:
