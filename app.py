@@ -9,7 +9,8 @@ server a bookmarked link such as ``/local-area?ward=…`` showed "Page not found
 
 ``streamlit run app.py`` first imports this file as a module to find the server to run
 (Streamlit's own plus the account routes that set the HttpOnly sign-in cookie,
-``dashboard/accounts_web.py``), then runs it as ``__main__`` for every visitor.
+``dashboard/accounts_web.py``, and the basemap's style and self-hosted tiles,
+``dashboard/basemap_web.py``), then runs it as ``__main__`` for every visitor.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
+    from dashboard import basemap_web
     from dashboard.accounts_web import lifespan, routes
 
-    app = st.App(__file__, routes=routes(), lifespan=lifespan)
+    app = st.App(__file__, routes=[*routes(), *basemap_web.routes()], lifespan=lifespan)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, filters, state
+from dashboard import actions, filters, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures.periods import Period, latest_full, loaded_months
 from ruralaction.progress import charts
@@ -118,6 +118,7 @@ def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int 
         big=big,
         height=height,
         highlight=sc.ward,
+        basemap=places.basemap(),
     )
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from tiny_county import write_tiny_county
 
+#: Tests never reach a third-party tile server (CI has no internet): no basemap unless a test
+#: sets one (tests/test_places.py, tests/test_e2e_map.py serve their own PMTiles extract).
+os.environ.setdefault("RURALACTION_BASEMAP", "none")
+
 CHROMIUM = Path("/usr/bin/chromium")
 #: The last month of the demo the tests write (fixed, so tests do not depend on today's date).
 DEMO_END_MONTH = "2026-09"

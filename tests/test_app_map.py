@@ -113,7 +113,8 @@ def test_map_renders_the_demo_labelled_as_demo(map_page):
     assert any(DEMO_LABEL in w.value for w in at.main.warning)
     assert any(DEMO_LABEL in w.value for w in at.sidebar.warning)
     assert map_page.number("Rural crimes shown") > 1000
-    assert deck_layers(at) == ["outlines", "hotspots", "actions"]  # the demo's partner actions
+    # place names above the data, the demo's partner actions on top
+    assert deck_layers(at) == ["outlines", "hotspots", "place-labels", "actions"]
     assert "Rural Action (visible) action" in " ".join(h.value for h in at.get("html"))
     assert [s.value for s in at.main.subheader][-1] == "The same data as a table"
     ward_table, crime_table = (d.value for d in at.dataframe)
@@ -178,11 +179,11 @@ def test_layers_switch_and_points_have_the_snap_point_note(map_page):
     at = map_page.at
     at.get("button_group")[0].set_value("wards")
     map_page.run()
-    assert deck_layers(at) == ["wards", "actions"]
+    assert deck_layers(at) == ["wards", "place-labels", "actions"]
     at.get("button_group")[0].set_value("points")
     map_page.run()
     assert deck_layers(at)[0] == "outlines" and deck_layers(at)[-1] == "actions"
-    assert all(i.startswith("points-") for i in deck_layers(at)[1:-1])
+    assert all(i.startswith("points-") for i in deck_layers(at)[1:-2]) and deck_layers(at)[-2] == "place-labels"
     assert any("snap points" in c.value for c in at.caption)
     at.get("button_group")[0].set_value("hotspots")
     map_page.run()

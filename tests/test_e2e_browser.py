@@ -79,6 +79,8 @@ def serve(log: Path, **env: str):
         "none",
     ]
     with log.open("wb") as out:
+        # no third-party basemap unless a module asks (CI has no internet; tests check no request leaves)
+        env = {"RURALACTION_BASEMAP": "none", **env}
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

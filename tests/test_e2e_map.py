@@ -1,15 +1,19 @@
 """End to end: the Map and Local area pages in headless Chromium against one ``streamlit run
-app.py`` for the module (the demo data), with screenshots under ``test-artifacts/``.
+app.py`` for the module (the demo data, plus ONS-layout parishes around Pitsford and a
+self-hosted raster PMTiles basemap served by the app itself), with screenshots under
+``test-artifacts/``.
 (A bookmarked deep link as a fresh server's first request is tested in test_e2e_browser.py.)
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import pytest
 from conftest import DEMO_END_MONTH
+from places_fixtures import write_parishes, write_pmtiles
 from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
     APP_IDLE,
     ARTIFACTS,
@@ -38,8 +42,10 @@ def map_url(tmp_path_factory):
     write_demo(data / "demo", end_month=DEMO_END_MONTH)
     wards = next((data / "demo" / "boundaries").rglob("*.geojson"))
     codes = {f["properties"]["WD13NM"]: f["properties"]["WD13CD"] for f in json.loads(wards.read_text())["features"]}
+    write_parishes(data / "demo" / "boundaries" / "parishes")
+    tiles = write_pmtiles(tmp_path_factory.mktemp("basemap") / "county.pmtiles")
     log = tmp_path_factory.mktemp("e2e_map_log") / "streamlit.log"
-    with serve(log, RURALACTION_DATA_DIR=str(data)) as url:
+    with serve(log, RURALACTION_DATA_DIR=str(data), RURALACTION_BASEMAP=str(tiles)) as url:
         yield url, codes
 
 
@@ -146,3 +152,71 @@ def test_a_bookmarked_ward_link_opens_that_ward(map_url, page):
     expect(main.get_by_role("heading", name="Flore", exact=True)).to_be_visible()
     expect(main.get_by_text("vehicle crime", exact=False).first).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect")).to_contain_text("Vehicle crime")
+
+
+def near_pitsford(url: str) -> bool:
+    """A basemap tile request at zoom 12 or closer whose tile is within a tile of Pitsford
+    (52.305 N, 0.894 W): the county view never asks for one."""
+    m = re.search(r"/basemap/tiles/(\d+)/(\d+)/(\d+)$", url)
+    if not m or int(m.group(1)) < 12:
+        return False
+    z, x, y = (int(g) for g in m.groups())
+    n = 2**z
+    px = (-0.894 + 180) / 360 * n
+    py = (1 - math.asinh(math.tan(math.radians(52.305))) / math.pi) / 2 * n
+    return abs(x + 0.5 - px) <= 1.5 and abs(y + 0.5 - py) <= 1.5
+
+
+def test_search_pitsford_zooms_the_map_and_opens_its_parish(map_url, page):
+    """A resident types a village: the map goes there (the self-hosted basemap's close-up tiles
+    of Pitsford are fetched only then) and its Local area page opens for the parish."""
+    from playwright.sync_api import expect
+
+    base, _ = map_url
+    errors, elsewhere = watch(page, base)
+    tiles: list[str] = []
+    page.on("request", lambda req: tiles.append(req.url) if "/basemap/tiles/" in req.url else None)
+    open_page(page, base + "/")
+    with page.expect_request(lambda r: "/basemap/tiles/" in r.url, timeout=30_000):  # served by the app itself
+        open_page(page, base + "/crime-map")
+    expect(page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first).to_be_visible()
+    assert not any(near_pitsford(t) for t in tiles), "a close-up tile of Pitsford before any search"
+
+    box = page.get_by_test_id("stTextInput").filter(has_text="Find a place").locator("input")
+    box.fill("Pitsford")
+    with page.expect_request(lambda r: near_pitsford(r.url), timeout=90_000):  # the map moves to Pitsford
+        box.press("Enter")
+    page.locator(APP_IDLE).wait_for()
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text("Showing Pitsford (parish)")).to_be_visible()
+    screenshot(page, "map_search_pitsford.png")
+
+    page.get_by_test_id("stPageLink").get_by_role("link", name="Open the local area page for Pitsford (parish)").click()
+    page.locator(APP_IDLE).wait_for()
+    expect(main.get_by_role("heading", name="Pitsford", exact=True)).to_be_visible()
+    expect(main.get_by_text(re.compile(r"parish code E04006901"))).to_be_visible()
+    assert "parish=E04006901" in page.url, page.url
+    expect(main.get_by_test_id("stDeckGlJsonChart").locator("canvas").first).to_be_visible()
+    assert not errors, f"browser console errors: {errors}"
+    assert not elsewhere, f"requests to other sites: {elsewhere}"
+
+
+def test_on_a_phone_the_map_fits_the_screen(map_url, page):
+    """At 390 px wide (a phone) the map is not cropped sideways and the filters stay reachable."""
+    from playwright.sync_api import expect
+
+    base, _ = map_url
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, base + "/")
+    open_page(page, base + "/crime-map")
+    deck = page.get_by_test_id("stDeckGlJsonChart")
+    expect(deck.locator("canvas").first).to_be_visible()
+    box = deck.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, box
+    canvas = deck.locator("canvas").first.bounding_box()
+    assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= 390 + 0.5, canvas
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= 390, f"the page scrolls sideways ({overflow} px)"
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()  # the filters are one tap away
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_phone.png"))

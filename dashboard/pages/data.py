@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from dashboard import errors, state
+from dashboard import errors, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
@@ -198,8 +198,14 @@ st.markdown(
     "Ward or LSOA boundaries (**GeoJSON**, **GeoPackage** or a **zipped Shapefile**) and the ONS "
     "Rural-Urban Classification lookup (**CSV**, by LSOA or by ward). They apply to our data. "
     "For rates per 1,000 residents, add the ONS mid-year **Lower layer Super Output Area population "
-    "estimates** saved as CSV (columns `LSOA 2021 Code` and `Total`, or `LSOA Code` and `All Ages`)."
+    "estimates** saved as CSV (columns `LSOA 2021 Code` and `Total`, or `LSOA Code` and `All Ages`). "
+    'Places people know: ONS **parish boundaries** ("Parishes (December 2023) Boundaries EW", columns '
+    "`PAR23CD`/`PAR23NM`, or 2021's), a **postcode lookup** (an extract of the ONS Postcode Directory or "
+    "the National Statistics Postcode Lookup, CSV with `pcds`, `lat`, `long`, ward, parish and LSOA "
+    "columns) and **OS Open Names** CSV files for village names. All from the ONS Open Geography Portal "
+    "(geoportal.statistics.gov.uk) and OS OpenData."
 )
+st.caption(state.md(places.loaded_words()))
 with st.form("data_add_geography", clear_on_submit=True, border=True):
     geo_files = st.file_uploader(
         "Boundaries or lookup files",

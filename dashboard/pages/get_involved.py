@@ -9,7 +9,7 @@ import pydeck as pdk
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import actions, filters, state, visitor
+from dashboard import actions, filters, places, state, visitor
 from dashboard.errors import report as report_fault  # (this page uses `errors` for its form's own)
 from ruralaction.actions import DatabaseError, Permission, PermissionDenied, can
 from ruralaction.concerns import (
@@ -98,6 +98,18 @@ if src.demo:
         "kept with the demo data, apart from real ones.",
         icon=":material/science:",
     )
+if not wards.empty:
+    found = places.search_box(K + "find", "Find your area")
+    if found is not None and found.ward_code in ward_label:
+        if st.session_state.get(K + "find_went") != found:
+            st.session_state[K + "find_went"] = found  # fill the form's ward once per search
+            st.session_state[K + "ward_code"] = found.ward_code
+        st.page_link(
+            "dashboard/pages/local_area.py",
+            label=f"See rural crime and what was done in {found.name}",
+            query_params=places.local_area_query(found, {}),
+            icon=":material/arrow_forward:",
+        )
 
 
 # --------------------------------------------------------------------------- the form's callbacks
@@ -120,7 +132,7 @@ def _submit() -> None:
     if is_bot(form):  # the hidden field people never see was filled in: a script
         ss[K + "problem"] = "This concern could not be accepted."
         return
-    clean, errors = validate_concern(form, wards, categories=categories)
+    clean, errors = validate_concern(form, wards, postcodes=places.current().postcode_wards, categories=categories)
     ss[K + "errors"] = errors
     if errors:
         return
@@ -235,7 +247,8 @@ def _location_map(ward_code: str) -> None:
                 pickable=False,
             )
         )
-    deck = maplayers.deck(layers, maplayers.view_for(geom.bounds, width_px=700, height_px=380))
+    basemap, labels = places.map_layers()
+    deck = maplayers.deck([*layers, labels], maplayers.view_for(geom.bounds, width_px=700, height_px=380), basemap)
     map_key = f"{K}map_{ward_code}_{st.session_state.get(K + 'map_gen', 0)}"
     event = st.pydeck_chart(
         deck,
@@ -324,7 +337,7 @@ with tabs[0]:
             )
         place, picked_ward = st.session_state.get(K + "place") or "", st.session_state.get(K + "ward_code") or ""
         if place.strip() and not picked_ward:
-            m = match_ward(place, wards)
+            m = match_ward(place, wards, places.current().postcode_wards)
             st.caption(f":material/{'check_circle' if m.ward_code else 'help'}: {md(m.message)}")
         _field_error("ward")
         _field_error("place")

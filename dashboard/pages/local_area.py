@@ -1,17 +1,22 @@
-"""Local area: one ward's rural crime, how it is changing, and how it compares (``?ward=<code>``)."""
+"""Local area: one ward's or parish's rural crime, how it is changing, how it compares, and its map
+(``?ward=<code>`` or ``?parish=<code>``)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import plotly.express as px
 import streamlit as st
 
-from dashboard import actions, errors, evidence_views, filters, state
+from dashboard import actions, errors, evidence_views, filters, places, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import area_report, months, readiness, trends
-from ruralaction.measures.filters import month_label
+from ruralaction.measures import area_report, months, parish_report, readiness, trends
+from ruralaction.measures.filters import link_note, month_label
+from ruralaction.reports import staticmap
 
 PICKER = "local_area_ward"
+PARISH_PICKER = "local_area_parish"
 
 src = state.source()
 data = state.classified()
@@ -20,6 +25,50 @@ f = filters.current()
 opts = prep.options
 df, wards = data.incidents, data.geography.wards
 md = state.md
+pl = places.current()
+
+parish = st.query_params.get(places.PARISH_PARAM) or None
+if parish is not None and pl.parish_name(parish) is None:
+    errors.note(link_note("parish", parish, "was ignored: no loaded parish has that code"))
+    del st.query_params[places.PARISH_PARAM]
+    parish = None
+SEEN = "local_area_ward_seen"  # the ward this page showed with last run (None on a parish's page)
+if parish is not None and f.ward is not None:
+    if SEEN in st.session_state and st.session_state[SEEN] != f.ward:
+        del st.query_params[places.PARISH_PARAM]  # a ward chosen in the sidebar since: the ward now
+        parish = None
+    else:
+        filters.choose_ward(None)  # a parish link: the parish decides, not a ward left in the filters
+        f = replace(f, ward=None, district=None)
+st.session_state[SEEN] = f.ward
+
+
+def _choose_parish() -> None:
+    code = st.session_state[PARISH_PICKER]
+    if code:
+        filters.choose_ward(None)
+        st.query_params[places.PARISH_PARAM] = code
+    elif places.PARISH_PARAM in st.query_params:
+        del st.query_params[places.PARISH_PARAM]
+
+
+def _choose_ward() -> None:
+    if places.PARISH_PARAM in st.query_params:
+        del st.query_params[places.PARISH_PARAM]
+    filters.choose_ward(st.session_state[PICKER])
+
+
+def _go(place) -> None:
+    """Open the place searched for: its parish when it has one, else its ward."""
+    q = places.local_area_query(place, {})
+    if places.PARISH_PARAM in q:
+        filters.choose_ward(None)
+        st.query_params[places.PARISH_PARAM] = q[places.PARISH_PARAM]
+    elif "ward" in q:
+        if places.PARISH_PARAM in st.query_params:
+            del st.query_params[places.PARISH_PARAM]
+        filters.choose_ward(q["ward"])
+
 
 if st.session_state.get(PICKER, "") != (f.ward or ""):
     st.session_state[PICKER] = f.ward or ""  # follow the sidebar and the URL (before the widget exists)
@@ -30,7 +79,7 @@ labels = dict(
     )
 )
 
-if f.ward is None:
+if f.ward is None and parish is None:
     st.title("Local area")
     if src.demo:
         st.warning(f"**{state.DEMO_LABEL}.**", icon=":material/science:")
@@ -45,27 +94,58 @@ if wards is None or not len(wards) or not opts.months:
     )
     st.stop()
 
-st.columns([2, 3])[0].selectbox(
+pick = st.columns([2, 2, 3])
+found = None
+with pick[2]:
+    found = places.search_box("local_area")
+if found is not None and st.session_state.get("local_area_went") != found:
+    st.session_state["local_area_went"] = found  # go once per search, not on every rerun after it
+    _go(found)
+    st.rerun()
+pick[0].selectbox(
     "Ward",
     options=["", *opts.wards["ward_code"]],
     key=PICKER,
     format_func=lambda c: labels.get(c, "Choose a ward…"),
-    on_change=lambda: filters.choose_ward(st.session_state[PICKER]),
+    on_change=_choose_ward,
     help="Your ward's page has its own address: bookmark it or share the link.",
 )
-if f.ward is None:
+if pl.parishes is not None:
+    if st.session_state.get(PARISH_PICKER, "") != (parish or ""):
+        st.session_state[PARISH_PICKER] = parish or ""
+    parish_labels = dict(zip(pl.table["parish_code"], pl.table["label"]))
+    pick[1].selectbox(
+        "…or parish",
+        options=["", *pl.table["parish_code"]],
+        key=PARISH_PICKER,
+        format_func=lambda c: parish_labels.get(c, "Choose a parish…"),
+        on_change=_choose_parish,
+        help="Your parish's page has its own address too.",
+    )
+if f.ward is None and parish is None:
     st.info(
-        "Choose a ward to see how rural crime there is changing, how it compares with the county's rural "
-        "average, and what stands out.",
+        "Choose a ward or a parish, or search for a postcode or village, to see how rural crime there is "
+        "changing, how it compares with the county's rural average, and what stands out.",
         icon=":material/location_on:",
     )
     st.stop()
 
-s = area_report.local_area_summary(df, wards, prep.areas, data.definition.rural_classes, f, opts, demo=src.demo)
+if parish is not None:
+    s = parish_report.parish_summary(
+        df, pl.parishes, parish, pl.areas, pl.rural, data.definition.rural_classes, f, opts, demo=src.demo
+    )
+    s = replace(s, spans=pl.spans_text(parish))
+    area_mask = f.without_area().apply(df) & parish_report.parish_mask(df, parish)
+    outline = next((x for x in pl.features if x["properties"]["code"] == parish), None)
+else:
+    s = area_report.local_area_summary(df, wards, prep.areas, data.definition.rural_classes, f, opts, demo=src.demo)
+    area_mask = f.apply(df, wards)
+    outline = next((x for x in prep.index.ward_features if x["properties"]["ward_code"] == s.ward_code), None)
 st.title(md(s.ward_name))
+in_wards = f", in {md(s.spans)} ward{'s' if ' and ' in s.spans else ''}" if s.spans else ""
 st.caption(
-    f"{md(area_report.area_heading(s))}{', ' + md(s.district) if s.district else ''} · "
-    f"ward code {md(s.ward_code)} · {md(s.period)} · showing {md(s.filters_text)}"
+    f"{md(area_report.area_heading(s))}{', ' + md(s.district) if s.district else in_wards} · "
+    f"{s.area} code {md(s.ward_code)} · {md(s.period)} · showing {md(s.filters_text)}"
 )
 if src.demo:
     st.warning(
@@ -82,7 +162,7 @@ c[0].metric(
     "Rural crimes",
     f"{s.crimes:,}",
     border=True,
-    help=f"In this ward, {s.period} ({s.months_with_data} months with data), with the filters in the sidebar.",
+    help=f"In this {s.area}, {s.period} ({s.months_with_data} months with data), with the filters in the sidebar.",
 )
 c[1].metric(
     f"12 months to {month_label(ch.end_month)}"
@@ -99,14 +179,18 @@ c[2].metric(
     f"Rate {cmp.unit}",
     "—" if cmp.rate is None else f"{cmp.rate:,.2f}",
     border=True,
-    help="Rural crimes in the months shown that have data, per km² of the ward's area, a year.",
+    help=f"Rural crimes in the months shown that have data, per km² of the {s.area}'s area, a year.",
 )
 c[3].metric(
-    "County rural-ward average",
+    f"County rural-{s.area} average",
     "—" if cmp.county_rate is None else f"{cmp.county_rate:,.2f}",
     border=True,
-    help="All rural crimes in the county's rural wards over their total area, a year (same filters).",
+    help=f"All rural crimes in the county's rural {s.area}{'es' if s.area == 'parish' else 's'} over their total "
+    "area, a year (same filters).",
 )
+
+st.subheader("Where")
+map_box = st.container()
 
 st.subheader("How it is changing")
 if ch.complete:
@@ -140,7 +224,8 @@ fig.update_xaxes(title_text="")
 fig.update_yaxes(tickfont_size=14, title_font_size=15, rangemode="tozero")
 st.plotly_chart(fig, key="local_area_trend", config={"displaylogo": False})
 
-evidence_views.unusual_ward(s.ward_code, s.ward_name)
+if parish is None:
+    evidence_views.unusual_ward(s.ward_code, s.ward_name)
 
 left, right = st.columns(2)
 with left:
@@ -175,15 +260,38 @@ with right:
         )
         st.caption(f"Counts under {trends.MIN_COUNT} are not turned into percentages (shown as “—”).")
 
-actions.ward_section(s.ward_code, s.ward_name)
-evidence_views.ward_impact(s.ward_code)
+span_codes = (
+    pl.spans.loc[pl.spans["parish_code"] == parish, "ward_code"].astype(str).tolist() if parish else [s.ward_code]
+)
+if parish is None:
+    actions.ward_section(s.ward_code, s.ward_name)
+    evidence_views.ward_impact(s.ward_code)
+else:
+    st.subheader(f"What partners did in {md(s.ward_name)}")
+    here = errors.attempt(lambda: places.actions_in(parish, span_codes), "Partners' actions", "local area")
+    if here is not None and here.empty:
+        st.caption("No actions are recorded in this parish yet. Partners add them on the Actions page.")
+    elif here is not None:
+        st.dataframe(
+            here[["date", "title", "partner", "visible"]],
+            hide_index=True,
+            key="local_parish_actions",
+            column_config={"date": "Date", "title": "Action", "partner": "Lead partner", "visible": "Visible"},
+        )
 
-st.subheader(f"What residents raised in {state.md(s.ward_name)}")
+raised_in = md(s.ward_name) if parish is None else f"the wards {md(s.ward_name)} lies in ({md(s.spans)})"
+st.subheader(f"What residents raised in {raised_in}")
 raised = errors.attempt(
-    lambda: ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code), "Concerns", "local area"
+    lambda: (
+        ward_concern_counts(actions.engine(), actions.dataset(), s.ward_code)
+        if parish is None
+        else places.concerns_in(span_codes)
+    ),
+    "Concerns",
+    "local area",
 )
 if raised is not None and raised.empty:
-    st.caption("No concerns have been raised for this ward yet.")
+    st.caption(f"No concerns have been raised for this {s.area} yet.")
 elif raised is not None:
     st.dataframe(
         raised[["category_label", "concerns", "actioned", "last_raised"]],
@@ -199,16 +307,29 @@ elif raised is not None:
 st.page_link(
     "dashboard/pages/get_involved.py",
     label="You said, we did — and raise a concern",
-    query_params={"ward": s.ward_code},
+    query_params={"ward": s.ward_code} if parish is None else {"ward": span_codes[0]} if span_codes else {},
     icon=":material/campaign:",
 )
 
+with map_box:
+    area_points = errors.attempt(
+        lambda: actions.map_points(ward_codes=span_codes), "Partners' actions on the map", "local area"
+    )
+    deck, picture = places.area_map(outline, df, area_mask, area_points)
+    st.pydeck_chart(
+        deck,
+        key=f"local_area_map_{s.ward_code}",
+        height=420,
+        alt=f"Map of {s.ward_name}: its boundary, its rural crimes and partners' actions.",
+    )
+    places.basemap_caption(places.basemap())
+
 st.subheader("Download")
-mask = f.apply(df, wards)
+mask = area_mask
 slug = s.ward_code.lower()
 d = st.columns(3)
 d[0].download_button(
-    "This ward's crimes (CSV)",
+    f"This {s.area}'s crimes (CSV)",
     data=lambda: csv_bytes(trends.incident_table(df, mask)),
     file_name=f"rural-crimes-{slug}.csv",
     mime="text/csv",
@@ -225,7 +346,7 @@ d[1].download_button(
 )
 d[2].download_button(
     "Print-friendly summary (HTML)",
-    data=area_report.summary_html(s),
+    data=lambda: area_report.summary_html(s, staticmap.area_map_png(**picture), f"Map of {s.ward_name}"),
     file_name=f"rural-crime-summary-{slug}.html",
     mime="text/html",
     on_click="ignore",

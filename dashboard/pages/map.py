@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import actions, evidence, filters, state
+from dashboard import actions, evidence, filters, places, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import hotspot_layers, hotspots, maplayers, readiness, trends
+from ruralaction.measures import hotspot_layers, hotspots, maplayers, parish_report, readiness, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
 
@@ -16,6 +16,7 @@ LAYERS = {
     "significant": "Significant hotspots",
     "wards": "Wards (per km²)",
     "wards_pop": "Wards (per 1,000 residents)",
+    "parishes": "Parishes (per km²)",
     "points": "Crimes (points)",
 }
 SNAP_NOTE = (
@@ -55,6 +56,8 @@ first, last = f.month_from or opts.months[0], f.month_to or opts.months[-1]
 span_months = opts.months.index(last) - opts.months.index(first) + 1
 n_months = sum(first <= m <= last for m in opts.covered_months)  # rates a year over months with data
 st.caption(f"Showing {state.md(f.describe(opts))}. Change the filters in the sidebar.")
+pl = places.current()
+found = places.search_box("map")
 
 c = st.columns(4)
 c[0].metric("Rural crimes shown", f"{n:,}", border=True, help="Rural crimes that pass every filter in the sidebar.")
@@ -80,7 +83,11 @@ c[3].metric(
 residents = evidence.ward_residents()
 choice = st.segmented_control(
     "Show",
-    options=[k for k in LAYERS if k != "wards_pop" or residents is not None],
+    options=[
+        k
+        for k in LAYERS
+        if (k != "wards_pop" or residents is not None) and (k != "parishes" or pl.parishes is not None)
+    ],
     format_func=LAYERS.get,
     key="map_layer",
     default="hotspots",
@@ -108,6 +115,12 @@ elif choice == "wards":
 elif choice == "wards_pop":
     layer, legend = maplayers.ward_layer(prep.index, rates, per="per_1000_year")
     layers, title = [layer], "Rural crimes per 1,000 residents a year, every ward"
+elif choice == "parishes":
+    p_rates = parish_report.parish_rates(
+        df, area_mask, pl.parishes, pl.areas, pl.rural, n_months, data.definition.rural_classes
+    )
+    layer, legend = maplayers.parish_layer(pl.features, p_rates)
+    layers, title = [layer], "Rural crimes per km² a year, every parish (the rest is unparished)"
 elif choice == "significant":
     ev = evidence.spatial()
     sig, emerging = evidence.significant(str(src.root), src.dataset, src.version, f)
@@ -119,7 +132,7 @@ elif choice == "significant":
 else:
     layer, legend = maplayers.density_layer(prep.index, df, mask)
     layers, title = [layer], f"Rural crimes per hexagon ({prep.index.cell_area_km2:.1f} km²)"
-outline = None if choice in ("wards", "wards_pop") else maplayers.outline_layer(prep.index)
+outline = None if choice in ("wards", "wards_pop", "parishes") else maplayers.outline_layer(prep.index)
 bounds = prep.index.bounds
 if f.ward is not None and f.ward in prep.index.ward_bounds.index:
     bounds = tuple(prep.index.ward_bounds.loc[f.ward])
@@ -127,6 +140,8 @@ elif f.district is not None:
     codes = opts.wards_in(f.district)["ward_code"]
     b = prep.index.ward_bounds.loc[prep.index.ward_bounds.index.isin(codes)]
     bounds = (b["minx"].min(), b["miny"].min(), b["maxx"].max(), b["maxy"].max()) if len(b) else bounds
+if found is not None:
+    bounds = found.bounds  # the map goes to the place searched for
 show_actions = st.toggle(
     "Show partners' actions",
     value=True,
@@ -138,17 +153,28 @@ if show_actions:
     area = [f.ward] if f.ward else (list(opts.wards_in(f.district)["ward_code"]) if f.district else None)
     action_points = actions.map_points(ward_codes=area, date_from=month_start(first), date_to=month_end(last))
 action_layer = maplayers.actions_layer(action_points)
-deck = maplayers.deck([outline, *layers, action_layer], maplayers.view_for(bounds, height_px=680))
+basemap, labels = places.map_layers()
+focus = None  # the parish (or ward) searched for, outlined
+if found is not None and found.kind in ("parish", "ward"):
+    features = pl.features if found.kind == "parish" else prep.index.ward_features
+    code = found.parish_code if found.kind == "parish" else found.ward_code
+    focus = next((x for x in features if code in (x["properties"].get("code"), x["properties"].get("ward_code"))), None)
+deck = maplayers.deck(
+    [outline, *layers, maplayers.focus_layer(focus), labels, action_layer],
+    maplayers.view_for(bounds, height_px=680),
+    basemap,
+)
 
 st.html(maplayers.legend_html(title, [*legend, *(maplayers.ACTION_LEGEND if action_layer is not None else ())]))
 event = st.pydeck_chart(
     deck,
-    key="map_deck",
+    key=f"map_deck_{abs(hash(found)) % 10**8}" if found is not None else "map_deck",  # a new place: a new view
     on_select="rerun",
     selection_mode="single-object",
     height=700,
     alt=f"Map of {n:,} rural crimes as {LAYERS[choice].lower()}; the table below has the same data.",
 )
+places.basemap_caption(basemap)
 if choice == "points":
     st.caption(SNAP_NOTE)
 if choice == "significant":
@@ -164,6 +190,18 @@ if choice == "significant":
 st.caption("Hover for details; click a ward to choose it. Use the table below if you would rather read.")
 
 picked = maplayers.selected_ward(event) or f.ward
+picked_parish = maplayers.selected_parish(event)
+if picked_parish is None and found is not None and found.parish_code:
+    picked_parish = found.parish_code
+if found is not None and found.ward_code and not maplayers.selected_ward(event):
+    picked = found.ward_code
+if picked_parish is not None and pl.parish_name(picked_parish):
+    st.page_link(
+        "dashboard/pages/local_area.py",
+        label=f"Open the local area page for {pl.parish_name(picked_parish)} (parish)",
+        query_params={**f.without_area().to_query(), places.PARISH_PARAM: picked_parish},
+        icon=":material/arrow_forward:",
+    )
 if picked is not None and picked in set(opts.wards["ward_code"]):
     st.page_link(
         "dashboard/pages/local_area.py",

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import errors, evidence_views, filters, progress, state
+from dashboard import errors, evidence_views, filters, places, progress, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures.filters import link_note
 from ruralaction.measures.periods import (
@@ -206,7 +206,14 @@ st.subheader("Take it to the meeting", divider="green")
 def pack() -> report.Pack:
     wards = data.geography.wards
     return report.build_pack(
-        sc, acts, data.incidents, wards, filters.prepared().areas, data.definition.rural_classes, progress.shapes()
+        sc,
+        acts,
+        data.incidents,
+        wards,
+        filters.prepared().areas,
+        data.definition.rural_classes,
+        progress.shapes(),
+        basemap=places.basemap(),
     )
 
 

@@ -215,9 +215,14 @@ def _match_one(text: str, table: pd.DataFrame, postcodes: Mapping[str, str] | No
                 return _result(table, codes, "postcode", typed)
         rest = _POSTCODE_IN_TEXT.sub(" ", typed).strip(" ,") if found_postcode else ""
         if not rest:
-            why = "That postcode is not in our lookup" if lookup else "Postcodes cannot be looked up here yet"
+            why = (
+                "That postcode is not in our lookup"
+                if lookup
+                else "Postcodes cannot be looked up here yet: that needs the postcode lookup file (ONSPD or "
+                "NSPL, free from the ONS Open Geography Portal), which an admin adds on the Data page"
+            )
             return WardMatch(
-                None, None, "", (), f"{why}: type your village or town, or choose your ward from the list."
+                None, None, "", (), f"{why}. Type your village or town, or choose your ward from the list."
             )
         typed_place = rest
     else:

@@ -32,6 +32,8 @@ WARD_CODE = re.compile(r"^(WD\d{2}CD|ward_code|wardcode)$", re.IGNORECASE)
 WARD_NAME = re.compile(r"^(WD\d{2}NM|ward_name|wardname)$", re.IGNORECASE)
 LSOA_CODE = re.compile(r"^(LSOA\d{2}CD|lsoa_code|lsoa)$", re.IGNORECASE)
 LSOA_NAME = re.compile(r"^(LSOA\d{2}NM|lsoa_name)$", re.IGNORECASE)
+PARISH_CODE = re.compile(r"^(PAR\d{2}CD|parish_code|parncp\d{2}cd)$", re.IGNORECASE)
+PARISH_NAME = re.compile(r"^(PAR\d{2}NM|parish_name|parncp\d{2}nm)$", re.IGNORECASE)
 DISTRICT = re.compile(r"^(LAD\d{2}NM|district|lad_name)$", re.IGNORECASE)
 LAD_CODE = re.compile(r"^(LAD\d{2}CD|lad_code)$", re.IGNORECASE)
 #: An ONS area code as a file name (``wards_by_lad/E07000150.json``): the district of its wards.
@@ -63,6 +65,9 @@ class Geography:
         LSOA code -> RUC code, from the LSOA lookup.
     farms : GeoSeries or None
         Farm points (WGS84).
+    parishes : GeoDataFrame or None
+        ``parish_code, parish_name, geometry`` (WGS84), from ONS "Parishes (December YYYY)
+        Boundaries EW" (``PARyyCD``/``PARyyNM``); see :mod:`ruralaction.geography.parishes`.
     notes : list of str
         What was inferred and from what, in words.
     """
@@ -71,6 +76,7 @@ class Geography:
     lsoas: gpd.GeoDataFrame | None = None
     lsoa_classes: pd.Series = field(default_factory=lambda: pd.Series(dtype="str"))
     farms: gpd.GeoSeries | None = None
+    parishes: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -104,7 +110,9 @@ def read_boundaries(path: str | os.PathLike, *, isolated: bool = False, name: st
 
 
 def boundary_kind(gdf: gpd.GeoDataFrame) -> str | None:
-    """``"ward"``, ``"lsoa"``, ``"farm"`` (a point layer) or ``None``."""
+    """``"ward"``, ``"lsoa"``, ``"parish"``, ``"farm"`` (a point layer) or ``None``."""
+    if _first(gdf.columns, PARISH_CODE):
+        return "parish"
     if _first(gdf.columns, WARD_CODE):
         return "ward"
     if _first(gdf.columns, LSOA_CODE):
@@ -209,17 +217,18 @@ def build_geography(
 ) -> Geography:
     """Read and combine boundary and lookup files.
 
-    ``boundaries`` are sorted into ward / LSOA / farm layers by their columns; ``wards``,
+    ``boundaries`` are sorted into ward / LSOA / parish / farm layers by their columns; ``wards``,
     ``lsoas`` and ``farms`` force the kind. Raises :class:`GeographyError` for unusable files.
     """
-    layers: dict[str, list[gpd.GeoDataFrame]] = {"ward": [], "lsoa": [], "farm": []}
+    layers: dict[str, list[gpd.GeoDataFrame]] = {"ward": [], "lsoa": [], "parish": [], "farm": []}
     for kind, paths in (("ward", wards), ("lsoa", lsoas), ("farm", farms), (None, boundaries)):
         for path in paths:
             gdf = read_boundaries(path)
             k = kind or boundary_kind(gdf)
             if k is None:
                 raise GeographyError(
-                    f"{Path(path).name} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."
+                    f"{Path(path).name} has no ward, LSOA or parish code column (e.g. WD13CD, LSOA11CD, PAR23CD) "
+                    "and is not a point layer."
                 )
             if k == "ward" and AREA_CODE_NAME.match(Path(path).stem) and not _first(gdf.columns, LAD_CODE):
                 gdf = gdf.assign(_lad_code=Path(path).stem)  # ONS per-district files are named by LAD code
@@ -237,9 +246,29 @@ def build_geography(
         geo.lsoas = _standard_lsoas(pd.concat(layers["lsoa"], ignore_index=True), geo.lsoa_classes, definition)
     if layers["ward"]:
         geo.wards = _standard_wards(pd.concat(layers["ward"], ignore_index=True), ward_lookup, geo, definition)
+    if layers["parish"]:
+        geo.parishes = standard_parishes(pd.concat(layers["parish"], ignore_index=True))
     if layers["farm"]:
         geo.farms = gpd.GeoSeries(pd.concat([g.geometry for g in layers["farm"]], ignore_index=True), crs="EPSG:4326")
     return geo
+
+
+def standard_parishes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``parish_code, parish_name, geometry`` from an ONS parish boundary layer (``PARyyCD`` /
+    ``PARyyNM``); the last copy of a code wins."""
+    code, name = _first(gdf.columns, PARISH_CODE), _first(gdf.columns, PARISH_NAME)
+    return (
+        gpd.GeoDataFrame(
+            {
+                "parish_code": gdf[code].astype(str).str.strip(),
+                "parish_name": gdf[name].astype(str).str.strip() if name else gdf[code].astype(str),
+            },
+            geometry=gdf.geometry.make_valid(),
+            crs="EPSG:4326",
+        )
+        .drop_duplicates("parish_code", keep="last")
+        .reset_index(drop=True)
+    )
 
 
 def _standard_lsoas(gdf: gpd.GeoDataFrame, classes: pd.Series, definition: Definition) -> gpd.GeoDataFrame:

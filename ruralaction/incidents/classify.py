@@ -15,6 +15,7 @@ import pandas as pd
 
 from ruralaction.definition import Definition, load_definition
 from ruralaction.geography.boundaries import Geography, locate, near_points
+from ruralaction.geography.parishes import assign_parishes
 from ruralaction.incidents.schema import RURAL_CATEGORIES
 
 #: ``rural_basis`` values for the area evidence, in the order the classifier tries them.
@@ -139,6 +140,9 @@ def classify(
     at_farm : bool
     ward_code, ward_name : category
         The ward the point lies in; missing when unknown (no location, or outside every ward).
+    parish_code, parish_name : category
+        The parish the point lies in when parishes are loaded; ``parish_name`` is
+        "Unparished area" inside the county but in no parish; both missing otherwise.
     in_rural_ward : boolean
         True/False, or missing when no evidence covers the row.
     rural_basis : category
@@ -238,6 +242,7 @@ def classify(
     else:
         out["ward_code"] = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
         out["ward_name"] = out["ward_code"]
+    out["parish_code"], out["parish_name"] = assign_parishes(lon, lat, geography.parishes, county & has_xy)
     in_rural_ward = pd.arrays.BooleanArray(rural, ~class_known)
     out["in_rural_ward"] = in_rural_ward
     out["rural_basis"] = _basis(farm_basis, area_basis)

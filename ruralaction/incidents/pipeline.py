@@ -29,7 +29,7 @@ from ruralaction.settings import data_dir
 #: Sub-folders of the data directory that hold incident files.
 INCIDENT_DIRS = ("police_uk", "force_export")
 #: Sub-folders that hold boundaries and lookups (the layout of ``shared/data``).
-GEOGRAPHY_DIRS = ("boundaries", "ruc", "population")
+GEOGRAPHY_DIRS = ("boundaries", "ruc", "population", "postcodes", "places")
 
 
 @dataclass
@@ -122,6 +122,8 @@ def output_frame(df: pd.DataFrame) -> pd.DataFrame:
     out["line"] = df["line"]
     for c in CLASSIFICATION_COLUMNS:
         out[c] = df[c]
+    if "parish_name" in df and df["parish_name"].notna().any():  # only when parishes are loaded
+        out["parish_code"], out["parish_name"] = df["parish_code"], df["parish_name"]
     return out[[*POLICE_UK_COLUMNS, *[c for c in out.columns if c not in POLICE_UK_COLUMNS]]]
 
 

@@ -4,7 +4,8 @@ Layout under the data directory (``RURALACTION_DATA_DIR``, default ``data/``)::
 
     ours/police_uk/<added-at>/…        police.uk CSVs and archives exactly as added (validated first)
     ours/force_export/<added-at>/…     force exports
-    ours/boundaries/…, ours/ruc/…      ward / LSOA boundaries and rural-urban lookups
+    ours/boundaries/…, ours/ruc/…      ward / LSOA / parish boundaries and rural-urban lookups
+    ours/postcodes/…, ours/places/…    an ONSPD/NSPL postcode extract; OS Open Names place names
     demo/…                             the same layout, written by ``ruralaction.incidents.demo``
     settings.json                      which dataset the dashboard shows ({"active": "ours"})
 
@@ -32,7 +33,9 @@ from ruralaction.geography.boundaries import (
     read_boundaries,
     read_lookup,
 )
+from ruralaction.geography.gazetteer import is_open_names_file, read_open_names
 from ruralaction.geography.population import PopulationError, find_population_files, is_population_file, read_population
+from ruralaction.geography.postcodes import is_postcode_file, read_postcodes
 from ruralaction.incidents.loader import LoadResult, load_incidents
 from ruralaction.incidents.pipeline import (
     INCIDENT_DIRS,
@@ -176,9 +179,10 @@ class Store:
         self, name: str, data: bytes, definition: Definition | None = None, dataset: str = "ours"
     ) -> tuple[str, Path]:
         """Validate and keep a boundaries file (GeoJSON / GeoPackage / zipped Shapefile) or a
-        rural-urban lookup CSV, or an ONS LSOA population estimates CSV. Returns ``(kind, saved
-        path)``; kind is ``"ward"``, ``"lsoa"``, ``"farm"``, ``"lsoa lookup"``, ``"ward lookup"``
-        or ``"population"``. Raises :class:`GeographyError`
+        rural-urban lookup CSV, an ONS LSOA population estimates CSV, an ONSPD/NSPL postcode
+        extract or an OS Open Names CSV. Returns ``(kind, saved path)``; kind is ``"ward"``,
+        ``"lsoa"``, ``"parish"``, ``"farm"``, ``"lsoa lookup"``, ``"ward lookup"``,
+        ``"population"``, ``"postcode lookup"`` or ``"place names"``. Raises :class:`GeographyError`
         (one sentence naming the file) and writes nothing when the file is unusable."""
         definition = definition or load_definition()
         fname = safe_name(name)
@@ -186,7 +190,13 @@ class Store:
         with tempfile.TemporaryDirectory() as tmp:
             probe = Path(tmp) / fname
             probe.write_bytes(data)
-            if suffix in LOOKUP_EXTENSIONS and is_population_file(probe):
+            if suffix in LOOKUP_EXTENSIONS and is_postcode_file(probe):
+                read_postcodes(probe, fname)  # every row checked; a bad one refuses the file
+                kind, folder = "postcode lookup", "postcodes"
+            elif suffix in LOOKUP_EXTENSIONS and is_open_names_file(probe):
+                read_open_names(probe, fname)
+                kind, folder = "place names", "places"
+            elif suffix in LOOKUP_EXTENSIONS and is_population_file(probe):
                 try:
                     read_population(probe, fname)  # every row checked; a bad one refuses the file
                 except PopulationError as exc:
@@ -201,7 +211,8 @@ class Store:
                 kind = boundary_kind(read_boundaries(probe, isolated=True, name=fname))
                 if kind is None:
                     raise GeographyError(
-                        f"{fname} has no ward or LSOA code column (e.g. WD13CD, LSOA11CD) and is not a point layer."
+                        f"{fname} has no ward, LSOA or parish code column (e.g. WD13CD, LSOA11CD, PAR23CD) "
+                        "and is not a point layer."
                     )
                 folder = "boundaries"
             else:
@@ -220,7 +231,12 @@ class Store:
 
         found = find_geography_files(folder)
         added = []
-        for p in [*found["boundaries"], *found["lookups"], *find_population_files(folder)]:
+        places = [
+            p
+            for p in sorted(Path(folder).rglob("*.csv"))
+            if p not in found["lookups"] and (is_postcode_file(p) or is_open_names_file(p))
+        ]
+        for p in [*found["boundaries"], *found["lookups"], *find_population_files(folder), *places]:
             kind, dest = self.add_geography(p.name, p.read_bytes(), definition, dataset)
             added.append((kind, dest))
         return added

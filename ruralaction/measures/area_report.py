@@ -8,6 +8,7 @@ screen, the CSV and the printed page can never disagree.
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, replace
 
@@ -56,6 +57,11 @@ class AreaSummary:
         :func:`trends.outcomes`.
     demo : bool
         Whether the data is the generated demo (the downloads say so).
+    area : {"ward", "parish"}
+        What kind of area this is (``ward_code``/``ward_name`` hold a parish's code and name
+        for a parish, :mod:`ruralaction.measures.parish_report`).
+    spans : str
+        For a parish, the wards it lies in ("Brixworth and Moulton"); "" otherwise.
     """
 
     ward_code: str
@@ -76,6 +82,8 @@ class AreaSummary:
     demo: bool = False
     class_basis: str | None = None
     covered: tuple[str, ...] = ()
+    area: str = "ward"
+    spans: str = ""
 
     @property
     def period(self) -> str:
@@ -182,8 +190,8 @@ def local_area_summary(
 
 
 def area_kind(s: AreaSummary) -> str:
-    """The kind of ward with the basis of its class: "rural ward (2011 ward lookup)"."""
-    return kind_words(s.rural, s.class_basis)
+    """The kind of area with the basis of its class: "rural ward (2011 ward lookup)"."""
+    return kind_words(s.rural, s.class_basis, s.area)
 
 
 def area_heading(s: AreaSummary) -> str:
@@ -195,9 +203,9 @@ def area_heading(s: AreaSummary) -> str:
 def summary_frame(s: AreaSummary) -> pd.DataFrame:
     """The summary as rows of ``section, measure, value`` (for a CSV download)."""
     rows: list[tuple[str, str, object]] = [
-        ("Area", "Ward", s.ward_name),
-        ("Area", "Ward code", s.ward_code),
-        ("Area", "District", s.district or ""),
+        ("Area", s.area.capitalize(), s.ward_name),
+        ("Area", f"{s.area.capitalize()} code", s.ward_code),
+        ("Area", "District" if s.area == "ward" else "In wards", s.district or s.spans or ""),
         ("Area", "Kind", area_kind(s)),
         ("Area", "Rural-urban class from", s.class_basis or ""),
         ("Area", "Filters", s.filters_text),
@@ -246,12 +254,16 @@ h1{font-size:1.7rem;margin:0 0 .2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4re
 .note{background:#FFF4CE;border:1px solid #C9A227;padding:.4rem .6rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.25rem .4rem;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
+img.map{width:100%;max-width:46rem;height:auto;border:1px solid #8A9A86}
 @media print{body{margin:0}a{color:#111}}
 """
 
 
-def summary_html(s: AreaSummary) -> str:
-    """A print-friendly page of the summary; every text from the data is HTML-escaped."""
+def summary_html(s: AreaSummary, map_png: bytes | None = None, map_alt: str = "") -> str:
+    """A print-friendly page of the summary; every text from the data is HTML-escaped.
+
+    ``map_png`` (a PNG of the area's map, :func:`ruralaction.reports.staticmap.area_map_png`) is
+    embedded in the page itself, so the file prints with its map offline."""
     e = html.escape
     cats = "".join(
         f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
@@ -264,7 +276,14 @@ def summary_html(s: AreaSummary) -> str:
     )
     coverage = f"<p class='note'>{e(s.coverage_words)}</p>" if s.coverage_words else ""
     stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
-    district = f", {e(s.district)}" if s.district else ""
+    district = f", {e(s.district)}" if s.district else (f", in {e(s.spans)}" if s.spans else "")
+    figure = (
+        "<h2>Where</h2><img class='map' alt='{}' src='data:image/png;base64,{}'>".format(
+            e(map_alt or f"Map of {s.ward_name}"), base64.b64encode(map_png).decode("ascii")
+        )
+        if map_png
+        else ""
+    )
     demo = (
         (
             "<p class='note'><strong>Demo data — generated, not real incidents.</strong> "
@@ -277,11 +296,12 @@ def summary_html(s: AreaSummary) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{e(s.ward_name)}: rural crime summary</title>
 <style>{_PRINT_CSS}</style></head><body>
 <h1>{e(s.ward_name)}: rural crime</h1>
-<p>{e(area_heading(s))}{district} · ward code {e(s.ward_code)} · {e(s.period)}</p>
+<p>{e(area_heading(s))}{district} · {e(s.area)} code {e(s.ward_code)} · {e(s.period)}</p>
 {demo}<p>Showing: {e(s.filters_text)}.</p>
 <h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months_with_data} months with data.</p>
 {coverage}
 <table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table>
+{figure}
 <h2>How it is changing</h2><p>12 months to {e(month_label(s.change.end_month))} against the 12 before: <strong>{e(s.change.words)}</strong>.</p>
 <h2>Compared with the county</h2><p>{e(s.comparison.words)}</p>
 <h2>What stands out</h2><ul>{stand}</ul>

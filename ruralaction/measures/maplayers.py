@@ -16,8 +16,12 @@ is ~160 MB), so the browser only ever gets what it can draw:
 Tooltips are plain text (deck.gl's ``text`` tooltip, which the browser sets as ``innerText``),
 never an HTML template, so a location such as ``<img src=x onerror=alert(1)>`` shows as those
 characters in every deck.gl renderer. Every HTML this module does write (the legend) passes
-data text through ``html.escape``. No basemap is requested: the ward outlines are the map, and
-no viewer's browser is sent to a tile server.
+data text through ``html.escape``.
+
+The background is configuration (:mod:`ruralaction.geography.basemap`): :func:`deck` draws on
+the configured tiles, or on none at all, in which case no viewer's browser is sent to a tile
+server. Either way the ward outlines and the place names (:func:`label_layer`) are drawn by the
+map itself, so a map without tiles (offline, in CI) is still a map.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 from pyproj import Transformer
 
+from ruralaction.geography.basemap import Basemap
 from ruralaction.measures.trends import BNG, NO_OUTCOME, month_codes, plural
 
 #: Most crimes drawn as individual points; above it the page offers hotspots and wards. Each
@@ -188,6 +193,25 @@ def _ward_outlines(wards: gpd.GeoDataFrame | None) -> tuple[list, pd.DataFrame]:
         )
     b = wards.geometry.bounds.set_axis(["minx", "miny", "maxx", "maxy"], axis=1)
     return features, b.set_index(pd.Index(wards["ward_code"].astype(str), name="ward_code"))
+
+
+def polygon_features(gdf: gpd.GeoDataFrame | None, code_col: str, name_col: str) -> tuple[list, pd.DataFrame]:
+    """Simplified (20 m), rounded outlines of any areas (parishes) as GeoJSON features with
+    ``code`` and ``name`` properties, and their bounds by code: once per data version."""
+    if gdf is None or not len(gdf):
+        return [], pd.DataFrame(columns=["minx", "miny", "maxx", "maxy"], dtype=float)
+    simple = gdf.geometry.to_crs(BNG).simplify(20, preserve_topology=True).to_crs("EPSG:4326")
+    geoms = shapely.transform(simple.to_numpy(), lambda c: np.round(c, 5))
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(shapely.to_geojson(g)),
+            "properties": {"code": str(c), "name": str(n)},
+        }
+        for c, n, g in zip(gdf[code_col], gdf[name_col], geoms)
+    ]
+    b = gdf.geometry.bounds.set_axis(["minx", "miny", "maxx", "maxy"], axis=1)
+    return features, b.set_index(pd.Index(gdf[code_col].astype(str), name="code"))
 
 
 # --------------------------------------------------------------------------- classes and legends
@@ -375,6 +399,68 @@ def ward_layer(index: MapIndex, rates: pd.DataFrame, per: str = "per_km2_year") 
     return layer, class_legend(breaks, zero_label="None")
 
 
+def parish_layer(features: list, rates: pd.DataFrame) -> tuple[pdk.Layer, list[LegendItem]]:
+    """Parishes (:func:`polygon_features`) coloured by rural crimes per km² a year (``rates``
+    from :func:`ruralaction.measures.parish_report.parish_rates`). Clicking one can open it."""
+    by_code = rates.set_index("ward_code")
+    codes = [f["properties"]["code"] for f in features]
+    values = by_code["per_km2_year"].reindex(codes).to_numpy(dtype=float)
+    crimes = by_code["crimes"].reindex(codes).fillna(0).to_numpy(dtype=int)
+    breaks = class_breaks(values)
+    cls = classify_values(values, breaks)
+    colours = [rgb(c, 200) for c in ramp_for(len(breaks))]
+    data = []
+    for f, c, v, k in zip(features, cls, values, crimes):
+        p = f["properties"]
+        rate = f"{v:,.2f} per km² a year" if np.isfinite(v) else "no rate"
+        tip = f"{p['name']} (parish)\n{plural(int(k), 'rural crime')}: {rate}\nClick to choose this parish"
+        fill = rgb(NONE_COLOUR, 200) if c < 0 else colours[c]
+        data.append({**f, "properties": {**p, "parish_code": p["code"], "f": fill, "t": tip}})
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        data=data,
+        id="parishes",
+        stroked=True,
+        filled=True,
+        pickable=True,
+        get_fill_color="properties.f",
+        get_line_color=[60, 60, 60, 220],
+        line_width_min_pixels=1,
+        auto_highlight=True,
+        highlight_color=[27, 94, 32, 90],
+    )
+    return layer, class_legend(breaks, zero_label="None")
+
+
+def focus_layer(feature: dict | None, layer_id: str = "focus") -> pdk.Layer | None:
+    """One area's outline drawn thick on top (the parish or ward a page is about)."""
+    if not feature:
+        return None
+    return pdk.Layer(
+        "GeoJsonLayer",
+        data=[feature],
+        id=layer_id,
+        stroked=True,
+        filled=True,
+        pickable=False,
+        get_fill_color=[27, 94, 32, 18],
+        get_line_color=[27, 94, 32, 255],
+        line_width_min_pixels=3,
+    )
+
+
+def selected_parish(event: object) -> str | None:
+    """The parish code clicked on the map (the ``parishes`` layer), or None."""
+    try:
+        for obj in event["selection"]["objects"].get("parishes") or []:  # type: ignore[index]
+            code = (obj.get("properties") or {}).get("parish_code")
+            if isinstance(code, str) and code:
+                return code
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
 def point_rows(df: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """The filtered crimes with a location, and their tooltip text (at most :data:`POINTS_MAX`).
 
@@ -497,6 +583,44 @@ def actions_layer(actions: pd.DataFrame | None) -> pdk.Layer | None:
 ACTION_RGBA = {True: (27, 94, 32, 255), False: (0, 0, 0, 230)}
 
 
+def label_layer(labels: pd.DataFrame | None) -> pdk.Layer | None:
+    """Place names (:func:`ruralaction.geography.gazetteer.place_labels`) drawn by the map
+    itself, so they show with no basemap. Sized in metres: a village's name grows as one zooms
+    in and stays out of the way at county scale; towns read from the county view. Not
+    pickable (hover tells the ward or hexagon beneath). Plain text, as every text here."""
+    if labels is None or labels.empty:
+        return None
+    data = [
+        {"p": [x, y], "n": n, "s": s}
+        for x, y, n, s in zip(
+            labels["lon"].tolist(),
+            labels["lat"].tolist(),
+            labels["name"].astype(str).tolist(),
+            labels["size_m"].tolist(),
+        )
+    ]
+    return pdk.Layer(
+        "TextLayer",
+        data=data,
+        id="place-labels",
+        get_position="p",
+        get_text="n",
+        get_size="s",
+        size_units="'meters'",
+        size_max_pixels=18,
+        get_color=[34, 34, 34, 235],
+        font_family="'system-ui, -apple-system, Segoe UI, sans-serif'",
+        font_weight=600,
+        character_set="'auto'",
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        pickable=False,
+    )
+
+
 # --------------------------------------------------------------------------- the deck
 
 
@@ -527,11 +651,24 @@ def _mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def deck(layers: list[pdk.Layer | None], view: pdk.ViewState) -> CompactDeck:
-    """The map: the given layers (None skipped) with plain-text tooltips and no basemap."""
+def deck(layers: list[pdk.Layer | None], view: pdk.ViewState, basemap: Basemap | None = None) -> CompactDeck:
+    """The map: the given layers (None skipped) with plain-text tooltips, on ``basemap``'s
+    tiles (its MapLibre style URL), or on no tiles at all when it is None or ``"none"``."""
+    style = basemap.map_style() if basemap is not None else None
+    kwargs = {"map_style": style} if style else {}  # no map_style: pydeck's "none" sentinel, no tiles
     return CompactDeck(
-        layers=[lyr for lyr in layers if lyr is not None], initial_view_state=view, map_provider=None, tooltip=TOOLTIP
-    )  # no map_style: no basemap at all
+        layers=[lyr for lyr in layers if lyr is not None],
+        initial_view_state=view,
+        map_provider=None,
+        tooltip=TOOLTIP,
+        **kwargs,
+    )
+
+
+def tile_sources(d: pdk.Deck) -> list[str]:
+    """The style URL a deck makes the browser fetch tiles through ([] when it has no basemap)."""
+    style = json.loads(d.to_json()).get("mapStyle")
+    return [] if not style or style == "__MAP_STYLE__" else [str(style)]
 
 
 def payload_bytes(d: pdk.Deck) -> int:

@@ -69,9 +69,10 @@ def ward_classes(wards: pd.DataFrame | None, rural_classes: Sequence[str]) -> pd
     return out[~out.index.duplicated(keep="last")]
 
 
-def kind_words(rural: bool | None, basis: str | None = None) -> str:
-    """ "rural ward (2011 ward lookup)", "urban ward (…)", or "ward of unknown rural-urban class"."""
+def kind_words(rural: bool | None, basis: str | None = None, area: str = "ward") -> str:
+    """ "rural ward (2011 ward lookup)", "urban ward (…)", or "ward of unknown rural-urban class"
+    (``area="parish"``: the same words for a parish)."""
     if rural is None:
-        return "ward of unknown rural-urban class"
-    kind = "rural ward" if rural else "urban ward"
+        return f"{area} of unknown rural-urban class"
+    kind = f"rural {area}" if rural else f"urban {area}"
     return f"{kind} ({basis})" if basis else kind

@@ -32,6 +32,7 @@ import shapely
 from pyproj import Transformer
 
 from ruralaction.actions.places import OTHER_ACTION_RGBA, RURAL_ACTION_RGBA
+from ruralaction.geography.basemap import Basemap, bng_image
 from ruralaction.measures import months as mo
 from ruralaction.measures.maplayers import (
     NONE_COLOUR,
@@ -39,6 +40,7 @@ from ruralaction.measures.maplayers import (
     RAMP,
     class_breaks,
     classify_values,
+    rgb,
 )
 from ruralaction.measures.periods import Period
 from ruralaction.measures.trends import BNG, area_rates
@@ -190,6 +192,9 @@ class WardShapes:
         Each ward's rings, joined with None (plotly draws them as one filled path).
     label_x, label_y : ndarray
         A point inside each ward (for hover).
+    places : DataFrame
+        Place names drawn on the map (``name, x, y`` in metres): the districts, named after
+        their towns, so the map reads without a basemap.
     """
 
     codes: list[str]
@@ -198,6 +203,7 @@ class WardShapes:
     ys: list[list]
     label_x: np.ndarray
     label_y: np.ndarray
+    places: pd.DataFrame | None = None
 
 
 def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShapes:
@@ -216,6 +222,12 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
         xs.append(x)
         ys.append(y)
     pts = shapely.point_on_surface(geoms.to_numpy())
+    places = None
+    if "district" in wards and wards["district"].notna().any():
+        by = gpd.GeoDataFrame({"district": wards["district"].to_numpy()}, geometry=geoms.to_numpy(), crs=BNG)
+        merged = by.dropna(subset=["district"]).dissolve("district")
+        at = shapely.point_on_surface(merged.geometry.to_numpy())
+        places = pd.DataFrame({"name": merged.index.astype(str), "x": shapely.get_x(at), "y": shapely.get_y(at)})
     return WardShapes(
         wards["ward_code"].astype(str).tolist(),
         wards["ward_name"].astype(str).tolist(),
@@ -223,6 +235,7 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
         ys,
         shapely.get_x(pts),
         shapely.get_y(pts),
+        places,
     )
 
 
@@ -253,9 +266,12 @@ def map_chart(
     big: bool = False,
     height: int = 620,
     highlight: str | None = None,
+    basemap: Basemap | None = None,
 ) -> Chart:
     """The ward choropleth: rural crimes per km² a year in the period, in colour-blind-safe classes,
-    with visible actions as green stars and other actions as blue circles.
+    with visible actions as green stars and other actions as blue circles, on the basemap's tiles
+    (reprojected into the grid, :func:`ruralaction.geography.basemap.bng_image`) when there are
+    raster tiles to be had, the wards then drawn see-through.
 
     Parameters
     ----------
@@ -267,7 +283,16 @@ def map_chart(
         :func:`ruralaction.actions.action_points` (``lon, lat, visible, title``) of the period.
     highlight : str, optional
         A ward code to outline in black.
+    basemap : Basemap, optional
+        The configured basemap (None: no tiles, the ward outlines are the map).
     """
+    tiles, attribution = None, ""
+    flat_x = [v for xs in shapes.xs for v in xs if v is not None]
+    flat_y = [v for ys in shapes.ys for v in ys if v is not None]
+    if basemap is not None and flat_x:
+        pad = 0.03 * (max(flat_x) - min(flat_x))
+        box = (min(flat_x) - pad, min(flat_y) - pad, max(flat_x) + pad, max(flat_y) + pad)
+        tiles, attribution = bng_image(basemap, *box)
     per = rates.set_index("ward_code")["per_km2_year"].reindex(shapes.codes).to_numpy(dtype=float)
     crimes = rates.set_index("ward_code")["crimes"].reindex(shapes.codes).fillna(0).to_numpy(dtype=int)
     breaks = class_breaks(per)
@@ -281,12 +306,13 @@ def map_chart(
         x = [v for i in idx for v in shapes.xs[i]]
         y = [v for i in idx for v in shapes.ys[i]]
         colour = NONE_COLOUR if k < 0 else RAMP[min(k, len(RAMP) - 1)]
+        fill = colour if tiles is None else "rgba({},{},{},{})".format(*rgb(colour)[:3], 0.1 if k < 0 else 0.62)
         fig.add_scatter(
             x=x,
             y=y,
             mode="lines",
             fill="toself",
-            fillcolor=colour,
+            fillcolor=fill,
             name=label,
             showlegend=False,
             line={"color": "#FFFFFF", "width": 0.8},
@@ -330,6 +356,17 @@ def map_chart(
         hoverinfo="text",
         showlegend=False,
     )
+    if shapes.places is not None and len(shapes.places):
+        fig.add_scatter(
+            x=shapes.places["x"],
+            y=shapes.places["y"],
+            mode="text",
+            text=shapes.places["name"],
+            textfont={"size": 20 if big else 13, "color": "#222222", "family": FONT},
+            hoverinfo="skip",
+            showlegend=False,
+            name="Places",
+        )
     if actions is not None and len(actions):
         x, y = _TO_BNG.transform(actions["lon"].to_numpy(float), actions["lat"].to_numpy(float))
         vis = actions["visible"].to_numpy(dtype=bool)
@@ -352,6 +389,31 @@ def map_chart(
                     hovertext=actions["title"].astype(str).to_numpy()[sel],
                     hoverinfo="text",
                 )
+    if tiles is not None:
+        fig.add_layout_image(
+            source=tiles,
+            xref="x",
+            yref="y",
+            x=box[0],
+            y=box[3],
+            sizex=box[2] - box[0],
+            sizey=box[3] - box[1],
+            sizing="stretch",
+            layer="below",
+        )
+        if attribution:
+            fig.add_annotation(
+                text=attribution,
+                xref="paper",
+                yref="paper",
+                x=1,
+                y=0,
+                xanchor="right",
+                yanchor="bottom",
+                showarrow=False,
+                font={"size": 11 if not big else 14, "color": "#333333"},
+                bgcolor="rgba(255,255,255,0.7)",
+            )
     _style(fig, big, height)
     fig.update_xaxes(visible=False, showgrid=False, rangemode="normal")
     fig.update_yaxes(visible=False, showgrid=False, rangemode="normal", scaleanchor="x", scaleratio=1)

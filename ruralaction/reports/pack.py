@@ -335,6 +335,7 @@ def build_pack(
     areas: pd.Series,
     rural_classes,
     shapes: ch.WardShapes | None = None,
+    basemap=None,
 ) -> Pack:
     """The pack's charts and actions list for a scorecard.
 
@@ -351,6 +352,8 @@ def build_pack(
     rural_classes : sequence of str
     shapes : WardShapes, optional
         Precomputed :func:`ruralaction.progress.charts.ward_shapes`.
+    basemap : Basemap, optional
+        Tiles under the map (:mod:`ruralaction.geography.basemap`); None: outlines and names only.
     """
     from ruralaction.actions.places import action_points
     from ruralaction.measures.filters import Filters
@@ -360,7 +363,9 @@ def build_pack(
     if wards is not None and len(wards):
         shapes = shapes or ch.ward_shapes(wards)
         rates = ch.map_data(incidents, Filters().apply(incidents), wards, areas, sc.period, rural_classes)
-        out.append(ch.map_chart(shapes, rates, sc.period, action_points(listed, wards), highlight=sc.ward))
+        out.append(
+            ch.map_chart(shapes, rates, sc.period, action_points(listed, wards), highlight=sc.ward, basemap=basemap)
+        )
     out.append(ch.trend_chart(sc.trend, sc.period))
     out.append(ch.actions_chart(sc.actions_monthly, sc.period))
     kind = ""
@@ -478,7 +483,9 @@ def run_cli(args: argparse.Namespace) -> int:
         wildlife_category=data.definition.wildlife_category,
         concerns_note=note,
     )
-    pack = build_pack(sc, actions, data.incidents, wards, ward_areas_km2(wards), data.definition.rural_classes)
+    pack = build_pack(
+        sc, actions, data.incidents, wards, ward_areas_km2(wards), data.definition.rural_classes, basemap=_basemap()
+    )
     try:
         body = render(pack, fmt)
     except PackError as exc:
@@ -492,3 +499,14 @@ def run_cli(args: argparse.Namespace) -> int:
         f"{counts['red']} off track, {counts['none']} not rated."
     )
     return 0
+
+
+def _basemap():
+    """The configured basemap for the command line's pack (a broken setting: none, said once)."""
+    from ruralaction.geography.basemap import BasemapError, basemap_from_env
+
+    try:
+        return basemap_from_env()
+    except BasemapError as exc:
+        print(f"Note: {exc} The map has no background tiles.", file=sys.stderr)
+        return None
