@@ -143,7 +143,10 @@ def sidebar(opts: FilterOptions, active: bool = True) -> Filters:
     wanted = Filters.from_query(url, opts) if url or last is None else last.clean(opts)
     for text in ignored(url, opts) if url else ():
         errors.note(text)  # "The link's last month '2019-13' was ignored: …", above the page
-    if wanted != last or any(k not in st.session_state for k in _KEYS.values()):
+    # With one month there is no slider, so its key is never in session state: it must not count
+    # as a widget still to set, or every run would put back the values a user has just changed.
+    drawn = [k for name, k in _KEYS.items() if name != "months" or len(opts.months) > 1]
+    if wanted != last or any(k not in st.session_state for k in drawn):
         _set_widgets(wanted, opts)
 
     box = st.container() if active else st.expander("Filters (used on the Map and Local area pages)")

@@ -18,6 +18,7 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
+from tiny_county import write_tiny_county
 
 from dashboard.state import DEMO_LABEL
 
@@ -280,3 +281,23 @@ def test_no_or_unknown_ward_asks_for_one(app):
 def test_overview_keeps_the_filters_out_of_the_way(app):
     at = app.page("dashboard/pages/overview.py")
     assert [e.proto.label for e in at.sidebar.expander] == ["Filters (used on the Map and Local area pages)"]
+
+
+def test_with_one_month_of_data_a_changed_filter_stays_changed(tmp_path):
+    """One month loaded: no month slider is drawn, and the other filters must still keep what
+    the user chose (they were put back to the link's values on every run)."""
+    root = tmp_path / "data"
+    write_tiny_county(root / "ours")
+    shutil.rmtree(root / "ours" / "police_uk" / "2024-03")
+    app = App(root)
+    try:
+        at = app.page("dashboard/pages/map.py")
+        assert not [s for s in at.sidebar.select_slider if s.key == "filters_months"]
+        at.sidebar.radio(key="filters_reason").set_value("farm")
+        at = app.run()
+        assert at.sidebar.radio(key="filters_reason").value == "farm"
+        at = app.run()  # and on the run after, when the link has caught up
+        assert at.sidebar.radio(key="filters_reason").value == "farm"
+        assert at.query_params.get("reason") in ("farm", ["farm"])
+    finally:
+        app.mp.undo()
