@@ -20,9 +20,12 @@ import streamlit as st
 
 from ruralaction.incidents.pipeline import Classified
 from ruralaction.incidents.store import Store
+from ruralaction.permissions import Actor
 from ruralaction.settings import data_dir
 
 DEMO_LABEL = "Demo data — generated, not real incidents"
+#: The app itself writing the demo on a first start (no visitor's choice; recorded in the audit).
+FIRST_START = Actor.system_actor("first start")
 
 _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in string.punctuation}
 
@@ -49,7 +52,7 @@ def _prepare(root: str) -> bool:
     """Write the demo on a first start (no data of our own yet), once per process and folder
     (the cache also stops two first visitors writing it at the same time)."""
     store = Store(Path(root))
-    return False if store.has_incidents("ours") else store.ensure_demo()
+    return False if store.has_incidents("ours") else store.ensure_demo(actor=FIRST_START)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading and classifying incidents…")

@@ -21,6 +21,7 @@ STAGES: dict[str, int] = {
     "settings": 0,
     "exports": 0,
     "permissions": 0,
+    "locks": 0,
     "geography": 1,
     "incidents": 2,
     "measures": 3,
