@@ -20,7 +20,7 @@ from ruralaction.faults import describe
 from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
 from ruralaction.incidents.pipeline import output_frame, run, rural_counts
-from ruralaction.incidents.store import LABELS, Store, StoreError, geography_folder_files, safe_name
+from ruralaction.incidents.store import LABELS, Store, StoreError, geography_folder_files
 from ruralaction.ops.cli import add_health_arguments, add_refresh_arguments
 from ruralaction.permissions import command_line_actor
 from ruralaction.reports.pack import add_arguments as add_report_arguments
@@ -84,9 +84,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     store = _store(args)
     geography = geography_folder_files(args.geography) if args.geography else []
     result = store.add_incidents(args.inputs, definition, actor=cli_actor(), geography=geography)
-    if result.accepted:
-        for name, _ in geography:
-            print(f"Added geography file {safe_name(name)}.")
+    for kind, path in result.geography:
+        print(f"Added {kind} file {path.name}.")
     for line in result.load.summary.lines():
         print(line)
     if args.rejected:

@@ -213,12 +213,16 @@ def test_disk_full_at_a_database_write_saves_nothing_and_says_so(tmp_path):
 
 
 def test_disk_full_when_switching_the_dataset_is_one_sentence(demo_root, monkeypatch):
+    from dashboard import actions
     from ruralaction.incidents.store import Store
+    from ruralaction.permissions import Actor, Role
 
-    def full(self, dataset):
+    def full(self, dataset, *, actor):
         raise OSError(errno.ENOSPC, "No space left on device", str(self.root / "settings.json"))
 
     monkeypatch.setattr(Store, "set_active", full)
+    # An admin (the switch is theirs only; signing in for real is tested in test_app_data).
+    monkeypatch.setattr(actions, "actor", lambda: Actor(email="admin@pcc.example", role=Role.ADMIN))
     with pytest.MonkeyPatch.context() as mp:
         app = App(demo_root, mp, RURALACTION_DB_URL=f"sqlite:///{demo_root / 'switch.db'}")
         at = app.visit("Data")

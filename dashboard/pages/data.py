@@ -172,9 +172,7 @@ if submitted:
         st.warning("Choose one or more files first.")
     else:
         with st.spinner("Checking every row…"):
-            st.session_state["data_last_add"] = store.add_incidents(
-                [(f.name, f.getvalue()) for f in files], actor=who
-            )
+            st.session_state["data_last_add"] = store.add_incidents([(f.name, f.getvalue()) for f in files], actor=who)
 
 result = st.session_state.get("data_last_add")
 if result is not None:

@@ -87,6 +87,8 @@ class AddResult:
 
     load: LoadResult
     saved: list[Path] = field(default_factory=list)
+    #: ``(kind, saved path)`` of geography files kept with the incidents (``add_incidents(geography=…)``).
+    geography: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -294,7 +296,9 @@ class Store:
                 f"; geography {', '.join(fname for (_, _, fname), _ in geo)}" if geo else ""
             )
         assert ch.version is not None
-        return AddResult(result, [self.root / "versions" / ch.version.id / rel for rel in kept])
+        final = self.root / "versions" / ch.version.id
+        geo_saved = [(kind, final / dataset / folder / fname) for (kind, folder, fname), _ in geo]
+        return AddResult(result, [final / rel for rel in kept], geo_saved)
 
     def _check_geography(self, name: str, data: bytes, definition: Definition) -> tuple[str, str, str]:
         """Validate one geography upload: ``(kind, folder, safe file name)`` or GeographyError."""
