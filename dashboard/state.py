@@ -12,14 +12,18 @@ decides when it runs. The classified data is cached once per process with
 
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from ruralaction import logs
+from ruralaction.definition import DEFAULT_DEFINITION
 from ruralaction.incidents.pipeline import Classified
 from ruralaction.incidents.store import Store
+from ruralaction.locks import Busy
 from ruralaction.permissions import Actor
 from ruralaction.settings import data_dir
 
@@ -55,10 +59,25 @@ def _prepare(root: str) -> bool:
     return False if store.has_incidents("ours") else store.ensure_demo(actor=FIRST_START)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading and classifying incidents…")
+@st.cache_resource(max_entries=2, show_spinner="Loading incidents…")
 def _load(root: str, dataset: str, version: str) -> Classified:
     # ``version`` is unused in the body: it is part of the cache key.
-    return Store(Path(root)).load(dataset)
+    store = Store(Path(root))
+    if not store.classified_ready(dataset):  # data from before the classified store, or a new definition
+        try:
+            store.reclassify(actor=FIRST_START)
+        except (OSError, Busy) as exc:  # a read-only or busy data directory: classify in memory
+            logs.event("store.not_classified", level="warning", reason=str(exc))
+    return store.classified(dataset)
+
+
+def _definition_stamp() -> str:
+    """The definition file's modification time: a changed definition is a new cache key."""
+    path = os.environ.get("RURALACTION_DEFINITION") or DEFAULT_DEFINITION
+    try:
+        return str(os.stat(path).st_mtime_ns)
+    except OSError:
+        return "-"
 
 
 def source() -> DataSource:
@@ -67,7 +86,7 @@ def source() -> DataSource:
     _prepare(str(root))
     store = Store(root)
     dataset = store.active()
-    return DataSource(root=root, dataset=dataset, version=store.version(dataset))
+    return DataSource(root=root, dataset=dataset, version=f"{store.version(dataset)}-{_definition_stamp()}")
 
 
 def classified() -> Classified:

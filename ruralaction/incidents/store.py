@@ -43,6 +43,7 @@ from ruralaction.geography.boundaries import (
     read_lookup,
 )
 from ruralaction.geography.population import PopulationError, find_population_files, is_population_file, read_population
+from ruralaction.incidents import columnar
 from ruralaction.incidents.loader import LoadResult, load_incidents
 from ruralaction.incidents.pipeline import (
     GEOGRAPHY_DIRS,
@@ -162,8 +163,17 @@ class Store:
         return self.versions.fingerprint(dataset)
 
     def load(self, dataset: str | None = None, definition: Definition | None = None) -> Classified:
-        """Load and classify a dataset (default: the active one)."""
+        """Load and classify a dataset (default: the active one) from its raw files."""
         return load_data_dir(self.path(dataset or self.active()), definition)
+
+    def classified(self, dataset: str | None = None, definition: Definition | None = None) -> Classified:
+        """The dataset from its classified store (nothing reclassified), or loaded and classified
+        from the raw files when the current version has no store for it (see :meth:`reclassify`)."""
+        dataset = dataset or self.active()
+        definition = definition or load_definition()
+        if self.classified_ready(dataset, definition):
+            return columnar.read_classified(self.versions.current_dir(), dataset, definition)
+        return self.load(dataset, definition)
 
     # ----------------------------------------------------------------- writing: the one way in
 
@@ -177,7 +187,39 @@ class Store:
         """
         require(actor, Permission.MANAGE_DATA)
         with self.versions.change(actor, action, note) as ch:
+            parent = self.versions.current_dir() if self.versions.current_id() else None
             yield ch
+            if not ch.cancelled:  # classified in the staged version: it switches in with the files
+                self._classify(ch.folder, parent, ch.definition)
+
+    def _classify(self, folder: Path, parent: Path | None, definition: Definition | None) -> None:
+        """Write the classified store of each dataset in a staged version (see :mod:`columnar`)."""
+        definition = definition or load_definition()
+        for dataset in DATASETS:
+            if _has_incidents(folder / dataset) or (folder / dataset).is_dir():
+                columnar.build(folder, dataset, definition, previous=parent)
+            elif columnar.store_dir(folder, dataset).exists():
+                shutil.rmtree(columnar.store_dir(folder, dataset))
+
+    def classified_ready(self, dataset: str, definition: Definition | None = None) -> bool:
+        """Whether the current version holds the classified store of this dataset's files."""
+        if self.versions.current_id() is None:
+            return False
+        return columnar.is_current(self.versions.current_dir(), dataset, definition or load_definition())
+
+    def reclassify(self, *, actor: Actor, definition: Definition | None = None) -> bool:
+        """Classify the current data into a new version when its classified store is missing or
+        was built from another definition (a data directory from before the store, a changed
+        definition file). Returns True when it wrote a version."""
+        definition = definition or load_definition()
+        with self.change(actor, "classify the data", "the definition or the store changed") as ch:
+            ch.definition = definition
+            if (
+                all(columnar.is_current(ch.folder, d, definition) or not (ch.folder / d).is_dir() for d in DATASETS)
+                and self.versions.current_id() is not None
+            ):
+                ch.cancel()
+        return not ch.cancelled
 
     def undo(self, actor: Actor) -> Version:
         """Undo the last data change: the version before it is shown again, its files removed."""
@@ -283,6 +325,7 @@ class Store:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         kept: list[Path] = []
         with self.change(actor, "add incident files") as ch:
+            ch.definition = definition
             for (_, folder, fname), data in geo:
                 write_atomic(ch.folder / dataset / folder / fname, data)
             for item in inputs:
@@ -357,6 +400,7 @@ class Store:
             return []
         names = ", ".join(fname for (_, _, fname), _ in checked)
         with self.change(actor, "add geography", names) as ch:
+            ch.definition = definition
             rels = []
             for (kind, folder, fname), data in checked:
                 rel = Path(dataset) / folder / fname

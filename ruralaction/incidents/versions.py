@@ -387,6 +387,8 @@ class Change:
     note: str = ""
     cancelled: bool = False
     version: Version | None = None
+    #: The definition the staged data is classified with (None: the configured one).
+    definition: object = None
 
     def cancel(self) -> None:
         self.cancelled = True

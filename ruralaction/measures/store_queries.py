@@ -1,0 +1,250 @@
+"""The Overview's and the Map's numbers asked of the classified store through DuckDB.
+
+Each function here gives exactly what its in-memory twin in :mod:`ruralaction.measures.overview`
+(or :meth:`~ruralaction.measures.filters.Filters.apply` for the map) gives on the same data, but
+works in SQL over the store's Parquet files (:mod:`ruralaction.incidents.columnar`), so only the
+small result comes into pandas: no page needs every incident in memory for these, and a fresh
+process answers without reading or classifying the raw files. ``tests/test_store_queries.py``
+holds them equal on the real police.uk files.
+
+DuckDB (the maintained in-process analytical engine) reads only the columns a query names and
+runs the aggregation on its own threads; one in-memory connection per :class:`StoreView`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ruralaction.incidents import columnar
+from ruralaction.measures import overview
+from ruralaction.measures.filters import Filters
+
+_NO_XY = "NOT coalesce(isfinite(longitude) AND isfinite(latitude), false)"
+
+
+@dataclass(eq=False)
+class StoreView:
+    """The classified rows of one dataset in one data version, as the DuckDB view ``rows``.
+
+    Attributes
+    ----------
+    files : tuple of str
+        The Parquet files (see :func:`ruralaction.incidents.columnar.row_files`).
+    categories : tuple of str
+        The rural-crime categories in the definition's order.
+    """
+
+    files: tuple[str, ...]
+    categories: tuple[str, ...]
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @classmethod
+    def of(cls, version_dir: Path, dataset: str) -> StoreView:
+        m = columnar.read_manifest(columnar.store_dir(version_dir, dataset)) or {}
+        cats = tuple(m.get("categories", {}).get("rural_category", ()))
+        return cls(tuple(columnar.row_files(version_dir, dataset)), cats)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        con = getattr(self._local, "con", None)
+        if con is None:  # one connection per thread: DuckDB connections are not shared across threads
+            con = duckdb.connect(config={"threads": 2})
+            if self.files:
+                files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
+                con.execute(f"CREATE VIEW rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            else:
+                con.execute(
+                    "CREATE VIEW rows AS SELECT NULL::TIMESTAMP AS month, NULL::VARCHAR AS rural_category, "
+                    "NULL::BOOLEAN AS is_rural_crime, NULL::BOOLEAN AS in_county, NULL::BOOLEAN AS in_rural_ward, "
+                    "NULL::BOOLEAN AS at_farm, NULL::DOUBLE AS longitude, NULL::DOUBLE AS latitude, "
+                    "NULL::VARCHAR AS ward_code, NULL::VARCHAR AS ward_name, NULL::VARCHAR AS rural_basis, "
+                    "NULL::INTEGER AS hex_q, NULL::INTEGER AS hex_r WHERE false"
+                )
+            self._local.con = con
+        return con
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run SQL over the view ``rows``; the (small) result as a DataFrame."""
+        return self._connection().execute(sql, params or []).df()
+
+
+# ----------------------------------------------------------------------------- the Overview
+
+
+def headline(view: StoreView) -> overview.Headline:
+    """:func:`ruralaction.measures.overview.headline`, in SQL."""
+    row = view.query(
+        f"""SELECT count(*) AS incidents,
+               count(*) FILTER (in_county) AS in_county,
+               count(*) FILTER (NOT in_county) AS outside_county,
+               count(*) FILTER (in_county IS NULL) AS county_unknown,
+               count(*) FILTER (rural_category IS NOT NULL AND in_county) AS in_scope_in_county,
+               count(*) FILTER (is_rural_crime) AS rural_crimes,
+               count(*) FILTER ({_NO_XY}) AS no_location,
+               count(*) FILTER (in_rural_ward IS NULL) AS unknown_class
+           FROM rows"""
+    ).iloc[0]
+    months = view.query("SELECT DISTINCT month FROM rows WHERE month IS NOT NULL ORDER BY month")["month"]
+    months = pd.to_datetime(months).astype("datetime64[s]")
+    span = overview._month_span(months)
+    base, n_rural = int(row["in_scope_in_county"]), int(row["rural_crimes"])
+    return overview.Headline(
+        incidents=int(row["incidents"]),
+        in_county=int(row["in_county"]),
+        outside_county=int(row["outside_county"]),
+        county_unknown=int(row["county_unknown"]),
+        in_scope_in_county=base,
+        rural_crimes=n_rural,
+        share_rural=n_rural / base if base else None,
+        no_location=int(row["no_location"]),
+        unknown_class=int(row["unknown_class"]),
+        months=len(months),
+        first_month=months.min() if len(months) else None,
+        latest_month=months.max() if len(months) else None,
+        missing_months=tuple(span[~span.isin(months)]),
+    )
+
+
+def _span(view: StoreView) -> pd.DatetimeIndex:
+    row = view.query("SELECT min(month) AS lo, max(month) AS hi FROM rows").iloc[0]
+    if pd.isna(row["lo"]):
+        return pd.DatetimeIndex([], dtype="datetime64[s]")
+    return pd.date_range(pd.Timestamp(row["lo"]), pd.Timestamp(row["hi"]), freq="MS").astype("datetime64[s]")
+
+
+def rural_by_month(view: StoreView) -> pd.DataFrame:
+    """:func:`ruralaction.measures.overview.rural_by_month`, in SQL."""
+    categories = list(view.categories)
+    cat_dtype = pd.CategoricalDtype(categories, ordered=True)
+    span = _span(view)
+    if span.empty:
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="datetime64[s]"),
+                "category": pd.Series(dtype=cat_dtype),
+                "crimes": pd.Series(dtype="int64"),
+            }
+        )
+    counts = view.query(
+        "SELECT month, rural_category AS category, count(*) AS crimes FROM rows WHERE is_rural_crime GROUP BY ALL"
+    )
+    counts["month"] = pd.to_datetime(counts["month"]).astype("datetime64[s]")
+    grid = pd.MultiIndex.from_product([span, categories], names=["month", "category"])
+    out = (
+        counts.set_index(["month", "category"])["crimes"]
+        .reindex(grid, fill_value=0)
+        .rename("crimes")
+        .astype("int64")
+        .reset_index()
+    )
+    out["category"] = out["category"].astype(cat_dtype)
+    return out
+
+
+def rural_by_evidence(view: StoreView) -> pd.DataFrame:
+    """:func:`ruralaction.measures.overview.rural_by_evidence`, in SQL."""
+    e = overview.EVIDENCE
+    counts = view.query(
+        f"""SELECT rural_category AS category,
+               CASE WHEN at_farm AND coalesce(in_rural_ward, false) THEN '{e[2]}'
+                    WHEN at_farm THEN '{e[1]}' ELSE '{e[0]}' END AS evidence,
+               count(*) AS n
+           FROM rows WHERE is_rural_crime GROUP BY ALL"""
+    )
+    table = counts.pivot_table(index="category", columns="evidence", values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(index=list(view.categories), columns=list(e), fill_value=0).astype("int64")
+    table.columns.name = None
+    table["total"] = table.sum(axis=1)
+    return table.rename_axis(index="category").reset_index()
+
+
+def rural_by_ward(view: StoreView, n: int | None = 10) -> pd.DataFrame:
+    """:func:`ruralaction.measures.overview.rural_by_ward`, in SQL."""
+    total = int(view.query("SELECT count(*) AS n FROM rows WHERE is_rural_crime")["n"].iloc[0])
+    counts = view.query(
+        "SELECT ward_code, ward_name, count(*) AS crimes FROM rows "
+        "WHERE is_rural_crime AND ward_code IS NOT NULL GROUP BY ALL"
+    )
+    series = counts.set_index(["ward_code", "ward_name"])["crimes"]
+    out = overview._top(series, n, total)
+    out["ward_code"] = out["ward_code"].astype(str)
+    out["ward_name"] = out["ward_name"].fillna(out["ward_code"]).astype(str)
+    return out
+
+
+def rural_counts_by(view: StoreView, column: str) -> pd.Series:
+    """Rural crimes by one column (``rural_category``, ``rural_basis``, ``rural_reason``,
+    ``ward_code``, ``month``…): a Series, highest first, missing values left out."""
+    if column not in {"rural_category", "rural_basis", "rural_reason", "ward_code", "month", "reported_by"}:
+        raise ValueError(f"not a column to count by: {column!r}")
+    out = view.query(
+        f"SELECT {column} AS key, count(*) AS n FROM rows WHERE is_rural_crime AND {column} IS NOT NULL "
+        "GROUP BY ALL ORDER BY n DESC, key"
+    )
+    return pd.Series(out["n"].to_numpy(dtype="int64"), index=out["key"].to_numpy(), name="count")
+
+
+# ----------------------------------------------------------------------------- the Map
+
+
+def where(f: Filters, wards: pd.DataFrame | None = None) -> tuple[str, list]:
+    """The SQL condition (and its parameters) for :meth:`Filters.apply`."""
+    sql, params = ["is_rural_crime"], []
+    if f.month_from:
+        sql.append("month >= ?")
+        params.append(pd.Timestamp(f"{f.month_from}-01").to_pydatetime())
+    if f.month_to:
+        sql.append("month <= ?")
+        params.append(pd.Timestamp(f"{f.month_to}-01").to_pydatetime())
+    if f.categories:
+        sql.append("rural_category IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(f.categories))
+    if f.reason == "ward":
+        sql.append("coalesce(in_rural_ward, false)")
+    elif f.reason == "farm":
+        sql.append("at_farm")
+    if f.ward is not None:
+        sql.append("ward_code = ?")
+        params.append(f.ward)
+    elif f.district is not None:
+        codes = [] if wards is None else wards.loc[wards["district"] == f.district, "ward_code"].astype(str).tolist()
+        sql.append("ward_code IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(codes)
+    return " AND ".join(sql), params
+
+
+@dataclass(frozen=True)
+class MapCounts:
+    """The Map page's metrics: rural crimes shown, of them in rural wards and at farms."""
+
+    shown: int
+    in_rural_wards: int
+    at_farms: int
+
+
+def map_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None) -> MapCounts:
+    cond, params = where(f, wards)
+    row = view.query(
+        f"SELECT count(*) AS n, count(*) FILTER (coalesce(in_rural_ward, false)) AS w, "
+        f"count(*) FILTER (at_farm) AS farm FROM rows WHERE {cond}",
+        params,
+    ).iloc[0]
+    return MapCounts(int(row["n"]), int(row["w"]), int(row["farm"]))
+
+
+def hex_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Filtered rural crimes per map hexagon and category: ``hex_q, hex_r, category, crimes``
+    (only cells with crimes; crimes without coordinates left out)."""
+    cond, params = where(f, wards)
+    out = view.query(
+        f"SELECT hex_q, hex_r, rural_category AS category, count(*) AS crimes FROM rows "
+        f"WHERE {cond} AND hex_q IS NOT NULL GROUP BY ALL ORDER BY hex_q, hex_r, category",
+        params,
+    )
+    out["crimes"] = out["crimes"].astype(np.int64)
+    return out
