@@ -1,4 +1,7 @@
-"""Overview: how much rural crime there is, when, where, and why each one counts."""
+"""Overview: how much rural crime there is, when, where, and why each one counts.
+
+Its headline, monthly chart and tables are asked of the classified store in SQL
+(:mod:`ruralaction.measures.store_queries`): this page holds no incidents in memory."""
 
 from __future__ import annotations
 
@@ -7,12 +10,14 @@ import streamlit as st
 
 from dashboard import evidence_views, state
 from ruralaction.measures import overview
+from ruralaction.measures import store_queries as sq
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
 
 src = state.source()
-data = state.classified()
-df = data.incidents
+data = state.meta()  # summary, rejected rows, geography, definition: no incidents
+view = state.view()
+h = sq.headline(view)
 
 st.title("Rural crime overview")
 st.caption(
@@ -25,7 +30,7 @@ if src.demo:
         icon=":material/science:",
     )
 
-if df.empty:
+if h.incidents == 0:
     st.info(
         "No incidents are loaded. Add police.uk street-level CSVs on the Data page, or from the command "
         "line with `python -m ruralaction load FILES...` (the bulk-download layout, YYYY-MM folders, "
@@ -33,7 +38,6 @@ if df.empty:
         icon=":material/info:",
     )
 else:
-    h = overview.headline(df)
     c = st.columns(4)
     c[0].metric(
         "Rural crimes",
@@ -84,7 +88,7 @@ else:
         )
 
     st.subheader("Rural crimes by month")
-    by_month = overview.rural_by_month(df)
+    by_month = sq.rural_by_month(view)
     fig = px.bar(
         by_month.assign(category=by_month["category"].astype(str).str.capitalize()),
         x="month",
@@ -107,7 +111,7 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Why they count")
-        evidence = overview.rural_by_evidence(df)
+        evidence = sq.rural_by_evidence(view)
         st.dataframe(
             evidence.assign(category=evidence["category"].str.capitalize()),
             hide_index=True,
@@ -124,7 +128,7 @@ else:
     with right:
         st.subheader("Top wards")
         st.dataframe(
-            overview.rural_by_ward(df, n=10).style.format({"share": "{:.1%}"}),
+            sq.rural_by_ward(view, n=10).style.format({"share": "{:.1%}"}),
             hide_index=True,
             column_order=["ward_name", "crimes", "share"],
             column_config={
@@ -134,7 +138,7 @@ else:
             },
         )
 
-if not df.empty:
+if h.incidents:
     evidence_views.unusual_county()
     evidence_views.calendar()
     evidence_views.rural_and_urban()

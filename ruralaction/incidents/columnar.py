@@ -129,7 +129,7 @@ def _geography(base: Path, definition: Definition) -> Geography:
     return build_geography(definition, found["boundaries"], found["lookups"])
 
 
-def _with_cells(df: pd.DataFrame) -> pd.DataFrame:
+def with_cells(df: pd.DataFrame) -> pd.DataFrame:
     q, r = lonlat_cells(df["longitude"].to_numpy(dtype=float), df["latitude"].to_numpy(dtype=float))
     out = df.copy(deep=False)
     out["hex_q"] = pd.array(np.where(q == NO_CELL, 0, q), dtype="Int32")
@@ -270,7 +270,7 @@ def _added_only(prev: dict | None, files: dict[str, str], dkey: str, gkey: str) 
 def _build_full(base: Path, out: Path, geography: Geography, definition: Definition) -> None:
     inputs = [base / d for d in INCIDENT_DIRS if (base / d).exists()]
     loaded = load_incidents(inputs, definition)
-    df = _with_cells(classify(loaded.incidents, geography, definition))
+    df = with_cells(classify(loaded.incidents, geography, definition))
     parts = _write_rows(df, out)
     loaded.rejected.to_parquet(out / "rejected.parquet", index=False)
     manifest = {
@@ -286,7 +286,7 @@ def _build_added(
     base: Path, out: Path, prev_dir: Path, prev: dict, added: list[str], geography: Geography, definition: Definition
 ) -> None:
     loaded = load_incidents([base / rel for rel in added], definition)
-    df = _with_cells(classify(loaded.incidents, geography, definition))
+    df = with_cells(classify(loaded.incidents, geography, definition))
     new_parts = _write_rows(df, out)
     parts = dict(prev.get("partitions", {}))
     summary = _summary_from(prev.get("summary", {}))
@@ -352,22 +352,30 @@ def row_files(version_dir: Path, dataset: str) -> list[str]:
 
 
 def read_classified(
-    version_dir: Path, dataset: str, definition: Definition | None = None, columns: list[str] | None = None
+    version_dir: Path,
+    dataset: str,
+    definition: Definition | None = None,
+    columns: list[str] | None = None,
+    rows: bool = True,
 ) -> Classified:
-    """The :class:`Classified` of a dataset, read from its classified store (no reclassifying)."""
+    """The :class:`Classified` of a dataset, read from its classified store (no reclassifying).
+
+    ``rows=False`` leaves the incidents out (an empty frame): the summary, rejected rows,
+    geography and definition only, for pages that ask the store in SQL for their numbers.
+    """
     definition = definition or load_definition()
     folder = store_dir(version_dir, dataset)
     m = read_manifest(folder)
     if m is None:
         raise ColumnarError(f"There is no classified store of {dataset} in {version_dir}.")
-    files = row_files(version_dir, dataset)
+    files = row_files(version_dir, dataset) if rows else []
     if files:
         table = pa.concat_tables([pq.read_table(f, columns=columns) for f in files], promote_options="default")
         df = table.to_pandas()
     else:
         from ruralaction.incidents.loader import empty_incidents
 
-        df = _with_cells(classify(empty_incidents(), Geography(), definition))
+        df = with_cells(classify(empty_incidents(), Geography(), definition))
     for c, cats in m.get("categories", {}).items():
         if c in df.columns:
             df[c] = pd.Categorical(df[c].astype(object).where(df[c].notna(), None), categories=cats)

@@ -35,42 +35,66 @@ class StoreView:
     Attributes
     ----------
     files : tuple of str
-        The Parquet files (see :func:`ruralaction.incidents.columnar.row_files`).
+        The Parquet files (see :func:`ruralaction.incidents.columnar.row_files`); empty with
+        ``frame`` given.
     categories : tuple of str
         The rural-crime categories in the definition's order.
+    frame : DataFrame, optional
+        Classified rows already in memory (with ``hex_q``/``hex_r``), for data without a
+        classified store (a read-only data directory): the same queries run over it.
     """
 
     files: tuple[str, ...]
     categories: tuple[str, ...]
-    _local: threading.local = field(default_factory=threading.local, repr=False)
+    frame: pd.DataFrame | None = field(default=None, repr=False)
+    _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, version_dir: Path, dataset: str) -> StoreView:
+        """The classified store of a dataset in a data version."""
         m = columnar.read_manifest(columnar.store_dir(version_dir, dataset)) or {}
         cats = tuple(m.get("categories", {}).get("rural_category", ()))
         return cls(tuple(columnar.row_files(version_dir, dataset)), cats)
 
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> StoreView:
+        """Classified rows in memory (e.g. ``Classified.incidents``) behind the same queries."""
+        col = df["rural_category"]
+        cats = tuple(str(c) for c in col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else ()
+        if "hex_q" not in df.columns:
+            df = columnar.with_cells(df)
+        return cls((), cats, df)
+
     def _connection(self) -> duckdb.DuckDBPyConnection:
-        con = getattr(self._local, "con", None)
-        if con is None:  # one connection per thread: DuckDB connections are not shared across threads
-            con = duckdb.connect(config={"threads": 2})
-            if self.files:
-                files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
-                con.execute(f"CREATE VIEW rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
-            else:
-                con.execute(
-                    "CREATE VIEW rows AS SELECT NULL::TIMESTAMP AS month, NULL::VARCHAR AS rural_category, "
-                    "NULL::BOOLEAN AS is_rural_crime, NULL::BOOLEAN AS in_county, NULL::BOOLEAN AS in_rural_ward, "
-                    "NULL::BOOLEAN AS at_farm, NULL::DOUBLE AS longitude, NULL::DOUBLE AS latitude, "
-                    "NULL::VARCHAR AS ward_code, NULL::VARCHAR AS ward_name, NULL::VARCHAR AS rural_basis, "
-                    "NULL::INTEGER AS hex_q, NULL::INTEGER AS hex_r WHERE false"
-                )
-            self._local.con = con
-        return con
+        with self._lock:
+            if self._con is None:
+                con = duckdb.connect(config={"threads": 2})
+                if self.frame is not None:
+                    con.register("rows", self.frame)
+                elif self.files:
+                    files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
+                    con.execute(f"CREATE VIEW rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+                else:
+                    con.execute(
+                        "CREATE VIEW rows AS SELECT NULL::TIMESTAMP AS month, NULL::VARCHAR AS rural_category, "
+                        "NULL::BOOLEAN AS is_rural_crime, NULL::BOOLEAN AS in_county, "
+                        "NULL::BOOLEAN AS in_rural_ward, NULL::BOOLEAN AS at_farm, NULL::DOUBLE AS longitude, "
+                        "NULL::DOUBLE AS latitude, NULL::VARCHAR AS ward_code, NULL::VARCHAR AS ward_name, "
+                        "NULL::VARCHAR AS rural_basis, NULL::VARCHAR AS rural_reason, NULL::VARCHAR AS reported_by, "
+                        "NULL::INTEGER AS hex_q, NULL::INTEGER AS hex_r WHERE false"
+                    )
+                self._con = con
+            return self._con
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """Run SQL over the view ``rows``; the (small) result as a DataFrame."""
-        return self._connection().execute(sql, params or []).df()
+        """Run SQL over the view ``rows`` (a cursor of its own: safe from any thread); the
+        (small) result as a DataFrame."""
+        cur = self._connection().cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
 
 
 # ----------------------------------------------------------------------------- the Overview
