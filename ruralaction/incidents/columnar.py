@@ -138,6 +138,34 @@ def with_cells(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _rebase(value: object, old: str, new: str) -> object:
+    return new + value[len(old) :] if isinstance(value, str) and value.startswith(old) else value
+
+
+def _rebase_column(col: pd.Series, old: str, new: str) -> pd.Series:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = [_rebase(c, old, new) for c in col.cat.categories]
+        if len(set(cats)) == len(cats):
+            return col.cat.rename_categories(cats)
+    return col.map(lambda v: _rebase(v, old, new))
+
+
+def rebase(loaded, old: str, new: str):
+    """Source file names from ``old/…`` to ``new/…`` (in the rows, rejected rows and summary):
+    the store keeps them relative to the dataset folder, so they do not name the staging folder
+    a version was built in, and a reader sees them under the version it reads."""
+    for frame in (loaded.incidents, loaded.rejected):
+        if "source_file" in frame.columns:
+            frame["source_file"] = _rebase_column(frame["source_file"], old, new)
+    for f in loaded.summary.files:
+        f.source = _rebase(f.source, old, new)
+    rep = loaded.summary.replaced
+    for c in ("replaced_file", "by_file"):
+        if c in rep.columns and len(rep):
+            rep[c] = rep[c].map(lambda v: _rebase(v, old, new))
+    return loaded
+
+
 def _partition_key(fmt: object, force: object, month: pd.Timestamp) -> str:
     return f"{_slug(force)}/{pd.Timestamp(month):%Y-%m}/{_slug(fmt)}"
 
@@ -161,6 +189,9 @@ def _write_rows(df: pd.DataFrame, folder: Path) -> dict[str, dict]:
         pq.write_table(table, path, compression="zstd")
         parts[key] = {
             "source": str(first["source_file"]),
+            "force": str(first["reported_by"]),
+            "format": str(first["source_format"]),
+            "month": f"{pd.Timestamp(first['month']):%Y-%m-%d}",
             "rows": len(part),
             "first_row": int(idx.min()),
         }
@@ -269,7 +300,7 @@ def _added_only(prev: dict | None, files: dict[str, str], dkey: str, gkey: str) 
 
 def _build_full(base: Path, out: Path, geography: Geography, definition: Definition) -> None:
     inputs = [base / d for d in INCIDENT_DIRS if (base / d).exists()]
-    loaded = load_incidents(inputs, definition)
+    loaded = rebase(load_incidents(inputs, definition), f"{base}/", "")
     df = with_cells(classify(loaded.incidents, geography, definition))
     parts = _write_rows(df, out)
     loaded.rejected.to_parquet(out / "rejected.parquet", index=False)
@@ -285,7 +316,7 @@ def _build_full(base: Path, out: Path, geography: Geography, definition: Definit
 def _build_added(
     base: Path, out: Path, prev_dir: Path, prev: dict, added: list[str], geography: Geography, definition: Definition
 ) -> None:
-    loaded = load_incidents([base / rel for rel in added], definition)
+    loaded = rebase(load_incidents([base / rel for rel in added], definition), f"{base}/", "")
     df = with_cells(classify(loaded.incidents, geography, definition))
     new_parts = _write_rows(df, out)
     parts = dict(prev.get("partitions", {}))
@@ -300,12 +331,11 @@ def _build_added(
             if report is not None:
                 report.rows_loaded -= old["rows"]
                 report.rows_replaced += old["rows"]
-            force, month, fmt = key.split("/")
             replaced_rows.append(
                 {
-                    "source_format": fmt,
-                    "reported_by": force,
-                    "month": pd.Timestamp(f"{month}-01"),
+                    "source_format": old["format"],
+                    "reported_by": old["force"],
+                    "month": pd.Timestamp(old["month"]),
                     "replaced_file": old["source"],
                     "by_file": part["source"],
                     "rows": old["rows"],
@@ -383,13 +413,14 @@ def read_classified(
         if c in df.columns:
             df[c] = df[c].astype(dtype)
     df = df.drop(columns=[c for c in ("hex_q", "hex_r") if c in df.columns and columns is None]).reset_index(drop=True)
-    return Classified(
+    out = Classified(
         incidents=df,
         rejected=pd.read_parquet(folder / "rejected.parquet"),
         summary=_summary_from(m.get("summary", {})),
         geography=_geography(version_dir / dataset, definition),
         definition=definition,
     )
+    return rebase(out, "", f"{version_dir / dataset}/")
 
 
 __all__ = [

@@ -70,8 +70,10 @@ class StoreView:
         with self._lock:
             if self._con is None:
                 con = duckdb.connect(config={"threads": 2})
-                if self.frame is not None:
-                    con.register("rows", self.frame)
+                if self.frame is not None:  # a table of its own: cursors do not see registered frames
+                    con.register("frame_in", self.frame)
+                    con.execute("CREATE TABLE rows AS SELECT * FROM frame_in")
+                    con.unregister("frame_in")
                 elif self.files:
                     files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
                     con.execute(f"CREATE VIEW rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
