@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ruralaction.incidents import columnar
-from ruralaction.measures import overview
-from ruralaction.measures.filters import Filters
+from ruralaction.measures import overview, trends
+from ruralaction.measures.filters import FilterOptions, Filters, options
 
 _NO_XY = "NOT coalesce(isfinite(longitude) AND isfinite(latitude), false)"
 
@@ -273,4 +273,75 @@ def hex_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None) -
         params,
     )
     out["crimes"] = out["crimes"].astype(np.int64)
+    return out
+
+
+def filter_options(view: StoreView, wards: pd.DataFrame | None) -> FilterOptions:
+    """:func:`ruralaction.measures.filters.options` from the store (two tiny queries)."""
+    row = view.query("SELECT min(month) AS lo, max(month) AS hi FROM rows").iloc[0]
+    months = [] if pd.isna(row["lo"]) else [pd.Timestamp(row["lo"]), pd.Timestamp(row["hi"])]
+    tiny = pd.DataFrame(
+        {
+            "month": pd.Series(months, dtype="datetime64[s]"),
+            "rural_category": pd.Categorical([None] * len(months), categories=list(view.categories)),
+        }
+    )
+    return options(tiny, wards)
+
+
+def ward_counts(view: StoreView, f: Filters, codes: pd.Index, wards: pd.DataFrame | None = None) -> np.ndarray:
+    """Filtered rural crimes in each of ``codes`` (in that order)."""
+    cond, params = where(f, wards)
+    got = view.query(
+        f"SELECT ward_code, count(*) AS n FROM rows WHERE {cond} AND ward_code IS NOT NULL GROUP BY ALL", params
+    )
+    return got.set_index("ward_code")["n"].reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
+
+
+def area_rates(
+    view: StoreView,
+    f: Filters,
+    wards: pd.DataFrame,
+    areas: pd.Series,
+    months: int,
+    rural_classes,
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """:func:`ruralaction.measures.trends.area_rates` for ``f.apply(...)``'s rows, in SQL."""
+    codes = pd.Index(wards["ward_code"].astype(str))
+    crimes = ward_counts(view, f, codes, wards)
+    return trends.rates_from_counts(crimes, wards, areas, months, rural_classes, population)
+
+
+#: The columns a table of crimes, a download or the points layer needs.
+ROW_COLUMNS = (
+    "month",
+    "rural_category",
+    "location",
+    "last_outcome",
+    "ward_code",
+    "ward_name",
+    "rural_reason",
+    "crime_id",
+    "longitude",
+    "latitude",
+    "in_rural_ward",
+    "at_farm",
+)
+
+
+def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None, limit: int | None = None):
+    """The filtered rural crimes themselves, newest first (only the :data:`ROW_COLUMNS`, and at
+    most ``limit`` of them): for the "each crime" table, its download and the points layer."""
+    cond, params = where(f, wards)
+    cols = ", ".join(ROW_COLUMNS)
+    sql = f"SELECT {cols} FROM rows WHERE {cond} ORDER BY month DESC, source_file, line"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    out = view.query(sql, params)
+    out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
+    out["rural_category"] = pd.Categorical(out["rural_category"], categories=list(view.categories))
+    for c in ("ward_code", "ward_name", "rural_reason", "location", "last_outcome"):
+        out[c] = out[c].astype("category")
+    out["in_rural_ward"] = out["in_rural_ward"].astype("boolean")
     return out

@@ -267,13 +267,27 @@ def area_rates(
         ward, in the order of ``wards``.
     """
     codes = pd.Index(wards["ward_code"].astype(str))
+    return rates_from_counts(ward_counts(df, mask, codes), wards, areas, months, rural_classes, population)
+
+
+def rates_from_counts(
+    crimes: np.ndarray,
+    wards: pd.DataFrame,
+    areas: pd.Series,
+    months: int,
+    rural_classes: tuple[str, ...] | list[str],
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """:func:`area_rates` from crimes already counted per ward (in the order of ``wards``,
+    e.g. a SQL ``GROUP BY ward_code`` over the classified store)."""
+    codes = pd.Index(wards["ward_code"].astype(str))
     out = pd.DataFrame(
         {
             "ward_code": codes.to_numpy(),
             "ward_name": wards["ward_name"].astype(str).to_numpy(),
             "district": wards["district"].to_numpy() if "district" in wards else None,
             "rural": wards["ruc_code"].isin(list(rural_classes)).to_numpy(),
-            "crimes": ward_counts(df, mask, codes),
+            "crimes": np.asarray(crimes, dtype=np.int64),
             "area_km2": areas.reindex(codes).to_numpy(dtype=float),
         }
     )
