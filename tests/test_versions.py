@@ -191,3 +191,18 @@ def test_a_change_killed_at_any_point_leaves_a_whole_version_and_no_stray_files(
     assert leftovers == []
     if point in ("staged", "renamed", "undo-switched"):
         assert tree(tmp_path) == files_before, "exactly the previous version's files, nothing else"
+
+
+def test_another_process_sees_a_new_version_at_its_next_look_and_a_reader_keeps_its_own(tmp_path):
+    writer, reader = Store(tmp_path), Store(tmp_path)
+    writer.add_incidents([upload("a.csv", ["a1"])], actor=ADMIN)
+    seen, folder = reader.version("ours"), reader.versions.current_dir()
+    writer.add_incidents([upload("b.csv", ["b1"], month="2024-02")], actor=ADMIN)
+    assert reader.version("ours") != seen and crime_ids(reader) == ["a1", "b1"], "no restart needed"
+    # A reader that resolved the version before the switch still reads that version, whole.
+    old = Store(tmp_path).classified("ours")
+    assert folder.is_dir() and (folder / "manifest.json").is_file()
+    from ruralaction.incidents.columnar import read_classified
+
+    assert sorted(read_classified(folder, "ours").incidents["crime_id"]) == ["a1"]
+    assert sorted(old.incidents["crime_id"]) == ["a1", "b1"]
