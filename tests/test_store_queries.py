@@ -15,7 +15,7 @@ from ruralaction.incidents.pipeline import load_data_dir, rural_counts
 from ruralaction.incidents.store import Store, geography_folder_files
 from ruralaction.measures import overview
 from ruralaction.measures import store_queries as sq
-from ruralaction.measures.filters import Filters
+from ruralaction.measures.filters import Filters, options
 from ruralaction.permissions import Actor, Role
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -65,6 +65,18 @@ def test_the_store_holds_exactly_the_in_memory_rows_and_summary(real):
     pd.testing.assert_frame_equal(by_rows(got.incidents)[memory.incidents.columns], by_rows(memory.incidents))
     assert got.summary.lines() == memory.summary.lines()
     assert len(got.rejected) == len(memory.rejected)
+    # The geography kept beside the rows (GeoParquet) is the one built from the boundary files.
+    for name in ("wards", "lsoas"):
+        kept, built = getattr(got.geography, name), getattr(memory.geography, name)
+        if built is None:
+            assert kept is None, name
+            continue
+        pd.testing.assert_frame_equal(kept.drop(columns="geometry"), built.drop(columns="geometry"), check_dtype=False)
+        assert kept.geometry.geom_equals(built.geometry).all()
+    assert got.geography.notes == memory.geography.notes
+    pd.testing.assert_series_equal(got.geography.lsoa_classes, memory.geography.lsoa_classes, check_names=False)
+    view = sq.StoreView.of(folder, "ours")
+    assert sq.filter_options(view, got.geography.wards) == options(memory.incidents, memory.geography.wards)
 
 
 def test_sql_counts_equal_the_in_memory_counts(real):

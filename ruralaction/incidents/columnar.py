@@ -129,6 +129,49 @@ def _geography(base: Path, definition: Definition) -> Geography:
     return build_geography(definition, found["boundaries"], found["lookups"])
 
 
+GEOGRAPHY = "geography"
+
+
+def _save_geography(geo: Geography, out: Path) -> None:
+    """The built geography as GeoParquet beside the rows: a reader (and the next change, when
+    the boundaries did not change) gets it without reading and joining the boundary files."""
+    import geopandas as gpd
+
+    folder = out / GEOGRAPHY
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("wards", "lsoas"):
+        frame = getattr(geo, name)
+        if frame is not None:
+            frame.to_parquet(folder / f"{name}.parquet")
+    if geo.farms is not None:
+        gpd.GeoDataFrame(geometry=geo.farms).to_parquet(folder / "farms.parquet")
+    geo.lsoa_classes.rename("ruc_code").rename_axis("lsoa_code").reset_index().to_parquet(
+        folder / "lsoa_classes.parquet", index=False
+    )
+    (folder / "notes.json").write_text(json.dumps(list(geo.notes)), "utf-8")
+
+
+def _load_geography(out: Path) -> Geography | None:
+    import geopandas as gpd
+
+    folder = out / GEOGRAPHY
+    if not (folder / "notes.json").is_file():
+        return None
+
+    def frame(name: str):
+        return gpd.read_parquet(folder / f"{name}.parquet") if (folder / f"{name}.parquet").is_file() else None
+
+    classes = pd.read_parquet(folder / "lsoa_classes.parquet")
+    farms = frame("farms")
+    return Geography(
+        wards=frame("wards"),
+        lsoas=frame("lsoas"),
+        lsoa_classes=pd.Series(classes["ruc_code"].to_numpy(), index=classes["lsoa_code"].to_numpy(), dtype="str"),
+        farms=None if farms is None else farms.geometry,
+        notes=json.loads((folder / "notes.json").read_text("utf-8")),
+    )
+
+
 def with_cells(df: pd.DataFrame) -> pd.DataFrame:
     q, r = lonlat_cells(df["longitude"].to_numpy(dtype=float), df["latitude"].to_numpy(dtype=float))
     out = df.copy(deep=False)
@@ -266,8 +309,10 @@ def build(
     if out.exists():
         shutil.rmtree(out)  # hard links to the previous version: that one keeps its files
     out.mkdir(parents=True)
-    geography = _geography(base, definition)
     added = _added_only(prev, files, dkey, gkey)
+    reuse = previous is not None and prev is not None and prev.get("geography") == gkey
+    geography = (_load_geography(store_dir(previous, dataset)) if reuse else None) or _geography(base, definition)
+    _save_geography(geography, out)
     if added is not None and previous is not None:
         _build_added(base, out, store_dir(previous, dataset), prev, added, geography, definition)
         mode = "added"
@@ -417,7 +462,7 @@ def read_classified(
         incidents=df,
         rejected=pd.read_parquet(folder / "rejected.parquet"),
         summary=_summary_from(m.get("summary", {})),
-        geography=_geography(version_dir / dataset, definition),
+        geography=_load_geography(folder) or _geography(version_dir / dataset, definition),
         definition=definition,
     )
     return rebase(out, "", f"{version_dir / dataset}/")
