@@ -62,7 +62,7 @@ def write_rows(out: Path, n: int, months: int, seed: int = 1) -> list[Path]:
 
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 mode, root = sys.argv[1], Path(sys.argv[2])
@@ -84,7 +84,9 @@ else:
     first = [overview.headline(df), overview.rural_by_month(df), overview.rural_by_evidence(df),
              overview.rural_by_ward(df), options(df, data.geography.wards)]
 wall = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+rss = int(hwm.split()[1]) / 1024
 print(json.dumps({"wall": wall, "rss_mb": rss, "rural": first[0].rural_crimes}))
 """
 

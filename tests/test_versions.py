@@ -206,3 +206,12 @@ def test_another_process_sees_a_new_version_at_its_next_look_and_a_reader_keeps_
 
     assert sorted(read_classified(folder, "ours").incidents["crime_id"]) == ["a1"]
     assert sorted(old.incidents["crime_id"]) == ["a1", "b1"]
+
+
+def test_a_change_that_does_not_touch_a_dataset_keeps_its_classified_files(tmp_path):
+    store = Store(tmp_path)
+    store.add_incidents([upload("a.csv", ["a1"])], actor=ADMIN)
+    rows = sorted((store.versions.current_dir() / "classified" / "ours" / "rows").rglob("*.parquet"))
+    store.set_active("demo", actor=ADMIN)
+    after = sorted((store.versions.current_dir() / "classified" / "ours" / "rows").rglob("*.parquet"))
+    assert [p.stat().st_ino for p in after] == [p.stat().st_ino for p in rows], "not classified again"

@@ -138,8 +138,14 @@ class Store:
         return self.versions.current_dir() / dataset
 
     def has_incidents(self, dataset: str) -> bool:
-        """Whether the dataset holds any incident file."""
-        return _has_incidents(self.path(dataset))
+        """Whether the dataset holds any incident file (from the version's manifest when it
+        says: no walk over the files on every rerun)."""
+        path = self.path(dataset)
+        try:
+            known = self.versions.current().info.get("has_incidents", {})
+        except (AttributeError, VersionError):
+            known = {}
+        return known[dataset] if dataset in known else _has_incidents(path)
 
     def active(self) -> str:
         """The dataset the dashboard shows: the saved choice, else ours when it has data, else demo."""
@@ -191,6 +197,7 @@ class Store:
             yield ch
             if not ch.cancelled:  # classified in the staged version: it switches in with the files
                 self._classify(ch.folder, parent, ch.definition)
+                ch.info["has_incidents"] = {d: _has_incidents(ch.folder / d) for d in DATASETS}
 
     def _classify(self, folder: Path, parent: Path | None, definition: Definition | None) -> None:
         """Write the classified store of each dataset in a staged version (see :mod:`columnar`)."""

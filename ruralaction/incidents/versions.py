@@ -48,6 +48,8 @@ STAGING = ".staging-"
 TRASH = ".trash-"
 #: What a version holds at its top (the names of the layout before versions).
 CONTENT = ("ours", "demo", "settings.json")
+#: What a change starts from: the content and its classified store (rebuilt only where it changed).
+LINKED = (*CONTENT, "classified")
 #: Versions kept for going back (the current one and its parent are always kept).
 KEEP = 20
 #: Named points in a change where a test can have the process killed (``RURALACTION_STORE_KILL_AT``).
@@ -71,6 +73,8 @@ class Version:
     action: str
     note: str = ""
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: Facts the store records about the version (e.g. which datasets hold incident files).
+    info: dict = field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -275,18 +279,20 @@ class Versions:
             if change.cancelled:
                 shutil.rmtree(staging, ignore_errors=True)
                 return
-            change.version = self._commit(staging, actor, action, change.note)
+            change.version = self._commit(staging, actor, action, change.note, info=change.info)
             self.prune()
 
     def _stage_from(self, source: Path | None) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.root))
         if source is not None:
-            for name in CONTENT:
+            for name in LINKED:
                 if (source / name).exists():
                     link_tree(source / name, staging / name)
         return staging
 
-    def _commit(self, staging: Path, actor: Actor, action: str, note: str, audit: str | None = None) -> Version:
+    def _commit(
+        self, staging: Path, actor: Actor, action: str, note: str, audit: str | None = None, info: dict | None = None
+    ) -> Version:
         parent = self.current_id()
         vid = self._next_id()
         version = Version(
@@ -297,6 +303,7 @@ class Versions:
             action=action,
             note=note[:300],
             fingerprints={d: fingerprint(staging / d) for d in ("ours", "demo")},
+            info=info or {},
         )
         write_atomic(staging / MANIFEST, json.dumps(version.__dict__, indent=1).encode())
         _fsync_dir(staging)
@@ -389,6 +396,8 @@ class Change:
     version: Version | None = None
     #: The definition the staged data is classified with (None: the configured one).
     definition: object = None
+    #: Facts recorded in the version's manifest (set by the store).
+    info: dict = field(default_factory=dict)
 
     def cancel(self) -> None:
         self.cancelled = True
