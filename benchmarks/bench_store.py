@@ -189,6 +189,15 @@ def main() -> None:
             map_view(f)
             times.append(time.perf_counter() - t)
         print(f"Map filter change: median {np.median(times) * 1000:.0f} ms, worst {max(times) * 1000:.0f} ms")
+        f = changes[0]
+        for name, fn in (
+            ("counts", lambda: sq.map_counts(view, f, wards)),
+            ("hexagons", lambda: sq.hex_counts(view, f, wards)),
+            ("crimes table (20,000 newest)", lambda: sq.filtered_rows(view, f, wards, limit=20_000)),
+            ("ward rates", lambda: sq.area_rates(view, f, wards, areas, 6, definition.rural_classes)),
+        ):
+            c, w = cpu(fn, 3)
+            print(f"  of which {name}: {w * 1000:.0f} ms ({c:.2f} CPU-s)")
     print(f"load after: {os.getloadavg()[0]:.2f}")
 
 

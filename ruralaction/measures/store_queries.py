@@ -69,7 +69,8 @@ class StoreView:
     def _connection(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             if self._con is None:
-                con = duckdb.connect(config={"threads": 2})
+                # parquet_metadata_cache: footers read once per connection, not once per query
+                con = duckdb.connect(config={"threads": 2, "parquet_metadata_cache": True})
                 if self.frame is not None:  # a table of its own: cursors do not see registered frames
                     con.register("frame_in", self.frame)
                     con.execute("CREATE TABLE rows AS SELECT * FROM frame_in")
