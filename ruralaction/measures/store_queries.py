@@ -69,8 +69,7 @@ class StoreView:
     def _connection(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             if self._con is None:
-                # parquet_metadata_cache: footers read once per connection, not once per query
-                con = duckdb.connect(config={"threads": 2, "parquet_metadata_cache": True})
+                con = duckdb.connect(config={"threads": 2})
                 if self.frame is not None:  # a table of its own: cursors do not see registered frames
                     con.register("frame_in", self.frame)
                     con.execute("CREATE TABLE rows AS SELECT * FROM frame_in")
@@ -78,6 +77,10 @@ class StoreView:
                 elif self.files:
                     files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
                     con.execute(f"CREATE VIEW rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+                    try:  # Parquet footers read once per connection, not once per query
+                        con.execute("SET parquet_metadata_cache = true")
+                    except duckdb.Error:
+                        pass
                 else:
                     con.execute(
                         "CREATE VIEW rows AS SELECT NULL::TIMESTAMP AS month, NULL::VARCHAR AS rural_category, "
