@@ -172,4 +172,4 @@ def test_an_upload_can_be_deleted_and_the_deletion_undone(data_page):
     assert "Undone: " in texts(at, "success") and store.has_incidents("ours")
     log = table(at, "actor")
     assert log["action"].tolist()[:3] == ["undo", "delete an upload", "add incident files"]
-    assert set(log["actor"]) == {ADMIN_EMAIL}
+    assert set(log["actor"][:3]) == {ADMIN_EMAIL}
