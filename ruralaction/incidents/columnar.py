@@ -263,9 +263,17 @@ def _dtypes(df: pd.DataFrame) -> dict[str, str]:
     return {c: str(df[c].dtype) for c in df.columns if df[c].dtype.kind == "M"}
 
 
-def _categories(df: pd.DataFrame) -> dict[str, list]:
+#: Categorical columns with more values than this (crime IDs, locations) keep no category list in
+#: the manifest: the reader makes them categorical again from the values.
+MAX_CATEGORIES = 5_000
+
+
+def _categories(df: pd.DataFrame) -> dict[str, list | None]:
+    """Each categorical column's categories in order (None: too many to list, see above)."""
     return {
-        c: [str(x) for x in df[c].cat.categories] for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)
+        c: [str(x) for x in df[c].cat.categories] if len(df[c].cat.categories) <= MAX_CATEGORIES else None
+        for c in df.columns
+        if isinstance(df[c].dtype, pd.CategoricalDtype)
     }
 
 
@@ -408,7 +416,13 @@ def _build_added(
     )
     cats = prev.get("categories", {})
     for c, values in _categories(df).items():
-        cats[c] = [*cats.get(c, []), *(v for v in values if v not in set(cats.get(c, [])))]
+        known = cats.get(c, [])
+        if values is None or (c in cats and known is None):
+            cats[c] = None
+            continue
+        seen = set(known)
+        merged_cats = [*known, *(v for v in values if v not in seen)]
+        cats[c] = merged_cats if len(merged_cats) <= MAX_CATEGORIES else None
     manifest = {"partitions": parts, "categories": cats, "dtypes": _dtypes(df), "summary": _summary_json(merged)}
     (out / MANIFEST).write_text(json.dumps(manifest), "utf-8")
 
@@ -453,7 +467,8 @@ def read_classified(
         df = with_cells(classify(empty_incidents(), Geography(), definition))
     for c, cats in m.get("categories", {}).items():
         if c in df.columns:
-            df[c] = pd.Categorical(df[c].astype(object).where(df[c].notna(), None), categories=cats)
+            values = df[c].astype(object).where(df[c].notna(), None)
+            df[c] = pd.Categorical(values, categories=cats) if cats is not None else values.astype("category")
     for c, dtype in m.get("dtypes", {}).items():
         if c in df.columns:
             df[c] = df[c].astype(dtype)

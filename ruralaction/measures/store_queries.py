@@ -54,7 +54,7 @@ class StoreView:
     def of(cls, version_dir: Path, dataset: str) -> StoreView:
         """The classified store of a dataset in a data version."""
         m = columnar.read_manifest(columnar.store_dir(version_dir, dataset)) or {}
-        cats = tuple(m.get("categories", {}).get("rural_category", ()))
+        cats = tuple(m.get("categories", {}).get("rural_category") or ())
         return cls(tuple(columnar.row_files(version_dir, dataset)), cats)
 
     @classmethod
