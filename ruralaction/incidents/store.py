@@ -203,7 +203,7 @@ class Store:
         """Write the classified store of each dataset in a staged version (see :mod:`columnar`)."""
         definition = definition or load_definition()
         for dataset in DATASETS:
-            if _has_incidents(folder / dataset) or (folder / dataset).is_dir():
+            if (folder / dataset).is_dir():
                 columnar.build(folder, dataset, definition, previous=parent)
             elif columnar.store_dir(folder, dataset).exists():
                 shutil.rmtree(columnar.store_dir(folder, dataset))
@@ -221,11 +221,8 @@ class Store:
         definition = definition or load_definition()
         with self.change(actor, "classify the data", "the definition or the store changed") as ch:
             ch.definition = definition
-            if (
-                all(columnar.is_current(ch.folder, d, definition) or not (ch.folder / d).is_dir() for d in DATASETS)
-                and self.versions.current_id() is not None
-            ):
-                ch.cancel()
+            if all(columnar.is_current(ch.folder, d, definition) or not (ch.folder / d).is_dir() for d in DATASETS):
+                ch.cancel()  # already classified (another process was first): no new version
         return not ch.cancelled
 
     def undo(self, actor: Actor) -> Version:
