@@ -39,6 +39,7 @@ def main() -> None:
         st.Page(
             "dashboard/pages/local_area.py", title="Local area", icon=":material/location_on:", url_path="local-area"
         ),
+        st.Page("dashboard/pages/region.py", title="Region", icon=":material/public:", url_path="region"),
         st.Page("dashboard/pages/actions.py", title="Actions", icon=":material/handshake:", url_path="action-tracker"),
         st.Page(
             "dashboard/pages/get_involved.py", title="Get involved", icon=":material/campaign:", url_path="get-involved"

@@ -62,6 +62,17 @@ def _browser_missing() -> str | None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist (``-n 2 --dist loadgroup`` in pyproject.toml): every ``browser``
+    test goes to one worker, one at a time (each drives app servers and Chromium; two at once on
+    two cores make them time out), while the other worker takes the rest module by module, so a
+    module's fixtures (an AppTest on the demo, a loaded county) are built once."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before any fixture of a ``browser`` test starts (a server, a browser): skip it on a
     laptop without Chromium or Playwright, fail it under ``CI=true``."""

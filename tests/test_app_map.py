@@ -240,6 +240,7 @@ def test_ward_in_the_url_opens_that_wards_page(app, codes):
     assert "12 months to Sep 2026 against the 12 before" in changes
     assert "county\\'s rural\\-ward average" in changes
     assert [b.proto.label for b in at.get("download_button")] == [
+        "Download these numbers (CSV)",  # the "Is this month unusual?" section's expected counts
         "This ward's crimes (CSV)",
         "Summary (CSV)",
         "Print-friendly summary (HTML)",

@@ -30,6 +30,7 @@ from string import Template
 import pytest
 import sqlalchemy as sa
 from conftest import _in_ci
+from test_e2e_actions import sign_in as sign_in_on_the_sign_in_page
 from test_e2e_browser import (  # noqa: F401  (fixtures used by pytest-playwright)
     APP_IDLE,
     ARTIFACTS,
@@ -261,16 +262,9 @@ def patient_expect():
     expect.set_options(timeout=5_000)
 
 
-def sign_in(page, email: str) -> None:
-    from playwright.sync_api import expect
-
-    main = page.get_by_test_id("stMain")
-    main.get_by_text("Sign in", exact=True).first.click()
-    main.get_by_label("Email").fill(email)
-    main.get_by_label("Password", exact=True).fill(PASSWORD)
-    main.get_by_role("button", name="Sign in").click()
-    expect(main.get_by_text("Signed in as")).to_be_visible(timeout=30_000)  # Argon2 on a busy machine
-    idle(page)
+def sign_in(page, url: str, email: str) -> None:
+    """Through the sign-in page (/account/sign-in, behind the proxy like every page), as a partner would."""
+    sign_in_on_the_sign_in_page(page, url, email, PASSWORD)
 
 
 def test_a_concern_and_an_action_made_through_one_instance_appear_in_the_other(stack, browser):
@@ -303,7 +297,7 @@ def test_a_concern_and_an_action_made_through_one_instance_appear_in_the_other(s
         # A partner adds an action through instance two...
         partner.goto(f"{stack['url']}/action-tracker")
         idle(partner)
-        sign_in(partner, EDITOR)
+        sign_in(partner, stack["url"], EDITOR)
         pmain = partner.get_by_test_id("stMain")
         pmain.get_by_label("What was done").fill(title)
         wards = pmain.get_by_test_id("stMultiSelect").filter(has_text="Ward(s)")
@@ -323,7 +317,7 @@ def test_a_concern_and_an_action_made_through_one_instance_appear_in_the_other(s
         # An admin on instance two finds the resident's concern in the review queue.
         admin.goto(f"{stack['url']}/action-tracker")
         idle(admin)
-        sign_in(admin, ADMIN)
+        sign_in(admin, stack["url"], ADMIN)
         admin.get_by_test_id("stSidebarNav").get_by_role("link", name="Get involved").click()
         idle(admin)
         admin.get_by_test_id("stMain").get_by_role("tab", name="Review concerns").click()

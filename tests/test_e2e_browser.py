@@ -180,7 +180,7 @@ def test_overview_shows_demo_headline_and_chart(app_url, page):
         page.get_by_test_id("stMetric").filter(has_text="Months covered").get_by_test_id("stMetricValue")
     ).to_have_text("36")
 
-    chart = page.get_by_test_id("stPlotlyChart")
+    chart = page.get_by_test_id("stPlotlyChart").first  # by month; the evidence sections' charts follow
     expect(chart.locator(".barlayer .trace").first).to_be_visible()
     assert chart.locator(".barlayer .trace").count() == 6  # one stacked trace per category
     expect(chart.locator(".legend")).to_contain_text("Burglary")

@@ -27,6 +27,7 @@ PAGES = [
     "dashboard/pages/overview.py",
     "dashboard/pages/map.py",
     "dashboard/pages/local_area.py",
+    "dashboard/pages/region.py",
     "dashboard/pages/actions.py",
     "dashboard/pages/get_involved.py",
     "dashboard/pages/progress.py",
