@@ -429,7 +429,10 @@ def geography_folder_files(folder: str | os.PathLike) -> list[tuple[str, bytes]]
 
     found = find_geography_files(folder)
     paths = [*found["boundaries"], *found["lookups"], *find_population_files(folder)]
-    return [(p.name, p.read_bytes()) for p in paths]
+    names = [p.name for p in paths]
+    # shared/data has wards_by_lad/E07000150.json and lsoa_by_lad/E07000150.json: a name that
+    # repeats keeps its folder in front, so one file never replaces another of the same name
+    return [(f"{p.parent.name}_{p.name}" if names.count(p.name) > 1 else p.name, p.read_bytes()) for p in paths]
 
 
 def _has_incidents(base: Path) -> bool:
