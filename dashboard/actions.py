@@ -103,7 +103,7 @@ def actions(include_deleted: bool = False) -> pd.DataFrame:
 
 def wards() -> pd.DataFrame:
     """The loaded wards: ``ward_code, ward_name, label`` (label = "Name (District)"), by name."""
-    w = state.classified().geography.wards
+    w = state.meta().geography.wards
     if w is None or w.empty:
         return pd.DataFrame({"ward_code": [], "ward_name": [], "label": []})
     out = pd.DataFrame({"ward_code": w["ward_code"].astype(str), "ward_name": w["ward_name"].astype(str)})
@@ -204,7 +204,7 @@ def map_points(ward_codes: list[str] | None = None, date_from=None, date_to=None
 
     with errors.section("Partners' actions on the map", "map"):  # the crimes still show without them
         acts = filter_actions(actions(), wards=ward_codes or (), date_from=date_from, date_to=date_to)
-        return action_points(acts, state.classified().geography.wards)
+        return action_points(acts, state.meta().geography.wards)
     return None
 
 

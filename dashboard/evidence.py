@@ -105,14 +105,27 @@ def _prepare(root: str, dataset: str, version: str) -> Prepared:
         str(c): from_frame(df, in_scope & (cat_codes == i), ward_pos, codes, covered)
         for i, c in enumerate(cats.cat.categories)
     }
-    pop, err = None, None
+    pop, err = _population(root, dataset, version)
+    return Prepared(covered, ward_pos, codes, rural_table, category_tables, pop, err)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _population(root: str, dataset: str, version: str) -> tuple[WardPopulation | None, str | None]:
+    """Residents per ward from the population file (LSOA snap points asked of the store in SQL,
+    so the Map's per-resident layer loads no incidents)."""
+    data = state.meta()
+    wards = data.geography.wards
     try:
         per_lsoa = read_population_folder(state.source().store.path(dataset) / "population")
-        if per_lsoa is not None and len(codes):
-            pop = ward_population(per_lsoa, wards, data.geography.lsoas, _lsoa_points(df))
+        if per_lsoa is not None and wards is not None and len(wards):
+            points = state.view().query(
+                "SELECT lsoa_code, median(longitude) AS lon, median(latitude) AS lat FROM rows "
+                "WHERE lsoa_code IS NOT NULL AND longitude IS NOT NULL GROUP BY lsoa_code ORDER BY lsoa_code"
+            )
+            return ward_population(per_lsoa, wards, data.geography.lsoas, points), None
     except PopulationError as exc:
-        err = str(exc)
-    return Prepared(covered, ward_pos, codes, rural_table, category_tables, pop, err)
+        return None, str(exc)
+    return None, None
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the hexagon grid…")
@@ -130,19 +143,6 @@ def _spatial(root: str, dataset: str, version: str) -> Spatial:
 
 def spatial() -> Spatial:
     return _spatial(*_src())
-
-
-def _lsoa_points(df: pd.DataFrame) -> pd.DataFrame:
-    """The middle of each LSOA code's snap points (places 2021 LSOAs that have no polygon)."""
-    ok = df["lsoa_code"].notna() & df["longitude"].notna()
-    g = pd.DataFrame(
-        {
-            "lsoa_code": df.loc[ok, "lsoa_code"].astype(str),
-            "lon": df.loc[ok, "longitude"],
-            "lat": df.loc[ok, "latitude"],
-        }
-    )
-    return g.groupby("lsoa_code", as_index=False).median()
 
 
 def prepared() -> Prepared:
@@ -190,7 +190,7 @@ def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hots
 def _expected(root: str, dataset: str, version: str) -> dict[str, seasonal.Expected]:
     """County, districts (every covered month) and wards (the latest covered month)."""
     p = prepared()
-    wards = state.classified().geography.wards
+    wards = state.meta().geography.wards
     county = CountTable(
         pd.Index(["county"]),
         p.rural_table.months,
@@ -254,7 +254,7 @@ def _impacts(root: str, dataset: str, version: str, key: tuple, months: int) -> 
 
 def impacts(months: int = 6) -> pd.DataFrame:
     """Every completed action's difference-in-differences evaluation (cached on the data and the actions)."""
-    if state.classified().geography.wards is None:
+    if state.meta().geography.wards is None:
         return pd.DataFrame()
     return _impacts(*_src(), _actions_key(actions.actions()), months)
 
@@ -262,8 +262,8 @@ def impacts(months: int = 6) -> pd.DataFrame:
 def ward_kind() -> pd.Series:
     """Ward code -> True (rural class) / False (urban) / None (no class): who is comparable with whom."""
     p = prepared()
-    wards = state.classified().geography.wards
-    rural = wards["ruc_code"].isin(list(state.classified().definition.rural_classes)).to_numpy()
+    wards = state.meta().geography.wards
+    rural = wards["ruc_code"].isin(list(state.meta().definition.rural_classes)).to_numpy()
     kind = pd.Series(rural, index=p.wards, dtype=object)
     kind[wards["ruc_code"].isna().to_numpy()] = None
     return kind
@@ -274,13 +274,13 @@ def ward_kind() -> pd.Series:
 
 def ward_residents() -> pd.Series | None:
     """Residents per ward (complete wards only), or None without a population file."""
-    p = prepared()
-    return None if p.population is None else p.population.series()
+    pop, _ = _population(*_src())
+    return None if pop is None else pop.series()
 
 
 @st.cache_resource(max_entries=2)
 def _areas(root: str, dataset: str, version: str) -> pd.Series:
-    return ward_areas_km2(state.classified().geography.wards)
+    return ward_areas_km2(state.meta().geography.wards)
 
 
 def ward_areas() -> pd.Series:

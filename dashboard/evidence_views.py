@@ -50,9 +50,7 @@ def unusual_county() -> None:
     wards = ex["wards"].frame
     flagged = wards[wards["flag"]]
     if len(flagged):
-        names = dict(
-            zip(state.classified().geography.wards["ward_code"], state.classified().geography.wards["ward_name"])
-        )
+        names = dict(zip(state.meta().geography.wards["ward_code"], state.meta().geography.wards["ward_name"]))
         st.markdown(
             "**Wards above their expected range this month:** "
             + ", ".join(md(f"{names.get(a, a)} ({o})") for a, o in zip(flagged["area"], flagged["observed"]))

@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import errors, state
-from ruralaction.measures import maplayers, trends
+from ruralaction.measures import maplayers, store_queries, trends
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import (
     QUERY_KEYS,
@@ -35,7 +35,6 @@ from ruralaction.measures.filters import (
     Filters,
     ignored,
     month_label,
-    options,
 )
 
 _LAST = "filters_last"
@@ -60,11 +59,15 @@ class Prepared:
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the map…")
 def _prepare(root: str, dataset: str, version: str) -> Prepared:
-    # ``version`` is unused in the body: it is part of the cache key.
-    data = state.classified()
-    wards = data.geography.wards
+    # ``version`` is unused in the body: it is part of the cache key. Options come from the
+    # classified store in SQL and the map index holds the ward outlines only (hexagons are
+    # counted in SQL), so no incident is loaded for the sidebar on any page.
+    wards = state.meta().geography.wards
+    no_points = pd.DataFrame({"longitude": pd.Series(dtype=float), "latitude": pd.Series(dtype=float)})
     return Prepared(
-        options(data.incidents, wards), maplayers.build_index(data.incidents, wards), trends.ward_areas_km2(wards)
+        store_queries.filter_options(state.view(), wards),
+        maplayers.build_index(no_points, wards),
+        trends.ward_areas_km2(wards),
     )
 
 

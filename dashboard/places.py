@@ -81,8 +81,8 @@ def _read_places(folder: Path) -> tuple[pd.DataFrame | None, list[str]]:
 @st.cache_resource(max_entries=2, show_spinner="Preparing place names…")
 def _prepare(root: str, dataset: str, version: str) -> Places:
     # ``version`` is unused in the body: it is part of the cache key.
-    geo = state.classified().geography
-    base = Path(root) / dataset
+    geo = state.meta().geography
+    base = state.source().store.path(dataset)  # the current data version's folder
     problems: list[str] = []
     villages, bad = _read_places(base / "places")
     problems += bad
@@ -101,7 +101,7 @@ def _prepare(root: str, dataset: str, version: str) -> Places:
         spans=spans,
         table=parish_table(parishes, spans),
         areas=parish_areas_km2(parishes),
-        rural=parish_rural(spans, geo.wards, state.classified().definition.rural_classes),
+        rural=parish_rural(spans, geo.wards, state.meta().definition.rural_classes),
         features=features,
         bounds=bounds,
         index=build_index(geo.wards, parishes, villages, postcodes),

@@ -33,7 +33,7 @@ def _config(path: str, mtime_ns: int) -> ProgressConfig:
 
 def config() -> ProgressConfig:
     """The ``[progress]`` section of the loaded definition file (re-read when the file changes)."""
-    path = state.classified().definition.path
+    path = state.meta().definition.path
     if not path or not Path(path).is_file():
         return load_progress_config()
     return _config(str(path), Path(path).stat().st_mtime_ns)
@@ -41,7 +41,7 @@ def config() -> ProgressConfig:
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the ward map…")
 def _shapes(root: str, dataset: str, version: str) -> charts.WardShapes | None:
-    wards = state.classified().geography.wards
+    wards = state.meta().geography.wards
     return None if wards is None or not len(wards) else charts.ward_shapes(wards)
 
 
@@ -62,7 +62,7 @@ def default_period(loaded: list[str]) -> Period:
 
 
 def ward_names() -> dict[str, str]:
-    wards = state.classified().geography.wards
+    wards = state.meta().geography.wards
     if wards is None or not len(wards):
         return {}
     return dict(zip(wards["ward_code"].astype(str), wards["ward_name"].astype(str)))

@@ -12,17 +12,26 @@ decides when it runs. The classified data is cached once per process with
 
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from ruralaction import logs
+from ruralaction.definition import DEFAULT_DEFINITION
+from ruralaction.incidents import columnar
 from ruralaction.incidents.pipeline import Classified
 from ruralaction.incidents.store import Store
+from ruralaction.locks import Busy
+from ruralaction.measures.store_queries import StoreView
+from ruralaction.permissions import Actor
 from ruralaction.settings import data_dir
 
 DEMO_LABEL = "Demo data — generated, not real incidents"
+#: The app itself writing the demo on a first start (no visitor's choice; recorded in the audit).
+FIRST_START = Actor.system_actor("first start")
 
 _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in string.punctuation}
 
@@ -49,13 +58,63 @@ def _prepare(root: str) -> bool:
     """Write the demo on a first start (no data of our own yet), once per process and folder
     (the cache also stops two first visitors writing it at the same time)."""
     store = Store(Path(root))
-    return False if store.has_incidents("ours") else store.ensure_demo()
+    return False if store.has_incidents("ours") else store.ensure_demo(actor=FIRST_START)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading and classifying incidents…")
+@st.cache_resource(max_entries=2, show_spinner="Classifying the data once…")
+def _ensure_store(root: str, dataset: str, version: str) -> bool:
+    # ``version`` is unused in the body: it is part of the cache key.
+    store = Store(Path(root))
+    if store.classified_ready(dataset):
+        return True
+    try:  # data from before the classified store, or a new definition: classify once, for every process
+        store.reclassify(actor=FIRST_START)
+    except (OSError, Busy) as exc:  # a read-only or busy data directory: classify in memory
+        logs.event("store.not_classified", level="warning", reason=str(exc))
+        return False
+    return True
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading incidents…")
 def _load(root: str, dataset: str, version: str) -> Classified:
     # ``version`` is unused in the body: it is part of the cache key.
-    return Store(Path(root)).load(dataset)
+    _ensure_store(root, dataset, version)
+    return Store(Path(root)).classified(dataset)
+
+
+def _definition_stamp() -> str:
+    """The definition file's modification time: a changed definition is a new cache key."""
+    path = os.environ.get("RURALACTION_DEFINITION") or DEFAULT_DEFINITION
+    try:
+        return str(os.stat(path).st_mtime_ns)
+    except OSError:
+        return "-"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _view(root: str, dataset: str, version: str) -> tuple[StoreView, Classified]:
+    store = Store(Path(root))
+    _ensure_store(root, dataset, version)  # the store, built once if missing
+    if store.classified_ready(dataset):
+        folder = store.versions.current_dir()
+        meta = columnar.read_classified(folder, dataset, rows=False)
+        return StoreView.of(folder, dataset), meta
+    data = _load(root, dataset, version)  # no store (a read-only data directory): the same SQL in memory
+    return StoreView.from_frame(data.incidents), data
+
+
+def view() -> StoreView:
+    """The classified rows of the data shown, for SQL (:mod:`ruralaction.measures.store_queries`):
+    nothing is loaded into memory but the answers."""
+    src = source()
+    return _view(str(src.root), src.dataset, src.version)[0]
+
+
+def meta() -> Classified:
+    """The data shown without its incidents (summary, rejected rows, geography, definition):
+    for pages that ask :func:`view` for their numbers."""
+    src = source()
+    return _view(str(src.root), src.dataset, src.version)[1]
 
 
 def source() -> DataSource:
@@ -64,11 +123,15 @@ def source() -> DataSource:
     _prepare(str(root))
     store = Store(root)
     dataset = store.active()
-    return DataSource(root=root, dataset=dataset, version=store.version(dataset))
+    return DataSource(root=root, dataset=dataset, version=f"{store.version(dataset)}-{_definition_stamp()}")
 
 
 def classified() -> Classified:
-    """The loaded, classified data for the current data version (cached; do not modify)."""
+    """The loaded, classified data for the current data version (cached; do not modify).
+
+    Read from the version's classified store (never reclassified per process); pages that only
+    need counts ask :func:`view` instead and hold no incidents at all.
+    """
     src = source()
     return _load(str(src.root), src.dataset, src.version)
 

@@ -21,8 +21,9 @@ from ruralaction.faults import describe
 from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
 from ruralaction.incidents.pipeline import output_frame, run, rural_counts
-from ruralaction.incidents.store import LABELS, Store
+from ruralaction.incidents.store import LABELS, Store, StoreError, geography_folder_files
 from ruralaction.ops.cli import add_health_arguments, add_refresh_arguments
+from ruralaction.permissions import command_line_actor
 from ruralaction.reports.pack import add_arguments as add_report_arguments
 
 
@@ -72,13 +73,20 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+cli_actor = command_line_actor
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(Path(args.data_dir)) if getattr(args, "data_dir", None) else Store.default()
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     definition = load_definition(args.definition)
-    store = Store(Path(args.data_dir)) if args.data_dir else Store.default()
-    added_geo = store.add_geography_folder(args.geography, definition) if args.geography else []
-    for kind, path in added_geo:
+    store = _store(args)
+    geography = geography_folder_files(args.geography) if args.geography else []
+    result = store.add_incidents(args.inputs, definition, actor=cli_actor(), geography=geography)
+    for kind, path in result.geography:
         print(f"Added {kind} file {path.name}.")
-    result = store.add_incidents(args.inputs, definition)
     for line in result.load.summary.lines():
         print(line)
     if args.rejected:
@@ -95,10 +103,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ruralaction.incidents.demo import write_demo
-
-    target = (Store(Path(args.data_dir)) if args.data_dir else Store.default()).path("demo")
-    summary = write_demo(target, seed=args.seed, years=args.years)
+    store = _store(args)
+    summary = store.build_demo(actor=cli_actor(), seed=args.seed, years=args.years)
+    target = store.path("demo")
     from ruralaction.actions import ensure_demo_actions, open_database
     from ruralaction.concerns import ensure_demo_concerns
 
@@ -112,6 +119,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
         + (f", {seeded} demo partner actions" if seeded else "")
         + (f", {concerns} demo residents' concerns." if concerns else ".")
     )
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """``data versions|undo|use ID|uploads|delete NAME|audit``: the data versions and uploads."""
+    store = _store(args)
+    try:
+        if args.data_command == "versions":
+            current = store.versions.current_id()
+            versions = store.versions.list()
+            if not versions:
+                print("No data versions yet: the first data change makes version 1.")
+            for v in versions:
+                print(("* " if v.id == current else "  ") + v.describe() + f"  [{v.id}]")
+        elif args.data_command == "undo":
+            v = store.undo(cli_actor())
+            print(f"Undone: the data is back at version {v.describe()}.")
+        elif args.data_command == "use":
+            v = store.use(args.version, cli_actor())
+            print(f"The data shown is now version {v.describe()}.")
+        elif args.data_command == "uploads":
+            for u in store.uploads(args.dataset):
+                print(f"{u.name}  ({u.kind}, {u.files} file{'s' if u.files != 1 else ''}, {u.bytes:,} bytes)")
+        elif args.data_command == "delete":
+            store.delete_upload(args.name, actor=cli_actor(), dataset=args.dataset)
+            print(f"Deleted {args.name}; `data undo` brings it back.")
+        elif args.data_command == "audit":
+            for e in store.versions.audit_log(args.limit):
+                print(f"{e['at']}  {e['actor']}  {e['action']}  → {e['version']}  {e.get('note', '')}".rstrip())
+    except StoreError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -152,6 +191,28 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--years", type=int, default=3)
     d.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
     d.set_defaults(func=cmd_demo)
+
+    dv = sub.add_parser("data", help="data versions: list, undo the last change, go back to a version, uploads")
+    dsub = dv.add_subparsers(dest="data_command", required=True)
+    for name, help_ in (
+        ("versions", "list the data versions, newest first (* = shown)"),
+        ("undo", "undo the last data change (its files are removed)"),
+        ("use", "show an earlier version again (recorded as a new version)"),
+        ("uploads", "list what was added, one line per removable upload"),
+        ("delete", "delete one upload (as a new version; `data undo` brings it back)"),
+        ("audit", "the data changes' audit log, newest first"),
+    ):
+        sp = dsub.add_parser(name, help=help_)
+        sp.add_argument("--data-dir", help="default: $RURALACTION_DATA_DIR or ./data")
+        if name == "use":
+            sp.add_argument("version", help="a version's number or id (see `data versions`)")
+        if name in ("uploads", "delete"):
+            sp.add_argument("--dataset", default="ours", choices=("ours", "demo"))
+        if name == "delete":
+            sp.add_argument("name", help="as `data uploads` lists it, e.g. police_uk/20261202T064512123456Z")
+        if name == "audit":
+            sp.add_argument("--limit", type=int, default=50)
+    dv.set_defaults(func=cmd_data)
 
     add_fetch_arguments(
         sub.add_parser("fetch", help="download a force's street-level crimes from data.police.uk as police.uk CSVs")

@@ -17,7 +17,12 @@ see deleted actions           no         no                              yes
 manage users                  no         no                              yes
 review residents' concerns    no         no                              yes
 manage digest subscribers     no         no                              yes
+change the data shown         no         no                              yes
 ============================  =========  ==============================  =======
+
+"Change the data shown" is every write of the data store (:mod:`ruralaction.incidents.store`):
+adding incident files, boundaries or lookups, deleting an upload, the dataset switch, building
+the demo, fetching from police.uk, undoing a change or going back to an earlier version.
 
 A signed-in person without an account row (someone the council's identity provider knows but
 nobody gave a role) can view, like anyone.
@@ -49,6 +54,9 @@ class Permission(StrEnum):
     REVIEW_CONCERNS = "review residents' concerns"
     #: See digest subscribers' emails and remove subscriptions.
     MANAGE_SUBSCRIPTIONS = "manage digest subscribers"
+    #: Every write of the data store: uploads, geography, deleting an upload, the dataset
+    #: switch, the demo build, fetch, undo and going back to a version.
+    MANAGE_DATA = "change the data shown"
 
 
 #: Permissions an editor has only for actions whose lead partner is the editor's own partner.
@@ -101,6 +109,18 @@ class Actor:
 
 
 ANONYMOUS = Actor()
+
+
+def command_line_actor() -> Actor:
+    """Whoever runs a command (``python -m ruralaction …``): they hold the data directory and the
+    database credentials, so they act with an admin's rights, recorded as ``command line (<login>)``."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor.system_actor(f"command line ({name})")
 
 
 def can(actor: Actor, permission: Permission, partner: str | None = None) -> bool:

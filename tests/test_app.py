@@ -45,8 +45,9 @@ def tiny_app(tmp_path_factory):
 def test_first_start_makes_the_demo_and_shows_it(first_start):
     root, at = first_start
     assert not at.exception
-    assert (root / "demo" / "demo.json").is_file() and any((root / "demo" / "police_uk").rglob("*.csv"))
-    assert Store(root).active() == "demo" and not (root / "ours").exists()
+    demo = Store(root).path("demo")
+    assert (demo / "demo.json").is_file() and any((demo / "police_uk").rglob("*.csv"))
+    assert Store(root).active() == "demo" and not Store(root).path("ours").exists()
     m = metrics(at)
     assert int(m["Rural crimes"].replace(",", "")) > 0
     assert m["Months covered"] == "36"
@@ -105,5 +106,7 @@ def test_own_boundaries_without_incidents_show_the_demo_unmixed(tmp_path):
     at = run_app(root)
     assert not at.exception
     assert any(DEMO_LABEL in w.value for w in at.sidebar.warning)
-    assert not any((root / "ours" / "police_uk").rglob("*.csv")), "nothing is written into our own data"
-    assert (root / "demo" / "demo.json").is_file() and not (root / "ours" / "demo.json").exists()
+    store = Store(root)
+    assert not any((store.path("ours") / "police_uk").rglob("*.csv")), "nothing is written into our own data"
+    assert (store.path("demo") / "demo.json").is_file() and not (store.path("ours") / "demo.json").exists()
+    assert (store.path("ours") / "boundaries").is_dir(), "our own boundaries are kept"

@@ -214,12 +214,16 @@ def test_disk_full_at_a_database_write_saves_nothing_and_says_so(tmp_path):
 
 
 def test_disk_full_when_switching_the_dataset_is_one_sentence(demo_root, monkeypatch):
+    from dashboard import actions
     from ruralaction.incidents.store import Store
+    from ruralaction.permissions import Actor, Role
 
-    def full(self, dataset):
+    def full(self, dataset, *, actor):
         raise OSError(errno.ENOSPC, "No space left on device", str(self.root / "settings.json"))
 
     monkeypatch.setattr(Store, "set_active", full)
+    # An admin (the switch is theirs only; signing in for real is tested in test_app_data).
+    monkeypatch.setattr(actions, "actor", lambda: Actor(email="admin@pcc.example", role=Role.ADMIN))
     with pytest.MonkeyPatch.context() as mp:
         app = App(demo_root, mp, RURALACTION_DB_URL=f"sqlite:///{demo_root / 'switch.db'}")
         at = app.visit("Data")
@@ -272,7 +276,10 @@ def test_a_broken_configuration_file_is_named_with_its_line_on_the_pages_that_ne
     bad.write_text(text.replace(old, new, 1), "utf-8")
     line = next(i for i, t in enumerate(bad.read_text("utf-8").splitlines(), 1) if new in t)
     root = tmp_path / "data"
-    shutil.copytree(demo_root / "demo", root / "demo")
+    from ruralaction.incidents.store import Store
+
+    # demo_root is versioned once an earlier test has run the app on it: copy the demo it shows
+    shutil.copytree(Store(demo_root).path("demo"), root / "demo")
     with pytest.MonkeyPatch.context() as mp:
         app = App(root, mp, **{env: str(bad), "RURALACTION_DB_URL": f"sqlite:///{root / 'cfg.db'}"})
         for page in PAGES:

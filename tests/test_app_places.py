@@ -16,8 +16,12 @@ from places_fixtures import SHARED, WARDS_DAVENTRY, write_onspd, write_parishes
 from streamlit.testing.v1 import AppTest
 from test_app_map import APP, v2_pages  # noqa: F401 - the module fixture that makes AppTest a v2 app
 
+from ruralaction.incidents.store import Store
+from ruralaction.permissions import Actor, Role
+
 pytestmark = pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")
 PITSFORD = "E04006901"
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +151,9 @@ def test_a_ward_chosen_in_the_sidebar_takes_over_from_the_parish(app):
 
 
 def test_local_area_search_opens_a_postcode_s_parish(root, app):
-    (root / "ours" / "postcodes").mkdir(exist_ok=True)
-    write_onspd(root / "ours" / "postcodes" / "onspd_extract.csv")
+    extract = root.parent / "onspd_extract.csv"
+    write_onspd(extract)
+    Store(root).add_geography(extract.name, extract.read_bytes(), actor=ADMIN)  # a new data version
     at = _go(app, "dashboard/pages/local_area.py")
     at = _search(at, "local_area_search", "nn6 9")
     assert at.query_params.get("parish") in (PITSFORD, [PITSFORD])

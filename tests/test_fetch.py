@@ -608,9 +608,11 @@ def test_cli_writes_into_the_data_dir_and_the_pipeline_loads_it(api, tmp_path, m
     assert args.func is run_cli
     assert run_cli(args) == 0
     out = capsys.readouterr()
-    assert f"Fetched 2 months of {FORCE_NAME} into {tmp_path / 'ours' / 'police_uk' / API_FOLDER}" in out.out
+    api_folder = Store(tmp_path).path("ours") / "police_uk" / API_FOLDER
+    assert f"Fetched 2 months of {FORCE_NAME} into {api_folder}" in out.out
     assert "2024-01 (11 rows), 2024-02 (7 rows)" in out.out
-    assert (tmp_path / "ours" / "police_uk" / API_FOLDER / "2024-02" / "2024-02-northamptonshire-street.csv").exists()
+    assert (api_folder / "2024-02" / "2024-02-northamptonshire-street.csv").exists()
+    assert Store(tmp_path).versions.current().action == "fetch from police.uk", "one new data version"
 
     store = Store(tmp_path)
     assert store.active() == "ours"  # fetched data is our data, shown once there is some

@@ -32,6 +32,9 @@ from ruralaction.geography.boundaries import GeographyError, read_boundaries
 from ruralaction.geography.safe_read import worker_env
 from ruralaction.incidents.store import Store
 from ruralaction.limits import limits, run_worker
+from ruralaction.permissions import Actor, Role
+
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)  # data writes need an admin
 
 SECRET_EMAIL = "mina.carter0@example.org"
 WARDS = {"W1": "Brixworth"}
@@ -159,7 +162,7 @@ def test_hostile_geography_is_refused_in_one_sentence_and_the_database_is_untouc
     assert Path(f"{db}-wal").exists() and Path(f"{db}-shm").exists()
     for name, data in payloads(db, tmp_path).items():
         with pytest.raises(GeographyError) as refused:
-            store.add_geography(name, data)
+            store.add_geography(name, data, actor=ADMIN)
         msg = str(refused.value)
         assert msg.startswith(f"{name} was refused") or msg.startswith(f"{name} could not be read"), msg
         assert msg.endswith(".") and "\n" not in msg, msg
@@ -207,9 +210,11 @@ def test_genuine_boundaries_still_load_in_every_format(tmp_path):
     geojson["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     (tmp_path / "w.geojson").write_text(json.dumps(geojson))
     for name, data in files.items():
-        kind, dest = store.add_geography(name, data)
+        kind, dest = store.add_geography(name, data, actor=ADMIN)
         assert kind == "ward" and dest.exists()
-    for path in (*(tmp_path / "data").rglob("wards.*"), tmp_path / "w.geojson"):
+    kept = [p for p in store.path("ours").rglob("wards.*") if p.suffix in (".gpkg", ".zip")]  # not the built store
+    assert len(kept) == 2
+    for path in (*kept, tmp_path / "w.geojson"):
         gdf = read_boundaries(path)
         assert gdf["WD13NM"].tolist() == ["Brixworth"] and gdf.geometry.iloc[0].equals(frame.geometry.iloc[0])
 

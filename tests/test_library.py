@@ -22,6 +22,7 @@ STAGES: dict[str, int] = {
     "exports": 0,
     "permissions": 0,
     "limits": 0,
+    "locks": 0,
     "geography": 1,
     "incidents": 2,
     "measures": 3,

@@ -20,6 +20,7 @@ from ruralaction.cli import main
 from ruralaction.ops.health import check
 from ruralaction.ops.lock import Busy, RunLock
 from ruralaction.ops.refresh import RECORD, last_refresh, latest_loaded, refresh
+from ruralaction.permissions import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The fixture API serves 2023-11..2024-03; on this day 2024-03 is the month police.uk should have.
@@ -85,7 +86,7 @@ def test_a_second_refresh_finds_nothing_new_and_asks_for_no_crimes(api, tmp_path
 
 def test_police_uk_late_exits_non_zero_with_one_line(api, tmp_path, capsys):
     refresh(FORCE, tmp_path, base_url=api.base_url, today=ON_TIME, fetch_options=FAST)
-    before = sorted(p for p in (tmp_path / "ours").rglob("*") if p.is_file())
+    before = sorted(p for p in _store(tmp_path).path("ours").rglob("*") if p.is_file())
     # Two months on, police.uk still serves 2024-03 only: late.
     code = main(["refresh", "--data-dir", str(tmp_path), "--base-url", api.base_url, "--quiet"])
     out = capsys.readouterr()
@@ -93,7 +94,7 @@ def test_police_uk_late_exits_non_zero_with_one_line(api, tmp_path, capsys):
     lines = [line for line in out.err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("refresh late: police.uk is late"), out.err
     assert "2024-03" in lines[0] and "Traceback" not in out.err
-    assert sorted(p for p in (tmp_path / "ours").rglob("*") if p.is_file()) == before
+    assert sorted(p for p in _store(tmp_path).path("ours").rglob("*") if p.is_file()) == before
     assert last_refresh(tmp_path).status == "late"
 
 
@@ -103,7 +104,7 @@ def test_police_uk_unreachable_exits_non_zero_and_changes_nothing(tmp_path, caps
     assert code == 1
     lines = [line for line in out.err.splitlines() if line.strip()]
     assert len(lines) == 1 and "could not be reached" in lines[0] and "Nothing was changed" in lines[0]
-    assert not (tmp_path / "ours").exists()
+    assert not _store(tmp_path).path("ours").exists() and not (tmp_path / "versions").exists()
     rec = last_refresh(tmp_path)
     assert rec.status == "unreachable" and not rec.ok
 
@@ -180,7 +181,7 @@ def test_health_is_ok_when_everything_is(api, tmp_path):
     from ruralaction.actions.db import open_database
 
     refresh(FORCE, tmp_path, base_url=api.base_url, today=ON_TIME, fetch_options=FAST)
-    _store(tmp_path).set_active("ours")
+    _store(tmp_path).set_active("ours", actor=Actor.system_actor("tests"))
     url = f"sqlite:///{tmp_path / 'ra.db'}"
     open_database(url).dispose()
     h = check(tmp_path, url, force=FORCE, today=ON_TIME)

@@ -14,6 +14,9 @@ from policeuk import csv_text, row
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import Store, StoreError, safe_name
 from ruralaction.measures.coverage import coverage, freshness_sentence, months_between
+from ruralaction.permissions import Actor, Role
+
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)
 
 WARDS = {
     "type": "FeatureCollection",
@@ -36,10 +39,10 @@ def upload(name, rows):
 
 def test_bad_upload_keeps_previous_good_data(tmp_path):
     store = Store(tmp_path)
-    first = store.add_incidents([upload("2024-01-northamptonshire-street.csv", [row("a"), row("b")])])
+    first = store.add_incidents([upload("2024-01-northamptonshire-street.csv", [row("a"), row("b")])], actor=ADMIN)
     assert first.accepted and len(first.saved) == 1
     version = store.version("ours")
-    bad = store.add_incidents([("notes.csv", b"hello,world\n1,2\n"), ("empty.csv", b"")])
+    bad = store.add_incidents([("notes.csv", b"hello,world\n1,2\n"), ("empty.csv", b"")], actor=ADMIN)
     assert not bad.accepted and len(bad.load.summary.errors) == 2
     assert store.version("ours") == version  # nothing written
     assert sorted(store.load("ours").incidents["crime_id"]) == ["a", "b"]
@@ -47,15 +50,15 @@ def test_bad_upload_keeps_previous_good_data(tmp_path):
 
 def test_rejected_rows_reported_and_good_rows_kept(tmp_path):
     store = Store(tmp_path)
-    res = store.add_incidents([upload("m.csv", [row("a"), row("x", month="13/2024")])])
+    res = store.add_incidents([upload("m.csv", [row("a"), row("x", month="13/2024")])], actor=ADMIN)
     assert res.accepted and len(res.load.rejected) == 1 and res.load.rejected.iloc[0]["line"] == 3
     assert list(store.load("ours").incidents["crime_id"]) == ["a"]
 
 
 def test_later_upload_of_same_month_replaces_earlier(tmp_path):
     store = Store(tmp_path)
-    store.add_incidents([upload("2024-01-x-street.csv", [row("a"), row("b"), row("c")])])
-    store.add_incidents([upload("2024-01-x-street.csv", [row("a"), row("b")])])
+    store.add_incidents([upload("2024-01-x-street.csv", [row("a"), row("b"), row("c")])], actor=ADMIN)
+    store.add_incidents([upload("2024-01-x-street.csv", [row("a"), row("b")])], actor=ADMIN)
     loaded = store.load("ours")
     assert sorted(loaded.incidents["crime_id"]) == ["a", "b"] and loaded.summary.rows_replaced == 3
 
@@ -65,42 +68,42 @@ def test_zip_upload_and_folder_input(tmp_path):
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("2024-02/2024-02-northamptonshire-street.csv", csv_text([row("z", month="2024-02")]))
     store = Store(tmp_path / "data")
-    assert store.add_incidents([("archive.zip", buf.getvalue())]).accepted
+    assert store.add_incidents([("archive.zip", buf.getvalue())], actor=ADMIN).accepted
     folder = tmp_path / "in" / "2024-03"
     folder.mkdir(parents=True)
     (folder / "2024-03-northamptonshire-street.csv").write_text(csv_text([row("y", month="2024-03")]))
-    assert store.add_incidents([tmp_path / "in"]).accepted
+    assert store.add_incidents([tmp_path / "in"], actor=ADMIN).accepted
     assert sorted(store.load("ours").incidents["crime_id"]) == ["y", "z"]
 
 
 def test_geography_uploads_validated(tmp_path):
     store = Store(tmp_path)
-    kind, dest = store.add_geography("../../wards.geojson", json.dumps(WARDS).encode())
-    assert kind == "ward" and dest.parent == tmp_path / "ours" / "boundaries" and dest.name == "wards.geojson"
+    kind, dest = store.add_geography("../../wards.geojson", json.dumps(WARDS).encode(), actor=ADMIN)
+    assert kind == "ward" and dest.parent == store.path("ours") / "boundaries" and dest.name == "wards.geojson"
     kind, _ = store.add_geography(
-        "ruc.csv", b"LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A,E1,Rural village and dispersed\n"
+        "ruc.csv", b"LSOA11CD,LSOA11NM,RUC11CD,RUC11\nE01000001,A,E1,Rural village and dispersed\n", actor=ADMIN
     )
     assert kind == "lsoa lookup"
     with pytest.raises(GeographyError, match="junk.geojson could not be read"):
-        store.add_geography("junk.geojson", b"{nope")
+        store.add_geography("junk.geojson", b"{nope", actor=ADMIN)
     with pytest.raises(GeographyError, match="people.csv is not a rural-urban lookup"):
-        store.add_geography("people.csv", b"name,age\nann,3\n")
+        store.add_geography("people.csv", b"name,age\nann,3\n", actor=ADMIN)
     with pytest.raises(GeographyError, match="is not a boundaries file"):
-        store.add_geography("evil.exe", b"MZ")
-    assert sorted(p.name for p in (tmp_path / "ours").rglob("*") if p.is_file()) == ["ruc.csv", "wards.geojson"]
+        store.add_geography("evil.exe", b"MZ", actor=ADMIN)
+    assert sorted(p.name for p in store.path("ours").rglob("*") if p.is_file()) == ["ruc.csv", "wards.geojson"]
 
 
 def test_active_dataset_switch(tmp_path):
     store = Store(tmp_path)
     assert store.active() == "demo"
     with pytest.raises(StoreError, match="no data of our own"):
-        store.set_active("ours")
-    store.add_incidents([upload("a.csv", [row("a")])])
+        store.set_active("ours", actor=ADMIN)
+    store.add_incidents([upload("a.csv", [row("a")])], actor=ADMIN)
     assert store.active() == "ours"
-    store.set_active("demo")
+    store.set_active("demo", actor=ADMIN)
     assert store.active() == "demo" and Store(tmp_path).active() == "demo"
     with pytest.raises(StoreError):
-        store.set_active("../etc")
+        store.set_active("../etc", actor=ADMIN)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,7 @@ def test_coverage_gaps_and_freshness(tmp_path):
         row("d", month="2024-04", lon="", lat="", location="No Location"),
         row("e", month="2024-02", force="British Transport Police"),
     ]
-    store.add_incidents([upload("x.csv", rows)])
+    store.add_incidents([upload("x.csv", rows)], actor=ADMIN)
     cov = coverage(store.load("ours").incidents, today=date(2024, 6, 15))
     assert list(cov.per_month["rows"]) == [2, 1, 1, 1]
     nap = cov.by_force.set_index("force").loc["Northamptonshire Police"]
@@ -141,7 +144,7 @@ def test_coverage_gaps_and_freshness(tmp_path):
 
 def test_coverage_gap_month_is_zero_not_missing(tmp_path):
     store = Store(tmp_path)
-    store.add_incidents([upload("x.csv", [row("a", month="2024-01"), row("b", month="2024-04")])])
+    store.add_incidents([upload("x.csv", [row("a", month="2024-01"), row("b", month="2024-04")])], actor=ADMIN)
     cov = coverage(store.load("ours").incidents, today=date(2024, 5, 1))
     assert list(cov.per_month["rows"]) == [1, 0, 0, 1]
     assert [m.strftime("%Y-%m") for m in cov.gaps] == ["2024-02", "2024-03"]
@@ -164,13 +167,13 @@ def test_ensure_demo_writes_only_the_demo_dataset(tmp_path, monkeypatch):
     real = demo.write_demo
     monkeypatch.setattr(demo, "write_demo", lambda d, **kw: calls.append(d) or real(d, years=1, end_month="2026-09"))
     store = Store(tmp_path)
-    store.add_incidents([upload("a.csv", [row("a")])])
-    before = sorted(p for p in (tmp_path / "ours").rglob("*"))
-    assert store.ensure_demo() is True and store.has_incidents("demo")
-    assert (tmp_path / "demo" / "demo.json").is_file()
-    assert sorted(p for p in (tmp_path / "ours").rglob("*")) == before
-    assert store.ensure_demo() is False and len(calls) == 1
-    assert not list(tmp_path.glob(".demo-*")), "no temporary folder left behind"
+    store.add_incidents([upload("a.csv", [row("a")])], actor=ADMIN)
+    before = sorted(p.relative_to(store.path("ours")) for p in store.path("ours").rglob("*"))
+    assert store.ensure_demo(actor=ADMIN) is True and store.has_incidents("demo")
+    assert (store.path("demo") / "demo.json").is_file()
+    assert sorted(p.relative_to(store.path("ours")) for p in store.path("ours").rglob("*")) == before
+    assert store.ensure_demo(actor=ADMIN) is False and len(calls) == 1
+    assert not list(tmp_path.glob(".*-*")), "no temporary folder left behind"
 
 
 def test_outcomes_files_are_not_incidents(tmp_path):

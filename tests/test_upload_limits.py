@@ -27,6 +27,9 @@ from ruralaction.geography.population import PopulationError, read_population
 from ruralaction.incidents.loader import load_incidents
 from ruralaction.incidents.store import Store
 from ruralaction.limits import UploadLimits
+from ruralaction.permissions import Actor, Role
+
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)  # data writes need an admin
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024**2
@@ -83,10 +86,15 @@ def measured(tmp_path: Path, upload: Path, env: dict[str, str] | None = None) ->
 import json, resource, time
 from pathlib import Path
 from ruralaction.incidents.store import Store
+from ruralaction.permissions import Actor, Role
+
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)  # data writes need an admin
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 store = Store(Path({str(tmp_path / "data")!r}))
 t = time.perf_counter()
-result = store.add_incidents([({upload.name!r}, Path({str(upload)!r}).read_bytes())])
+result = store.add_incidents(
+    [({upload.name!r}, Path({str(upload)!r}).read_bytes())], actor=Actor(email="a@pcc.example", role=Role.ADMIN)
+)
 print(json.dumps({{"seconds": time.perf_counter() - t, "errors": result.load.summary.errors,
     "saved": len(result.saved), "rows": len(result.load.incidents),
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "base_mb": base / 1024}}))
@@ -161,4 +169,4 @@ def test_a_member_whose_header_lies_about_its_size_is_refused_in_one_sentence(tm
         data[i + at : i + at + 4] = struct.pack("<L", 1024)
     r = load_incidents([("forged.zip", bytes(data))])
     assert r.incidents.empty and "could not be read from the archive: it is damaged" in r.summary.errors[0]
-    assert not Store(tmp_path / "data").add_incidents([("forged.zip", bytes(data))]).saved
+    assert not Store(tmp_path / "data").add_incidents([("forged.zip", bytes(data))], actor=ADMIN).saved

@@ -1,11 +1,14 @@
-"""Data: which data the dashboard shows, how complete and fresh it is, and adding real data."""
+"""Data: which data the dashboard shows and how complete and fresh it is (everyone); adding,
+deleting and undoing data, and the dataset switch (admins only: the library checks it too)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import errors, places, state
+from dashboard import actions, errors, places, state
+from ruralaction.actions import ANONYMOUS, DatabaseError, Permission, PermissionDenied, can
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
@@ -33,30 +36,6 @@ else:
         icon=":material/verified:",
     )
 
-# --------------------------------------------------------------------------- which data is shown
-st.subheader("Data shown across the dashboard")
-has_ours = store.has_incidents("ours")
-choice = st.radio(
-    "Data shown across the dashboard",
-    DATASETS,
-    index=DATASETS.index(src.dataset),
-    format_func=lambda d: LABELS[d] + ("" if d != "ours" or has_ours else " — nothing added yet"),
-    # Keyed on the saved choice, so the radio always shows it (also after another user changes it).
-    horizontal=True,
-    key=f"data_active_{src.dataset}",
-    label_visibility="collapsed",
-    help="This choice is saved for everyone who uses this dashboard, not just for you.",
-)
-if choice != src.dataset:
-    try:
-        if choice == "demo":
-            store.ensure_demo()
-        store.set_active(choice)
-    except StoreError as exc:
-        st.error(state.md(exc), icon=":material/error:")
-    else:
-        st.rerun()
-st.caption("Saved for every user of this dashboard.")
 if not src.demo and (gaps := readiness.missing_geography(data.geography)):
     st.warning(
         "**Our data cannot be classified as rural crime yet.** "
@@ -130,6 +109,60 @@ else:
     )
 for note in data.geography.notes:
     st.caption(f"Note: {state.md(note)}")
+st.caption(state.md(places.loaded_words()))  # parishes, postcodes, place names: for everyone to see
+
+# --------------------------------------------------------------------------- admins only from here
+try:
+    who = actions.actor()
+except DatabaseError:  # the accounts database is down: nobody can be an admin just now
+    who = ANONYMOUS
+if not can(who, Permission.MANAGE_DATA):
+    st.info(
+        "Only admins add, delete or switch the data. Partners and admins sign in on the Actions page.",
+        icon=":material/lock:",
+    )
+    st.page_link("dashboard/pages/actions.py", label="Go to the Actions page to sign in", icon=":material/login:")
+    st.stop()
+
+
+def _write(fn, *args, **kwargs):
+    """Run a store write; its refusal or fault is one sentence on the page. True when it worked."""
+    try:
+        fn(*args, **kwargs)
+    except (StoreError, PermissionDenied) as exc:
+        st.session_state["data_flash"] = ("error", str(exc))
+        return False
+    return True
+
+
+if (flash := st.session_state.pop("data_flash", None)) is not None:
+    (st.error if flash[0] == "error" else st.success)(state.md(flash[1]))
+
+# --------------------------------------------------------------------------- which data is shown
+st.subheader("Data shown across the dashboard")
+has_ours = store.has_incidents("ours")
+choice = st.radio(
+    "Data shown across the dashboard",
+    DATASETS,
+    index=DATASETS.index(src.dataset),
+    format_func=lambda d: LABELS[d] + ("" if d != "ours" or has_ours else " — nothing added yet"),
+    # Keyed on the saved choice, so the radio always shows it (also after another user changes it).
+    horizontal=True,
+    key=f"data_active_{src.dataset}",
+    label_visibility="collapsed",
+    help="This choice is saved for everyone who uses this dashboard, not just for you.",
+)
+if choice != src.dataset:
+    try:
+        if choice == "demo":
+            store.ensure_demo(actor=who)
+        store.set_active(choice, actor=who)
+    except (StoreError, PermissionDenied) as exc:
+        st.error(state.md(exc), icon=":material/error:")
+    else:
+        st.rerun()
+st.caption("Saved for every user of this dashboard.")
+
 
 # --------------------------------------------------------------------------- adding incidents
 st.subheader("Add police.uk data")
@@ -149,7 +182,7 @@ if submitted:
         st.warning("Choose one or more files first.")
     else:
         with st.spinner("Checking every row…"):
-            st.session_state["data_last_add"] = store.add_incidents([(f.name, f.getvalue()) for f in files])
+            st.session_state["data_last_add"] = store.add_incidents([(f.name, f.getvalue()) for f in files], actor=who)
 
 result = st.session_state.get("data_last_add")
 if result is not None:
@@ -164,7 +197,7 @@ if result is not None:
             st.button(
                 "Show our data across the dashboard",
                 key="data_switch_to_ours",
-                on_click=errors.guarded(lambda: store.set_active("ours")),
+                on_click=errors.guarded(lambda: store.set_active("ours", actor=who)),
                 icon=":material/swap_horiz:",
             )
     else:
@@ -205,7 +238,6 @@ st.markdown(
     "columns) and **OS Open Names** CSV files for village names. All from the ONS Open Geography Portal "
     "(geoportal.statistics.gov.uk) and OS OpenData."
 )
-st.caption(state.md(places.loaded_words()))
 with st.form("data_add_geography", clear_on_submit=True, border=True):
     geo_files = st.file_uploader(
         "Boundaries or lookup files",
@@ -217,8 +249,37 @@ with st.form("data_add_geography", clear_on_submit=True, border=True):
 if geo_submitted:
     for f in geo_files or []:
         try:
-            kind, dest = store.add_geography(f.name, f.getvalue())
+            kind, dest = store.add_geography(f.name, f.getvalue(), actor=who)
         except GeographyError as exc:
             st.error(f"Not added: {state.md(exc)}", icon=":material/error:")
         else:
             st.success(f"Added {state.md(kind)} file {state.md(dest.name)}.", icon=":material/check_circle:")
+
+# --------------------------------------------------------------------------- uploads, versions, undo
+st.subheader("What was added, and undo")
+uploads = store.uploads("ours")
+if uploads:
+    st.caption("Each upload of our data; deleting one makes a new data version (undo brings it back).")
+    for i, u in enumerate(uploads):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(
+            f"`{state.md(u.name)}` — {state.md(u.kind)}, {u.files:,} file{'s' if u.files != 1 else ''}, "
+            f"{u.bytes / 1e6:,.1f} MB"
+        )
+        if right.button("Delete", key=f"data_delete_{i}", icon=":material/delete:"):
+            if _write(store.delete_upload, u.name, actor=who):
+                st.session_state["data_flash"] = ("ok", f"Deleted {u.name}.")
+            st.rerun()
+else:
+    st.caption("Nothing of our own has been added yet.")
+versions = store.versions.list()
+if len(versions) > 1 and versions[0].parent is not None:
+    st.markdown(f"Last change: {state.md(versions[0].describe())}")
+    if st.button("Undo the last change", key="data_undo", icon=":material/undo:"):
+        if _write(store.undo, who):
+            st.session_state["data_flash"] = ("ok", f"Undone: {versions[0].describe()}")
+        st.rerun()
+log = store.versions.audit_log(50)
+if log:
+    st.caption("Data changes (newest first)")
+    st.dataframe(pd.DataFrame(log)[["at", "actor", "action", "note", "version"]], hide_index=True)

@@ -92,7 +92,7 @@ except MailError as exc:
     )
 
 # --------------------------------------------------------------------------- subscribing
-wards = state.classified().geography.wards
+wards = state.meta().geography.wards
 partner = who.role is not None
 kinds = {"ward": "A ward"}
 if wards is not None and "district" in wards and partner:
@@ -111,7 +111,7 @@ def _subscribe() -> None:
     elif kind == "district":
         code = name = ss.get(K + "district") or ""
     else:
-        code, name = "all", state.classified().definition.county
+        code, name = "all", state.meta().definition.county
     if not code:
         ss[K + "problem"] = "Choose the area whose digest you want."
         return

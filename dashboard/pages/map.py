@@ -1,13 +1,19 @@
-"""Map: where rural crime happens, as hotspots, wards or points, with the same data as a table."""
+"""Map: where rural crime happens, as hotspots, wards or points, with the same data as a table.
+
+Its figures, hexagons, ward rates and crime table are asked of the classified store in SQL
+(:mod:`ruralaction.measures.store_queries`): only the crimes shown come into memory. The
+significant-hotspot layer still works on the in-memory frame (loaded only when chosen)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard import actions, evidence, filters, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import hotspot_layers, hotspots, maplayers, parish_report, readiness, trends
+from ruralaction.measures import store_queries as sq
 from ruralaction.measures.area_report import with_ward
 from ruralaction.measures.filters import month_end, month_label, month_start
 
@@ -26,10 +32,11 @@ SNAP_NOTE = (
 )
 
 src = state.source()
-data = state.classified()
+data = state.meta()  # geography and definition: no incidents
+view = state.view()
 prep = filters.prepared()
 f = filters.current()
-df, wards = data.incidents, data.geography.wards
+wards = data.geography.wards
 
 st.title("Rural crime map")
 if src.demo:
@@ -50,8 +57,8 @@ if not opts.months:
     st.info("No incidents are loaded yet. Add police.uk files on the Data page.", icon=":material/info:")
     st.stop()
 
-mask = f.apply(df, wards)
-n = int(mask.sum())
+counts = sq.map_counts(view, f, wards)
+n = counts.shown
 first, last = f.month_from or opts.months[0], f.month_to or opts.months[-1]
 span_months = opts.months.index(last) - opts.months.index(first) + 1
 n_months = sum(first <= m <= last for m in opts.covered_months)  # rates a year over months with data
@@ -63,13 +70,13 @@ c = st.columns(4)
 c[0].metric("Rural crimes shown", f"{n:,}", border=True, help="Rural crimes that pass every filter in the sidebar.")
 c[1].metric(
     "In rural wards",
-    f"{int((mask & df['in_rural_ward'].to_numpy(dtype=bool, na_value=False)).sum()):,}",
+    f"{counts.in_rural_wards:,}",
     border=True,
     help="Of those shown, the ones in a rural ward (some are also at a farm).",
 )
 c[2].metric(
     "At farms",
-    f"{int((mask & df['at_farm'].to_numpy(dtype=bool)).sum()):,}",
+    f"{counts.at_farms:,}",
     border=True,
     help="Of those shown, the ones at a farm or farm building, in any ward.",
 )
@@ -102,12 +109,13 @@ if choice == "points" and n > maplayers.POINTS_MAX:
     )
     choice = "hotspots"
 
-area_mask = f.without_area().apply(df, wards)
-rates = trends.area_rates(
-    df, area_mask, wards, prep.areas, n_months, data.definition.rural_classes, population=residents
+rates = sq.area_rates(
+    view, f.without_area(), wards, prep.areas, n_months, data.definition.rural_classes, population=residents
 )
+limit = maplayers.POINTS_MAX
+shown = sq.filtered_rows(view, f, wards, limit=limit)  # at most the points limit, newest first
 if choice == "points":
-    layers, legend = maplayers.point_layers(df, mask)
+    layers, legend = maplayers.point_layers(shown, np.ones(len(shown), dtype=bool))
     title = "Category (colour and shape)"
 elif choice == "wards":
     layer, legend = maplayers.ward_layer(prep.index, rates)
@@ -116,8 +124,13 @@ elif choice == "wards_pop":
     layer, legend = maplayers.ward_layer(prep.index, rates, per="per_1000_year")
     layers, title = [layer], "Rural crimes per 1,000 residents a year, every ward"
 elif choice == "parishes":
-    p_rates = parish_report.parish_rates(
-        df, area_mask, pl.parishes, pl.areas, pl.rural, n_months, data.definition.rural_classes
+    p_rates = parish_report.parish_rates_from_counts(
+        sq.parish_counts(view, f.without_area(), pd.Index(pl.parishes["parish_code"].astype(str)), wards),
+        pl.parishes,
+        pl.areas,
+        pl.rural,
+        n_months,
+        data.definition.rural_classes,
     )
     layer, legend = maplayers.parish_layer(pl.features, p_rates)
     layers, title = [layer], "Rural crimes per km² a year, every parish (the rest is unparished)"
@@ -130,7 +143,7 @@ elif choice == "significant":
     ]
     title = "Significant hotspots and cold spots (Gi*, false-discovery-rate corrected)"
 else:
-    layer, legend = maplayers.density_layer(prep.index, df, mask)
+    layer, legend = maplayers.density_layer_counts(sq.hex_counts(view, f, wards), view.categories)
     layers, title = [layer], f"Rural crimes per hexagon ({prep.index.cell_area_km2:.1f} km²)"
 outline = None if choice in ("wards", "wards_pop", "parishes") else maplayers.outline_layer(prep.index)
 bounds = prep.index.bounds
@@ -236,8 +249,7 @@ with tab_wards:
         },
     )
 with tab_crimes:
-    limit = maplayers.POINTS_MAX
-    table = trends.incident_table(df, mask, limit=limit)
+    table = trends.incident_table(shown, np.ones(len(shown), dtype=bool))
     if n > limit:
         st.caption(f"The newest {limit:,} of {n:,} crimes; the download has all of them.")
     st.dataframe(
@@ -251,7 +263,9 @@ with tab_crimes:
     )
     st.download_button(
         "Download these crimes (CSV)",
-        data=lambda: csv_bytes(trends.incident_table(df, mask)),
+        data=lambda: csv_bytes(
+            trends.incident_table(every := sq.filtered_rows(view, f, wards), np.ones(len(every), dtype=bool))
+        ),
         file_name="rural-crimes.csv",
         mime="text/csv",
         on_click="ignore",

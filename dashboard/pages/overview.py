@@ -1,4 +1,7 @@
-"""Overview: how much rural crime there is, when, where, and why each one counts."""
+"""Overview: how much rural crime there is, when, where, and why each one counts.
+
+Its headline, monthly chart and tables are asked of the classified store in SQL
+(:mod:`ruralaction.measures.store_queries`): this page holds no incidents in memory."""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import evidence_views, state
-from ruralaction.measures import months, overview, readiness
+from ruralaction.measures import months, overview
+from ruralaction.measures import store_queries as sq
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
 
 src = state.source()
-data = state.classified()
-df = data.incidents
+data = state.meta()  # summary, rejected rows, geography, definition: no incidents
+view = state.view()
+h = sq.headline(view)
 
 st.title("Rural crime overview")
 st.caption(
@@ -26,20 +31,19 @@ if src.demo:
     )
 
 why_empty = None
-if df.empty:
+if h.incidents == 0:
     st.info(
         "No incidents are loaded. Add police.uk street-level CSVs on the Data page, or from the command "
         "line with `python -m ruralaction load FILES...` (the bulk-download layout, YYYY-MM folders, "
         "and .zip archives work as they are).",
         icon=":material/info:",
     )
-elif (partial := readiness.empty_result_words(df, data.geography)) and not df["is_rural_crime"].any():
+elif (partial := sq.empty_result_words(view, data.geography)) and not h.rural_crimes:
     why_empty = partial  # no number to show: say why instead of a county of zeros
     st.warning(state.md(why_empty), icon=":material/help:")
 else:
     if partial:
         st.warning(state.md(partial), icon=":material/help:")
-    h = overview.headline(df)
     c = st.columns(4)
     c[0].metric(
         "Rural crimes",
@@ -87,7 +91,7 @@ else:
         )
 
     st.subheader("Rural crimes by month")
-    by_month = overview.rural_by_month(df)
+    by_month = sq.rural_by_month(view)
     fig = px.bar(
         by_month.assign(category=by_month["category"].astype(str).str.capitalize()),
         x="month",
@@ -111,7 +115,7 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Why they count")
-        evidence = overview.rural_by_evidence(df)
+        evidence = sq.rural_by_evidence(view)
         st.dataframe(
             evidence.assign(category=evidence["category"].str.capitalize()),
             hide_index=True,
@@ -128,7 +132,7 @@ else:
     with right:
         st.subheader("Top wards")
         st.dataframe(
-            overview.rural_by_ward(df, n=10).style.format({"share": "{:.1%}"}),
+            sq.rural_by_ward(view, n=10).style.format({"share": "{:.1%}"}),
             hide_index=True,
             column_order=["ward_name", "crimes", "share"],
             column_config={
@@ -138,7 +142,7 @@ else:
             },
         )
 
-if not df.empty and not why_empty:
+if h.incidents and not why_empty:
     evidence_views.unusual_county()
     evidence_views.calendar()
     evidence_views.rural_and_urban()

@@ -28,7 +28,7 @@ from ruralaction.permissions import Actor
 def _data(args: argparse.Namespace):
     store = Store(Path(args.data_dir)) if args.data_dir else Store.default()
     dataset = args.dataset or store.active()
-    data = store.load(dataset)
+    data = store.classified(dataset)
     covered = covered_months(coverage(data.incidents))
     return dataset, data, covered
 

@@ -600,13 +600,36 @@ def _progress(stream):
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """Run ``fetch`` from parsed arguments: print the summary; 0 if anything usable, else 1."""
-    if args.out:
-        out = Path(args.out)
-    else:
-        from ruralaction.incidents.store import Store
+    """Run ``fetch`` from parsed arguments: print the summary; 0 if anything usable, else 1.
 
-        out = Store.default().path("ours") / "police_uk" / API_FOLDER
+    Without ``--out`` the months go into our data as one new data version (all of them or,
+    when nothing could be fetched, none), starting from the API months already there.
+    """
+    if args.out:
+        code, lines = _fetch_cli(args, Path(args.out))
+        _print(lines)
+        return code
+    from ruralaction.incidents.store import Store
+    from ruralaction.permissions import command_line_actor
+
+    store = Store.default()
+    with store.change(command_line_actor(), "fetch from police.uk", args.force) as ch:
+        staged = ch.folder / "ours" / "police_uk" / API_FOLDER
+        code, lines = _fetch_cli(args, staged)
+        if code != 0:
+            ch.cancel()
+    final = str(store.path("ours") / "police_uk" / API_FOLDER)
+    _print([(line.replace(str(staged), final), err) for line, err in lines])
+    return code
+
+
+def _print(lines: list[tuple[str, bool]]) -> None:
+    for line, err in lines:
+        print(line, file=sys.stderr if err else sys.stdout)
+
+
+def _fetch_cli(args: argparse.Namespace, out: Path) -> tuple[int, list[tuple[str, bool]]]:
+    """Fetch into ``out``: the exit code and the lines to print (``(text, to stderr)``)."""
     base = args.base_url or os.environ.get("RURALACTION_POLICE_API") or DEFAULT_BASE_URL
     try:
         summary = fetch_force(
@@ -619,14 +642,10 @@ def run_cli(args: argparse.Namespace) -> int:
             progress=_progress(sys.stderr),
         )
     except FetchError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
+        return 1, [(f"Error: {exc}", True)]
     except OSError as exc:
-        print(f"Error: could not use {out}: {exc.strerror or exc}.", file=sys.stderr)
-        return 1
-    for line in summary.lines():
-        print(line)
+        return 1, [(f"Error: could not use {out}: {exc.strerror or exc}.", True)]
+    lines = [(line, False) for line in summary.lines()]
     if not summary.ok:
-        print("Nothing could be fetched.", file=sys.stderr)
-        return 1
-    return 0
+        return 1, [*lines, ("Nothing could be fetched.", True)]
+    return 0, lines

@@ -43,6 +43,7 @@ from pydeck.bindings.json_tools import default_serialize
 from pyproj import Transformer
 
 from ruralaction.geography.basemap import Basemap
+from ruralaction.geography.hexgrid import hex_cells
 from ruralaction.measures.trends import BNG, NO_OUTCOME, month_codes, plural
 
 #: Most crimes drawn as individual points; above it the page offers hotspots and wards. Each
@@ -114,21 +115,6 @@ class MapIndex:
     def bounds(self) -> tuple[float, float, float, float] | None:
         b = self.ward_bounds
         return None if b.empty else (b["minx"].min(), b["miny"].min(), b["maxx"].max(), b["maxy"].max())
-
-
-def hex_cells(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Axial coordinates ``(q, r)`` of the pointy-top hexagon (``size`` centre to corner) that
-    holds each point (x, y in metres), by cube rounding."""
-    qf = (math.sqrt(3) / 3 * x - y / 3) / size
-    rf = (2 / 3 * y) / size
-    sf = -qf - rf
-    q, r, s = np.round(qf), np.round(rf), np.round(sf)
-    dq, dr, ds = np.abs(q - qf), np.abs(r - rf), np.abs(s - sf)
-    fix_q = (dq > dr) & (dq > ds)
-    fix_r = ~fix_q & (dr > ds)
-    q = np.where(fix_q, -r - s, q)
-    r = np.where(fix_r, -q - s, r)
-    return q.astype(np.int64), r.astype(np.int64)
 
 
 def hex_corners(q: np.ndarray, r: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -348,6 +334,53 @@ def density_layer(index: MapIndex, df: pd.DataFrame, mask: np.ndarray) -> tuple[
                 "f": colours[cls[i]],
                 "t": f"{plural(int(counts[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
                 f"Most often: {names[top]} ({by_cat[i, top]:,})",
+            }
+        )
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=data,
+        id="hotspots",
+        get_polygon="polygon",
+        get_fill_color="f",
+        stroked=False,
+        pickable=True,
+        auto_highlight=True,
+    )
+    return layer, class_legend(breaks, integer=True, zero_label="None (not drawn)")
+
+
+def density_layer_counts(
+    counts: pd.DataFrame, categories: list[str] | tuple[str, ...], hex_size_m: float = HEX_SIZE_M
+) -> tuple[pdk.Layer, list[LegendItem]]:
+    """:func:`density_layer` from per-hexagon counts (``hex_q, hex_r, category, crimes``, a SQL
+    ``GROUP BY`` over the classified store): the same hexagons, colours and tooltips, and no
+    incident in memory."""
+    cats = list(categories)
+    if len(counts):
+        keys, cell = np.unique(counts[["hex_q", "hex_r"]].to_numpy(dtype=np.int64), axis=0, return_inverse=True)
+        cell = cell.ravel()
+        cat = pd.Index(cats).get_indexer(counts["category"].astype(str))
+        by_cat = np.zeros((len(keys), max(len(cats), 1)), np.int64)
+        np.add.at(by_cat, (cell, np.maximum(cat, 0)), counts["crimes"].to_numpy(dtype=np.int64))
+        cx, cy = hex_corners(keys[:, 0].astype(float), keys[:, 1].astype(float), hex_size_m)
+        clon, clat = _TO_WGS.transform(cx.ravel(), cy.ravel())
+        polygons = np.round(np.stack([np.asarray(clon), np.asarray(clat)], axis=-1).reshape(len(keys), 6, 2), 5)
+    else:
+        by_cat, polygons = np.zeros((0, max(len(cats), 1)), np.int64), np.zeros((0, 6, 2))
+    totals = by_cat.sum(axis=1)
+    breaks = class_breaks(totals)
+    cls = classify_values(totals, breaks)
+    colours = [rgb(c, 190) for c in ramp_for(len(breaks))]
+    area = 3 * math.sqrt(3) / 2 * hex_size_m**2 / 1e6
+    data = []
+    for i in np.flatnonzero(totals):
+        top = int(by_cat[i].argmax())
+        data.append(
+            {
+                "polygon": polygons[i].tolist(),
+                "f": colours[cls[i]],
+                "t": f"{plural(int(totals[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
+                f"Most often: {cats[top] if cats else ''} ({by_cat[i, top]:,})",
             }
         )
     layer = pdk.Layer(

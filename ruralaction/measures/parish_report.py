@@ -86,6 +86,14 @@ def parish_rates(
     )
 
 
+def parish_rates_from_counts(
+    crimes: np.ndarray, parishes: gpd.GeoDataFrame, areas: pd.Series, rural: pd.Series, months: int, rural_classes
+) -> pd.DataFrame:
+    """:func:`parish_rates` from crimes already counted per parish, in the order of ``parishes``
+    (e.g. :func:`ruralaction.measures.store_queries.parish_counts`)."""
+    return trends.rates_from_counts(crimes, _as_wards(parishes, rural, rural_classes), areas, months, rural_classes)
+
+
 def parish_summary(
     df: pd.DataFrame,
     parishes: gpd.GeoDataFrame,

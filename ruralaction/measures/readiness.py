@@ -98,12 +98,17 @@ def empty_result_words(df: pd.DataFrame, geo: Geography | None) -> str | None:
     """
     if df.empty:
         return None
+    return words_for(geo, unclassified_share(df), bool(df["is_rural_crime"].any()))
+
+
+def words_for(geo: Geography | None, share: float | None, any_rural: bool) -> str | None:
+    """:func:`empty_result_words` from what it needs of the rows (the store asks them in SQL):
+    the :func:`unclassified_share` and whether any row is a rural crime."""
     missing = missing_geography(geo)
-    share = unclassified_share(df)
     if not missing and (share is None or share < 0.5):
         return None
     unclassed = f"{share:.0%} of the in-scope crimes have no rural-urban class" if share else ""
-    if bool(df["is_rural_crime"].any()):
+    if any_rural:
         lead = (
             "Rural crime can only be counted in part: "
             + (unclassed + ", so " if unclassed else "")

@@ -307,6 +307,20 @@ def area_rates(
         ward, in the order of ``wards``.
     """
     codes = pd.Index(wards["ward_code"].astype(str))
+    return rates_from_counts(ward_counts(df, mask, codes), wards, areas, months, rural_classes, population)
+
+
+def rates_from_counts(
+    crimes: np.ndarray,
+    wards: pd.DataFrame,
+    areas: pd.Series,
+    months: int,
+    rural_classes: tuple[str, ...] | list[str],
+    population: pd.Series | None = None,
+) -> pd.DataFrame:
+    """:func:`area_rates` from crimes already counted per ward (in the order of ``wards``,
+    e.g. a SQL ``GROUP BY ward_code`` over the classified store)."""
+    codes = pd.Index(wards["ward_code"].astype(str))
     classes = ward_classes(wards, rural_classes).reindex(codes)
     out = pd.DataFrame(
         {
@@ -316,7 +330,7 @@ def area_rates(
             "rural": wards["ruc_code"].isin(list(rural_classes)).to_numpy(),
             "rural_class": classes["rural_class"].to_numpy(),
             "class_basis": classes["class_basis"].to_numpy(),
-            "crimes": ward_counts(df, mask, codes),
+            "crimes": np.asarray(crimes, dtype=np.int64),
             "area_km2": areas.reindex(codes).to_numpy(dtype=float),
         }
     )

@@ -1,64 +1,6 @@
-"""One run at a time: an exclusive, non-blocking lock on a file in the shared data directory.
+"""One run at a time (the lock now lives in :mod:`ruralaction.locks`, below every stage, so the
+data store can hold it too); kept here for the ops code and its callers."""
 
-``fcntl.flock`` is released by the kernel when the process ends, however it ends (a crash, a
-``SIGKILL``, a reboot), so a stale lock never blocks the next month's run. On Linux, ``flock``
-on an NFS mount is carried out as a POSIX lock on the server, so app hosts sharing the data
-directory over NFSv4 see each other's lock too.
-"""
+from ruralaction.locks import Busy, RunLock
 
-from __future__ import annotations
-
-import datetime as dt
-import fcntl
-import json
-import os
-from pathlib import Path
-
-from ruralaction.faults import RuralActionError
-
-
-class Busy(RuralActionError):
-    """Another run holds the lock; the message says since when and which process."""
-
-
-class RunLock:
-    """``with RunLock(path, "refresh"):`` — raises :class:`Busy` at once if another holds it.
-
-    The file keeps the holder's pid, host and start time (for the :class:`Busy` message); it is
-    left in place afterwards, unlocked, because removing it would race with the next run.
-    """
-
-    def __init__(self, path: str | os.PathLike, what: str):
-        self.path, self.what = Path(path), what
-        self._fd: int | None = None
-
-    def holder(self) -> str:
-        try:
-            info = json.loads(self.path.read_text("utf-8") or "{}")
-        except (OSError, ValueError):
-            return "another process"
-        return f"process {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('started', '?')}"
-
-    def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise Busy(f"Another {self.what} is running ({self.holder()}), so this one did nothing.") from None
-        info = {
-            "pid": os.getpid(),
-            "host": os.uname().nodename,
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
-        self._fd = fd
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+__all__ = ["Busy", "RunLock"]

@@ -40,6 +40,7 @@ from ruralaction.incidents.fetch import FetchError, fetch_force
 from ruralaction.incidents.police_api import DEFAULT_BASE_URL, USER_AGENT
 from ruralaction.incidents.store import Store
 from ruralaction.ops.lock import RunLock
+from ruralaction.permissions import Actor
 from ruralaction.progressbar import Progress
 
 RECORD = "refresh.json"
@@ -251,7 +252,7 @@ def _run(store, force, base, today, lag, progress, options, started) -> RefreshR
         if not summary.files_written:
             why = " ".join(summary.messages[:2]) or "nothing could be fetched."
             return done("failed", f"No month could be fetched: {why} Nothing was changed.", latest_published=latest)
-        result = store.add_incidents([tmp])
+        result = store.add_incidents([tmp], actor=Actor.system_actor("monthly refresh"))
         if not result.accepted:
             return done(
                 "failed", "The fetched files could not be loaded; nothing was changed.", latest_published=latest

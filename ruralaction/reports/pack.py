@@ -443,7 +443,7 @@ def run_cli(args: argparse.Namespace) -> int:
     # The actions database: $RURALACTION_DB_URL, else the SQLite file of this data directory.
     db_url = database_url() if os.environ.get("RURALACTION_DB_URL") else f"sqlite:///{store.root / DB_FILE_NAME}"
     dataset = args.dataset or store.active()
-    data = store.load(dataset, load_definition(args.definition))
+    data = store.classified(dataset, load_definition(args.definition))
     loaded = loaded_months(data.incidents)
     if not loaded:
         print(f"Error: no incidents are loaded in {store.path(dataset)}.", file=sys.stderr)

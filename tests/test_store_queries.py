@@ -1,0 +1,140 @@
+"""The classified store (Parquet per force-month in each data version) and its DuckDB queries give
+exactly what the in-memory path gives, on the real police.uk files: counts by month, category,
+ward and basis, the Overview's tables, the Map's filtered counts; and adding a month classifies
+only that month yet ends with the same store as classifying everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ruralaction.incidents import columnar
+from ruralaction.incidents.pipeline import load_data_dir, rural_counts
+from ruralaction.incidents.store import Store, geography_folder_files
+from ruralaction.measures import overview
+from ruralaction.measures import store_queries as sq
+from ruralaction.measures.filters import Filters, options
+from ruralaction.permissions import Actor, Role
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+pytestmark = pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")
+ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)
+
+
+def months(*prefixes: str) -> list[Path]:
+    return sorted(p for pre in prefixes for p in (SHARED / "police_uk").glob(f"{pre}*-street.csv"))
+
+
+def by_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a fixed order (the store groups them by force-month), categories as text."""
+    out = df.sort_values(["source_file", "line"], kind="stable").reset_index(drop=True)
+    return out.astype({c: object for c in out.columns if isinstance(out[c].dtype, pd.CategoricalDtype)})
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """Every real month with the real boundaries and lookups, added in two changes (the
+    second only adds files, so it is classified on its own), and the in-memory path beside it."""
+    store = Store(tmp_path_factory.mktemp("real_store"))
+    geo = geography_folder_files(SHARED)
+    assert store.add_incidents(months("2018", "2019"), actor=ADMIN, geography=geo).accepted
+    assert store.add_incidents(months("2024"), actor=ADMIN).accepted
+    folder = store.versions.current_dir()
+    memory = load_data_dir(store.path("ours"))
+    return store, folder, memory
+
+
+def test_adding_months_classifies_only_them(real):
+    store, folder, _ = real
+    assert columnar.read_manifest(columnar.store_dir(folder, "ours"))["built"] == "added"
+    assert store.classified_ready("ours")
+    first = store.versions.list()[1]
+    old = folder.parent / first.id / "classified" / "ours" / "rows"
+    kept = [p for p in (folder / "classified" / "ours" / "rows").rglob("*.parquet") if "/2018-" in str(p)]
+    assert kept and all(p.stat().st_ino == (old / p.relative_to(p.parents[2])).stat().st_ino for p in kept), (
+        "the earlier months' files are the previous version's (hard links), not classified again"
+    )
+
+
+def test_the_store_holds_exactly_the_in_memory_rows_and_summary(real):
+    store, folder, memory = real
+    got = columnar.read_classified(folder, "ours")
+    assert len(got.incidents) == len(memory.incidents) > 50_000
+    pd.testing.assert_frame_equal(by_rows(got.incidents)[memory.incidents.columns], by_rows(memory.incidents))
+    assert got.summary.lines() == memory.summary.lines()
+    assert len(got.rejected) == len(memory.rejected)
+    # The geography kept beside the rows (GeoParquet) is the one built from the boundary files.
+    for name in ("wards", "lsoas"):
+        kept, built = getattr(got.geography, name), getattr(memory.geography, name)
+        if built is None:
+            assert kept is None, name
+            continue
+        pd.testing.assert_frame_equal(kept.drop(columns="geometry"), built.drop(columns="geometry"), check_dtype=False)
+        assert kept.geometry.geom_equals(built.geometry).all()
+    assert got.geography.notes == memory.geography.notes
+    pd.testing.assert_series_equal(got.geography.lsoa_classes, memory.geography.lsoa_classes, check_names=False)
+    view = sq.StoreView.of(folder, "ours")
+    assert sq.filter_options(view, got.geography.wards) == options(memory.incidents, memory.geography.wards)
+
+
+def test_sql_counts_equal_the_in_memory_counts(real):
+    _, folder, memory = real
+    view, df = sq.StoreView.of(folder, "ours"), memory.incidents
+    assert sq.headline(view) == overview.headline(df)
+    pd.testing.assert_frame_equal(sq.rural_by_month(view), overview.rural_by_month(df))
+    pd.testing.assert_frame_equal(sq.rural_by_evidence(view), overview.rural_by_evidence(df))
+    pd.testing.assert_frame_equal(sq.rural_by_ward(view, None), overview.rural_by_ward(df, None))
+    counts = rural_counts(df)
+    for column, expected in (("rural_category", counts["by_category"]), ("rural_basis", counts["by_basis"])):
+        got = sq.rural_counts_by(view, column)
+        assert got.to_dict() == {str(k): int(v) for k, v in expected.items() if v > 0}, column
+    by_month = df[df["is_rural_crime"]].groupby("month").size()
+    assert sq.rural_counts_by(view, "month").sort_index().to_numpy().tolist() == by_month.tolist()
+    assert sum(sq.rural_by_ward(view, None)["crimes"]) > 1000, "the real wards are found"
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        Filters(),
+        Filters(month_from="2024-02", month_to="2024-03", categories=("burglary", "vehicle crime")),
+        Filters(reason="farm"),
+        Filters(reason="ward", district="Daventry"),
+    ],
+    ids=["all", "months and categories", "farms", "district"],
+)
+def test_map_counts_equal_the_filter_mask(real, f):
+    _, folder, memory = real
+    view, df, wards = sq.StoreView.of(folder, "ours"), memory.incidents, memory.geography.wards
+    mask = f.apply(df, wards)
+    got = sq.map_counts(view, f, wards)
+    assert got.shown == int(mask.sum())
+    assert got.in_rural_wards == int((mask & df["in_rural_ward"].to_numpy(dtype=bool, na_value=False)).sum())
+    assert got.at_farms == int((mask & df["at_farm"].to_numpy(dtype=bool)).sum())
+    located = mask & df["longitude"].notna().to_numpy() & df["latitude"].notna().to_numpy()
+    assert int(sq.hex_counts(view, f, wards)["crimes"].sum()) == int(located.sum())
+    same = sq.StoreView.from_frame(df)  # a data directory without a store: the same SQL in memory
+    assert sq.map_counts(same, f, wards) == got
+
+
+def test_a_later_copy_of_a_month_replaces_it_in_the_store_as_in_memory(tmp_path):
+    store = Store(tmp_path)
+    store.add_incidents(months("2024-01", "2024-02"), actor=ADMIN)
+    copy = tmp_path.parent / "again" / "2024-02-northamptonshire-street.csv"
+    copy.parent.mkdir(exist_ok=True)
+    lines = (SHARED / "police_uk" / "2024-02-northamptonshire-street.csv").read_text("utf-8").splitlines()
+    copy.write_text("\n".join(lines[:-100]) + "\n", "utf-8")  # a shorter copy of February
+    store.add_incidents([copy], actor=ADMIN)
+    folder = store.versions.current_dir()
+    assert columnar.read_manifest(columnar.store_dir(folder, "ours"))["built"] == "added"
+    memory = load_data_dir(store.path("ours"))
+    got = columnar.read_classified(folder, "ours")
+    assert got.summary.rows_replaced == memory.summary.rows_replaced > 0
+    assert got.summary.lines() == memory.summary.lines()
+    pd.testing.assert_frame_equal(by_rows(got.incidents)[memory.incidents.columns], by_rows(memory.incidents))
+    store.undo(ADMIN)  # deleting files classifies everything again, from the raw files
+    assert len(columnar.read_classified(store.versions.current_dir(), "ours").incidents) == len(
+        load_data_dir(store.path("ours")).incidents
+    )
