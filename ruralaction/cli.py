@@ -89,6 +89,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"Added {kind} file {path.name}.")
     for line in result.load.summary.lines():
         print(line)
+    for line in result.lines():  # months this replaced; files that look implausible
+        print(line)
     if args.rejected:
         write_csv(result.load.rejected, args.rejected)
         print(f"Wrote {len(result.load.rejected):,} rejected rows to {args.rejected}.")

@@ -11,6 +11,7 @@ from dashboard import actions, errors, places, state
 from ruralaction.actions import ANONYMOUS, DatabaseError, Permission, PermissionDenied, can
 from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
+from ruralaction.incidents import accounting
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
 from ruralaction.measures import months, readiness
 from ruralaction.measures.coverage import RURAL_OF_ROWS, RURAL_OF_ROWS_HELP, coverage, freshness_sentence
@@ -207,6 +208,10 @@ if result is not None:
         )
     for line in s.lines():
         st.markdown(state.md(without_paths(line, store.root)))
+    for line in result.warnings:
+        st.warning(state.md(line), icon=":material/report:")
+    for line in accounting.replaced_words(result.replaced):
+        st.info(state.md(line), icon=":material/swap_horiz:")
     st.dataframe(s.table(), hide_index=True)
     rej = result.load.rejected
     if len(rej):

@@ -214,6 +214,11 @@ def _partition_key(fmt: object, force: object, month: pd.Timestamp) -> str:
     return f"{_slug(force)}/{pd.Timestamp(month):%Y-%m}/{_slug(fmt)}"
 
 
+#: The key of one force-month's partition (``format, force, month -> key``), for callers
+#: that compare an upload with what is stored.
+partition_key = _partition_key
+
+
 def _write_rows(df: pd.DataFrame, folder: Path) -> dict[str, dict]:
     """Write one Parquet file per (force, month, format); returns the partitions written."""
     parts: dict[str, dict] = {}

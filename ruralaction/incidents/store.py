@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from ruralaction.definition import Definition, load_definition
 from ruralaction.geography.boundaries import (
     GeographyError,
@@ -46,7 +48,7 @@ from ruralaction.geography.boundaries import (
 from ruralaction.geography.gazetteer import is_open_names_file, read_open_names
 from ruralaction.geography.population import PopulationError, find_population_files, is_population_file, read_population
 from ruralaction.geography.postcodes import is_postcode_file, read_postcodes
-from ruralaction.incidents import columnar
+from ruralaction.incidents import accounting, columnar
 from ruralaction.incidents.loader import LoadResult, load_incidents
 from ruralaction.incidents.pipeline import (
     GEOGRAPHY_DIRS,
@@ -93,6 +95,14 @@ class AddResult:
     saved: list[Path] = field(default_factory=list)
     #: ``(kind, saved path)`` of geography files kept with the incidents (``add_incidents(geography=…)``).
     geography: list[tuple[str, Path]] = field(default_factory=list)
+    #: Force-months already loaded that these files replaced (:func:`accounting.replaced_months`).
+    replaced: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Files that look implausible but were loaded (:func:`accounting.implausible_files`).
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What the upload replaced and what looks odd, in words (file names only)."""
+        return [*accounting.replaced_words(self.replaced), *self.warnings]
 
     @property
     def accepted(self) -> bool:
@@ -329,6 +339,9 @@ class Store:
         good_sources = {f.source for f in result.summary.files if f.format and f.rows_loaded + f.rows_replaced > 0}
         if not good_sources:
             return AddResult(result)
+        before = columnar.read_manifest(columnar.store_dir(self.versions.current_dir(), dataset)) or {}
+        replaced = accounting.replaced_months(result.incidents, before.get("partitions", {}), columnar.partition_key)
+        warnings = accounting.implausible_files(result.incidents)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         kept: list[Path] = []
         with self.change(actor, "add incident files") as ch:
@@ -348,7 +361,7 @@ class Store:
         assert ch.version is not None
         final = self.root / "versions" / ch.version.id
         geo_saved = [(kind, final / dataset / folder / fname) for (kind, folder, fname), _ in geo]
-        return AddResult(result, [final / rel for rel in kept], geo_saved)
+        return AddResult(result, [final / rel for rel in kept], geo_saved, replaced, warnings)
 
     def _check_geography(self, name: str, data: bytes, definition: Definition) -> tuple[str, str, str]:
         """Validate one geography upload: ``(kind, folder, safe file name)`` or GeographyError.
