@@ -84,7 +84,26 @@ def test_summary_html_is_printable_and_escapes_data(tiny, parts):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.startswith("<!doctype html>") and "@media print" in page
     assert "Demo data — generated, not real incidents." in page
-    assert "Actions will appear here once partners record them." in page
+    # one page: the trend as an inline chart (a bar per month with data), actions and "you said, we did"
+    months_with_data = len(trends.monthly_totals(s.trend))
+    assert page.count("<rect ") == months_with_data and "@page{size:A4" in page
+    none = area_report.summary_html(
+        s,
+        actions=pd.DataFrame(columns=["date", "title", "partner", "visible"]),
+        said=pd.DataFrame(columns=["category_label", "concerns", "actioned"]),
+    )
+    assert "No actions are recorded in this ward yet." in none and "No concerns have been raised" in none
+    acts = pd.DataFrame(
+        {"date": pd.to_datetime(["2024-03-02"]), "title": [XSS], "partner": ["Police"], "visible": [True]}
+    )
+    said = pd.DataFrame({"category_label": ["Hare coursing"], "concerns": [3], "actioned": [2]})
+    page = area_report.summary_html(s, actions=acts, said=said)
+    assert "<script>" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+    assert "02 Mar 2024" in page and "✓ Rural Action" in page
+    assert "<td>Hare coursing</td><td class='n'>3</td><td class='n'>2</td>" in page
+    page = area_report.summary_html(s, actions=None, said=None)  # the database could not be read
+    assert "Partners' actions could not be read just now." in page
+    assert "Residents' concerns could not be read just now." in page
 
 
 def test_with_ward_drops_the_district():

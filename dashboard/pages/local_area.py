@@ -324,6 +324,22 @@ with map_box:
     )
     places.basemap_caption(places.basemap())
 
+
+def _summary_actions():
+    """The area's actions for the printable summary (None when the database cannot be read: the
+    summary then says so; the page has already said why above)."""
+    if parish is not None:
+        return here
+    try:
+        from ruralaction.actions import filter_actions
+
+        found = filter_actions(actions.actions(), wards=[s.ward_code])
+    except Exception:  # noqa: BLE001 - the section above has put the fault into words
+        return None
+    found = found.rename(columns={"action_date": "date", "lead_partner": "partner"})
+    return found[["date", "title", "partner", "visible"]]
+
+
 st.subheader("Download")
 mask = area_mask
 slug = s.ward_code.lower()
@@ -346,7 +362,9 @@ d[1].download_button(
 )
 d[2].download_button(
     "Print-friendly summary (HTML)",
-    data=lambda: area_report.summary_html(s, staticmap.area_map_png(**picture), f"Map of {s.ward_name}"),
+    data=lambda: area_report.summary_html(
+        s, staticmap.area_map_png(**picture), f"Map of {s.ward_name}", _summary_actions(), raised
+    ),
     file_name=f"rural-crime-summary-{slug}.html",
     mime="text/html",
     on_click="ignore",

@@ -253,17 +253,98 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#111;max-wi
 h1{font-size:1.7rem;margin:0 0 .2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4rem 0;border-bottom:1px solid #8A9A86}
 .note{background:#FFF4CE;border:1px solid #C9A227;padding:.4rem .6rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.25rem .4rem;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 img.map{width:100%;max-width:46rem;height:auto;border:1px solid #8A9A86}
-@media print{body{margin:0}a{color:#111}}
+svg.trend{width:100%;height:auto}
+.cols{display:grid;grid-template-columns:1fr 1fr;gap:0 1.2rem}
+@page{size:A4;margin:11mm}
+@media print{body{margin:0;max-width:none;font-size:8.5pt;line-height:1.3}h1{font-size:15pt}
+  h2{font-size:10.5pt;margin:.55rem 0 .2rem 0}td,th{padding:.1rem .3rem}p,ul{margin:.2rem 0}
+  img.map{max-height:68mm;width:auto;max-width:100%}svg.trend{max-height:34mm}a{color:#111}}
 """
 
 
-def summary_html(s: AreaSummary, map_png: bytes | None = None, map_alt: str = "") -> str:
-    """A print-friendly page of the summary; every text from the data is HTML-escaped.
+def trend_svg(s: AreaSummary) -> str:
+    """The monthly trend as an inline SVG bar chart (months with data only, each bar labelled by
+    its own month at the ends and the tallest), so the printable page needs no script or image."""
+    totals = trends.monthly_totals(s.trend) if len(s.trend) else pd.Series(dtype="int64")
+    if totals.empty:
+        return "<p>No months with data in this period.</p>"
+    w, h, left, bottom, top = 640, 190, 8, 30, 24  # drawn at about half size: labels at 18 read as 9 pt
+    n, peak = len(totals), max(int(totals.max()), 1)
+    step = (w - left - 4) / n
+    bars, labels = [], []
+    for i, (month, value) in enumerate(totals.items()):
+        bh = (h - bottom - top) * int(value) / peak
+        x = left + i * step
+        bars.append(
+            f"<rect x='{x + step * 0.12:.1f}' y='{h - bottom - bh:.1f}' width='{step * 0.76:.1f}' "
+            f"height='{bh:.1f}' fill='#2E7D32'><title>{month_label(month)}: {int(value):,}</title></rect>"
+        )
+        if i in (0, n - 1) or int(value) == peak:
+            labels.append(
+                f"<text x='{x + step / 2:.1f}' y='{h - bottom - bh - 3:.1f}' font-size='18' text-anchor='middle'>"
+                f"{int(value):,}</text>"
+            )
+        if i in (0, n - 1):  # the first label starts at the left edge, the last ends at the right: never cut
+            anchor, at = ("start", left) if i == 0 else ("end", w - 4)
+            labels.append(
+                f"<text x='{at}' y='{h - 6}' font-size='18' text-anchor='{anchor}'>{month_label(month)}</text>"
+            )
+    axis = f"<line x1='{left}' y1='{h - bottom}' x2='{w - 4}' y2='{h - bottom}' stroke='#555'/>"
+    gap = " Months without data are left out." if s.missing else ""
+    return (
+        f"<svg class='trend' viewBox='0 0 {w} {h}' role='img' aria-label='Rural crimes by month, "
+        f"{month_label(totals.index[0])} to {month_label(totals.index[-1])}'>{axis}{''.join(bars)}{''.join(labels)}"
+        f"</svg><p><small>Rural crimes by month ({n} month{'s' if n != 1 else ''} with data).{gap}</small></p>"
+    )
+
+
+def _actions_html(actions: pd.DataFrame | None, area: str) -> str:
+    e = html.escape
+    if actions is None:
+        return "<p>Partners' actions could not be read just now.</p>"
+    if actions.empty:
+        return f"<p>No actions are recorded in this {e(area)} yet.</p>"
+    rows = "".join(
+        f"<tr><td>{e(pd.Timestamp(d).strftime('%d %b %Y')) if pd.notna(d) else ''}</td><td>{e(str(t))}</td>"
+        f"<td>{e(str(p))}</td><td>{'✓ Rural Action' if bool(v) else ''}</td></tr>"
+        for d, t, p, v in actions[["date", "title", "partner", "visible"]].head(8).itertuples(index=False)
+    )
+    more = f"<p><small>and {len(actions) - 8:,} more on the Actions page.</small></p>" if len(actions) > 8 else ""
+    return f"<table><thead><tr><th>Date</th><th>Action</th><th>Lead partner</th><th>Visible</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+
+
+def _said_html(said: pd.DataFrame | None, area: str) -> str:
+    e = html.escape
+    if said is None:
+        return "<p>Residents' concerns could not be read just now.</p>"
+    if said.empty:
+        return f"<p>No concerns have been raised for this {e(area)} yet.</p>"
+    rows = "".join(
+        f"<tr><td>{e(str(c))}</td><td class='n'>{int(n):,}</td><td class='n'>{int(a):,}</td></tr>"
+        for c, n, a in said[["category_label", "concerns", "actioned"]].itertuples(index=False)
+    )
+    return (
+        "<table><thead><tr><th>You said</th><th class='n'>Raised</th><th class='n'>We did: with an action</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def summary_html(
+    s: AreaSummary,
+    map_png: bytes | None = None,
+    map_alt: str = "",
+    actions: pd.DataFrame | None = None,
+    said: pd.DataFrame | None = None,
+) -> str:
+    """A print-friendly one-page summary (A4): headline figures, the trend chart, the map, the
+    partners' actions and "you said, we did"; every text from the data is HTML-escaped.
 
     ``map_png`` (a PNG of the area's map, :func:`ruralaction.reports.staticmap.area_map_png`) is
-    embedded in the page itself, so the file prints with its map offline."""
+    embedded in the page itself, so the file prints with its map offline. ``actions``
+    (``date, title, partner, visible``, newest first) and ``said`` (``category_label, concerns,
+    actioned``) are the area's; None says they could not be read just now."""
     e = html.escape
     cats = "".join(
         f"<tr><td>{e(str(c).capitalize())}</td><td class='n'>{int(n):,}</td></tr>"
@@ -272,7 +353,9 @@ def summary_html(s: AreaSummary, map_png: bytes | None = None, map_alt: str = ""
     )
     outs = "".join(
         f"<tr><td>{e(str(o))}</td><td class='n'>{int(n):,}</td><td class='n'>{e(sh)}</td></tr>"
-        for o, n, sh in zip(s.outcomes["outcome"], s.outcomes["crimes"], s.outcomes["share_text"])
+        for o, n, sh in zip(
+            s.outcomes["outcome"].head(6), s.outcomes["crimes"].head(6), s.outcomes["share_text"].head(6)
+        )
     )
     coverage = f"<p class='note'>{e(s.coverage_words)}</p>" if s.coverage_words else ""
     stand = "".join(f"<li>{e(w)}</li>" for w in standout_lines(s)) or "<li>Nothing stands out clearly.</li>"
@@ -300,14 +383,16 @@ def summary_html(s: AreaSummary, map_png: bytes | None = None, map_alt: str = ""
 {demo}<p>Showing: {e(s.filters_text)}.</p>
 <h2>How much</h2><p><strong>{s.crimes:,}</strong> rural crimes over {s.months_with_data} months with data.</p>
 {coverage}
-<table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table>
+<div class='cols'><div><table><tbody>{cats or "<tr><td>No rural crimes</td><td></td></tr>"}</tbody></table></div>
+<div>{trend_svg(s)}</div></div>
 {figure}
 <h2>How it is changing</h2><p>12 months to {e(month_label(s.change.end_month))} against the 12 before: <strong>{e(s.change.words)}</strong>.</p>
 <h2>Compared with the county</h2><p>{e(s.comparison.words)}</p>
-<h2>What stands out</h2><ul>{stand}</ul>
-<h2>Outcomes</h2><table><thead><tr><th>Last outcome</th><th class='n'>Crimes</th><th class='n'>Share</th></tr></thead>
-<tbody>{outs or "<tr><td>No rural crimes</td><td></td><td></td></tr>"}</tbody></table>
-<h2>Actions taken here</h2><p>Actions will appear here once partners record them.</p>
+<div class='cols'><div><h2>What stands out</h2><ul>{stand}</ul></div>
+<div><h2>Outcomes</h2><table><thead><tr><th>Last outcome</th><th class='n'>Crimes</th><th class='n'>Share</th></tr></thead>
+<tbody>{outs or "<tr><td>No rural crimes</td><td></td><td></td></tr>"}</tbody></table></div></div>
+<h2>What partners did here</h2>{_actions_html(actions, s.area)}
+<h2>You said, we did</h2>{_said_html(said, s.area)}
 <p><small>Locations in police.uk data are anonymised to the nearest snap point, so counts near a ward's
 edge may include nearby roads. Counts under {trends.MIN_COUNT} are not turned into percentages (shown as “—”).</small></p>
 </body></html>
