@@ -312,7 +312,6 @@ def density_layer(index: MapIndex, df: pd.DataFrame, mask: np.ndarray) -> tuple[
     cats = df["rural_category"].cat.codes.to_numpy()[mask]
     keep = cells >= 0
     n_cells, n_cats = len(index.cell_polygons), len(df["rural_category"].cat.categories)
-    counts = np.bincount(cells[keep], minlength=n_cells)
     by_cat = (
         np.bincount(
             cells[keep].astype(np.int64) * n_cats + np.maximum(cats[keep], 0), minlength=n_cells * n_cats
@@ -320,20 +319,27 @@ def density_layer(index: MapIndex, df: pd.DataFrame, mask: np.ndarray) -> tuple[
         if n_cells
         else np.zeros((0, n_cats))
     )
-    breaks = class_breaks(counts)
-    cls = classify_values(counts, breaks)
-    colours = [rgb(c, 190) for c in ramp_for(len(breaks))]
     names = [str(c) for c in df["rural_category"].cat.categories]
-    area = index.cell_area_km2
+    return _hexagon_layer(index.cell_polygons, by_cat, names, index.cell_area_km2)
+
+
+def _hexagon_layer(polygons, by_cat: np.ndarray, names: list[str], area: float) -> tuple[pdk.Layer, list[LegendItem]]:
+    """Hexagons (``polygons[i]``) coloured by their total crimes (``by_cat[i]`` per category),
+    empty cells not sent; each tooltip names the cell's most frequent category."""
+    totals = by_cat.sum(axis=1) if len(by_cat) else np.zeros(0, np.int64)
+    breaks = class_breaks(totals)
+    cls = classify_values(totals, breaks)
+    colours = [rgb(c, 190) for c in ramp_for(len(breaks))]
     data = []
-    for i in np.flatnonzero(counts):
+    for i in np.flatnonzero(totals):  # one dict per drawn cell (a few hundred), for pydeck
         top = int(by_cat[i].argmax())
+        polygon = polygons[i]
         data.append(
             {
-                "polygon": index.cell_polygons[i],
+                "polygon": polygon.tolist() if isinstance(polygon, np.ndarray) else polygon,
                 "f": colours[cls[i]],
-                "t": f"{plural(int(counts[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
-                f"Most often: {names[top]} ({by_cat[i, top]:,})",
+                "t": f"{plural(int(totals[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
+                f"Most often: {names[top] if names else ''} ({by_cat[i, top]:,})",
             }
         )
     layer = pdk.Layer(
@@ -367,33 +373,8 @@ def density_layer_counts(
         polygons = np.round(np.stack([np.asarray(clon), np.asarray(clat)], axis=-1).reshape(len(keys), 6, 2), 5)
     else:
         by_cat, polygons = np.zeros((0, max(len(cats), 1)), np.int64), np.zeros((0, 6, 2))
-    totals = by_cat.sum(axis=1)
-    breaks = class_breaks(totals)
-    cls = classify_values(totals, breaks)
-    colours = [rgb(c, 190) for c in ramp_for(len(breaks))]
     area = 3 * math.sqrt(3) / 2 * hex_size_m**2 / 1e6
-    data = []
-    for i in np.flatnonzero(totals):
-        top = int(by_cat[i].argmax())
-        data.append(
-            {
-                "polygon": polygons[i].tolist(),
-                "f": colours[cls[i]],
-                "t": f"{plural(int(totals[i]), 'rural crime')} in this {area:.1f} km² hexagon\n"
-                f"Most often: {cats[top] if cats else ''} ({by_cat[i, top]:,})",
-            }
-        )
-    layer = pdk.Layer(
-        "PolygonLayer",
-        data=data,
-        id="hotspots",
-        get_polygon="polygon",
-        get_fill_color="f",
-        stroked=False,
-        pickable=True,
-        auto_highlight=True,
-    )
-    return layer, class_legend(breaks, integer=True, zero_label="None (not drawn)")
+    return _hexagon_layer(polygons, by_cat, cats, area)
 
 
 def ward_layer(index: MapIndex, rates: pd.DataFrame, per: str = "per_km2_year") -> tuple[pdk.Layer, list[LegendItem]]:
@@ -416,20 +397,7 @@ def ward_layer(index: MapIndex, rates: pd.DataFrame, per: str = "per_km2_year") 
             f"{plural(crimes, 'rural crime')}: {rate}\nClick to choose this ward"
         )
         data.append({**f, "properties": {**p, "f": rgb(NONE_COLOUR, 200) if c < 0 else colours[c], "t": tip}})
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        data=data,
-        id="wards",
-        stroked=True,
-        filled=True,
-        pickable=True,
-        get_fill_color="properties.f",
-        get_line_color=[60, 60, 60, 220],
-        line_width_min_pixels=1,
-        auto_highlight=True,
-        highlight_color=[27, 94, 32, 90],
-    )
-    return layer, class_legend(breaks, zero_label="None")
+    return _area_layer(data, "wards"), class_legend(breaks, zero_label="None")
 
 
 def parish_layer(features: list, rates: pd.DataFrame) -> tuple[pdk.Layer, list[LegendItem]]:
@@ -449,10 +417,15 @@ def parish_layer(features: list, rates: pd.DataFrame) -> tuple[pdk.Layer, list[L
         tip = f"{p['name']} (parish)\n{plural(int(k), 'rural crime')}: {rate}\nClick to choose this parish"
         fill = rgb(NONE_COLOUR, 200) if c < 0 else colours[c]
         data.append({**f, "properties": {**p, "parish_code": p["code"], "f": fill, "t": tip}})
-    layer = pdk.Layer(
+    return _area_layer(data, "parishes"), class_legend(breaks, zero_label="None")
+
+
+def _area_layer(data: list[dict], layer_id: str) -> pdk.Layer:
+    """Areas (GeoJSON features with ``properties.f`` fill colours) outlined, clickable."""
+    return pdk.Layer(
         "GeoJsonLayer",
         data=data,
-        id="parishes",
+        id=layer_id,
         stroked=True,
         filled=True,
         pickable=True,
@@ -462,7 +435,6 @@ def parish_layer(features: list, rates: pd.DataFrame) -> tuple[pdk.Layer, list[L
         auto_highlight=True,
         highlight_color=[27, 94, 32, 90],
     )
-    return layer, class_legend(breaks, zero_label="None")
 
 
 def focus_layer(feature: dict | None, layer_id: str = "focus") -> pdk.Layer | None:
