@@ -65,6 +65,14 @@ def _browser_missing() -> str | None:
     return None
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes parameters are named by their length, not their content: the two xdist workers must
+    collect the same test ids, and content made at collection (a zip's timestamp) could differ."""
+    if isinstance(val, (bytes, bytearray)):
+        return f"{argname}-{len(val)}-bytes"
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for pytest-xdist (``-n 2 --dist loadgroup`` in pyproject.toml): every ``browser``
