@@ -138,3 +138,34 @@ def test_a_later_copy_of_a_month_replaces_it_in_the_store_as_in_memory(tmp_path)
     assert len(columnar.read_classified(store.versions.current_dir(), "ours").incidents) == len(
         load_data_dir(store.path("ours")).incidents
     )
+
+
+def test_a_repeated_question_is_answered_without_duckdb_and_each_caller_gets_its_own_copy(real, monkeypatch):
+    _, folder, _ = real
+    view = sq.StoreView.of(folder, "ours")
+    first = sq.rural_by_ward(view, n=5)
+    monkeypatch.setattr(
+        sq.StoreView, "_connection", lambda self: (_ for _ in ()).throw(AssertionError("asked DuckDB again"))
+    )
+    again = sq.rural_by_ward(view, n=5)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[again.index[0], "crimes"] = -1
+    assert (sq.rural_by_ward(view, n=5)["crimes"] > 0).all(), "changing one answer changes no other"
+
+
+def test_kept_answers_stay_within_their_budget_oldest_dropped_first(real, monkeypatch):
+    _, folder, _ = real
+    view = sq.StoreView.of(folder, "ours")
+    sql = "SELECT ward_code, count(*) AS n FROM rows WHERE is_rural_crime AND month >= ? GROUP BY ALL ORDER BY 1"
+    one = view.query(sql, [pd.Timestamp("2018-01-01").to_pydatetime()])
+    one.loc[0, "n"] = -1  # the caller's copy: the kept answer is not changed
+    assert (view.query(sql, [pd.Timestamp("2018-01-01").to_pydatetime()])["n"] > 0).all()
+    monkeypatch.setattr(sq, "ANSWER_CACHE_BYTES", int(one.memory_usage(index=True, deep=True).sum() * 2.5))
+    for month in ("2018-06-01", "2019-01-01", "2024-01-01"):
+        view.query(sql, [pd.Timestamp(month).to_pydatetime()])
+    assert view._answer_bytes <= sq.ANSWER_CACHE_BYTES
+    kept = [k[1] for k in view._answers]
+    assert len(kept) == 2 and "2024" in kept[-1] and "2018, 1" not in " ".join(kept), kept
+    monkeypatch.setattr(sq, "ANSWER_MAX_BYTES", 0)
+    view.query("SELECT count(*) AS n FROM rows")
+    assert len(view._answers) == 2, "an answer over the size limit is not kept"

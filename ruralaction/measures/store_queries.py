@@ -14,6 +14,7 @@ runs the aggregation on its own threads; one in-memory connection per :class:`St
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,11 @@ import pandas as pd
 from ruralaction.incidents import columnar
 from ruralaction.measures import overview, readiness, trends
 from ruralaction.measures.filters import FilterOptions, Filters, options
+
+#: Query answers a :class:`StoreView` keeps (bytes in memory, all answers), and the largest
+#: answer it keeps (a download of every filtered crime is not kept).
+ANSWER_CACHE_BYTES = 64 * 2**20
+ANSWER_MAX_BYTES = 8 * 2**20
 
 _NO_XY = "NOT coalesce(isfinite(longitude) AND isfinite(latitude), false)"
 
@@ -49,6 +55,8 @@ class StoreView:
     frame: pd.DataFrame | None = field(default=None, repr=False)
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _answer_bytes: int = field(default=0, repr=False)
 
     @classmethod
     def of(cls, version_dir: Path, dataset: str) -> StoreView:
@@ -99,12 +107,34 @@ class StoreView:
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run SQL over the view ``rows`` (a cursor of its own: safe from any thread); the
-        (small) result as a DataFrame."""
+        (small) result as a DataFrame.
+
+        A view's rows never change (a data version is immutable; a new one gets a new view), so
+        answers are kept, most recently used first, up to :data:`ANSWER_CACHE_BYTES` in all and
+        :data:`ANSWER_MAX_BYTES` each: the next viewer of a page, or a rerun, asks DuckDB nothing.
+        Each caller gets its own copy.
+        """
+        key = (sql, repr(params or []))
+        with self._lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+                return hit[0].copy()
         cur = self._connection().cursor()
         try:
-            return cur.execute(sql, params or []).df()
+            out = cur.execute(sql, params or []).df()
         finally:
             cur.close()
+        size = int(out.memory_usage(index=True, deep=True).sum())
+        if size <= ANSWER_MAX_BYTES:
+            with self._lock:
+                if key not in self._answers:
+                    self._answers[key] = (out.copy(), size)
+                    self._answer_bytes += size
+                while self._answer_bytes > ANSWER_CACHE_BYTES and self._answers:
+                    _, (_, gone) = self._answers.popitem(last=False)
+                    self._answer_bytes -= gone
+        return out
 
 
 # ----------------------------------------------------------------------------- the Overview
@@ -369,6 +399,11 @@ def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None
     """The filtered rural crimes themselves, newest first (only the :data:`ROW_COLUMNS`, and at
     most ``limit`` of them): for the "each crime" table, its download and the points layer."""
     cond, params = where(f, wards)
+    if limit is not None:  # only the newest months that hold ``limit`` crimes are read and sorted
+        per = view.query(f"SELECT month, count(*) AS n FROM rows WHERE {cond} GROUP BY month ORDER BY month DESC", params)
+        reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
+        if reach < len(per):
+            cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
     cols = ", ".join(ROW_COLUMNS)
     sql = f"SELECT {cols} FROM rows WHERE {cond} ORDER BY month DESC, source_file, line"
     if limit is not None:
