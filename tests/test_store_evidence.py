@@ -161,3 +161,15 @@ def test_no_blocks_give_no_steps(real, grid):
     g, _ = grid
     counts, by_step = se.cell_counts(views["parquet"], g, Filters(), None, [])
     assert by_step.shape == (0, g.n) and counts.sum() > 0
+
+
+def test_an_empty_store_gives_empty_tables():
+    view = StoreView((), ("burglary", "robbery"))
+    covered = se.covered_months(view)
+    assert covered == []
+    t = se.ward_tables(view, ["E05000001", "E05000002"], covered)
+    assert t.rural.counts.shape == (2, 0) and list(t.categories) == ["burglary", "robbery"]
+    assert se.side_table(view, covered).counts.shape == (2, 0)
+    g = hotspots.HexGrid.from_axial(np.array([0, 1]), np.array([0, 0]))
+    counts, by_step = se.cell_counts(view, g, Filters(), None, [["2024-01"]])
+    assert counts.tolist() == [0, 0] and by_step.tolist() == [[0, 0]]
