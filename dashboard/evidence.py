@@ -23,15 +23,8 @@ from ruralaction.geography.population import (
     read_population_folder,
     ward_population,
 )
-from ruralaction.measures import hotspots, seasonal
-from ruralaction.measures.counts import (
-    CountTable,
-    area_positions,
-    covered_months,
-    from_frame,
-    month_code,
-)
-from ruralaction.measures.coverage import coverage
+from ruralaction.measures import hotspots, seasonal, store_evidence
+from ruralaction.measures.counts import CountTable, month_code
 from ruralaction.measures.filters import Filters
 from ruralaction.measures.trends import ward_areas_km2
 
@@ -61,22 +54,21 @@ class Prepared:
     """Count tables built once per data version (read-only)."""
 
     covered: list[str]
-    ward_pos: np.ndarray
     wards: pd.Index
     rural_table: CountTable
     category_tables: dict[str, CountTable]
+    calendar_table: CountTable
     population: WardPopulation | None
     population_error: str | None
 
 
 @dataclass(frozen=True)
 class Spatial:
-    """The hexagon grid, its weights and each incident's cell: built once per data version, and
-    only when a page asks for hotspots (the Overview never pays for it)."""
+    """The hexagon grid and its weights: built once per data version, and only when a page asks
+    for hotspots (the Overview never pays for it)."""
 
     grid: hotspots.HexGrid
     graph: object
-    cell: np.ndarray
 
 
 def _src():
@@ -87,26 +79,16 @@ def _src():
 @st.cache_resource(max_entries=2, show_spinner="Preparing the statistics…")
 def _prepare(root: str, dataset: str, version: str) -> Prepared:
     # ``version`` is unused in the body: it is part of the cache key.
-    data = state.classified()
-    df, wards = data.incidents, data.geography.wards
-    covered = covered_months(coverage(df))
+    view, wards = state.view(), state.meta().geography.wards
+    covered = store_evidence.covered_months(view)
     codes = (
         pd.Index(wards["ward_code"].astype(str), name="ward_code")
         if wards is not None and len(wards)
         else pd.Index([], name="ward_code")
     )
-    ward_pos = area_positions(df, "ward_code", codes)
-    rural = df["is_rural_crime"].to_numpy(dtype=bool)
-    rural_table = from_frame(df, rural, ward_pos, codes, covered)
-    cats = df["rural_category"]
-    cat_codes = cats.cat.codes.to_numpy()
-    in_scope = cat_codes >= 0
-    category_tables = {
-        str(c): from_frame(df, in_scope & (cat_codes == i), ward_pos, codes, covered)
-        for i, c in enumerate(cats.cat.categories)
-    }
+    t = store_evidence.ward_tables(view, codes, covered)
     pop, err = _population(root, dataset, version)
-    return Prepared(covered, ward_pos, codes, rural_table, category_tables, pop, err)
+    return Prepared(covered, codes, t.rural, t.categories, t.calendar, pop, err)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -130,15 +112,13 @@ def _population(root: str, dataset: str, version: str) -> tuple[WardPopulation |
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the hexagon grid…")
 def _spatial(root: str, dataset: str, version: str) -> Spatial:
-    data = state.classified()
-    df, wards = data.incidents, data.geography.wards
+    wards = state.meta().geography.wards
     if wards is not None and len(wards):
         grid = hotspots.grid_for_area(wards.geometry)
     else:
         grid = hotspots.HexGrid.from_axial(np.zeros(0, np.int64), np.zeros(0, np.int64))
     graph = hotspots.neighbour_graph(grid) if grid.n else None
-    cell = hotspots.assign_cells(df["longitude"].to_numpy(float), df["latitude"].to_numpy(float), grid)
-    return Spatial(grid, graph, cell)
+    return Spatial(grid, graph)
 
 
 def spatial() -> Spatial:
@@ -156,12 +136,6 @@ def prepared() -> Prepared:
 def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hotspots.Hotspots, hotspots.Emerging]:
     """Gi* over the filtered crimes, and emerging patterns over the last covered months."""
     p, sp = prepared(), spatial()
-    data = state.classified()
-    df = data.incidents
-    mask = f.apply(df, data.geography.wards)
-    cells = sp.cell[mask]
-    counts = np.bincount(cells[cells >= 0], minlength=sp.grid.n)
-    result = hotspots.gi_star(sp.grid, counts, sp.graph)
     blocks = quarter_blocks(
         [
             m
@@ -170,16 +144,8 @@ def significant(root: str, dataset: str, version: str, f: Filters) -> tuple[hots
         ]
     )
     steps = [b[0] for b in blocks]
-    if blocks and sp.grid.n:
-        codes = df["month"].to_numpy()[mask].astype("datetime64[M]").astype(np.int64)
-        block_of = {month_code(m): i for i, b in enumerate(blocks) for m in b}
-        pos = pd.Series(codes).map(block_of).fillna(-1).to_numpy(dtype=np.int64)
-        ok = (pos >= 0) & (cells >= 0)
-        by_step = np.bincount(pos[ok] * sp.grid.n + cells[ok], minlength=len(blocks) * sp.grid.n).reshape(
-            len(blocks), sp.grid.n
-        )
-    else:
-        by_step = np.zeros((0, sp.grid.n), np.int64)
+    counts, by_step = store_evidence.cell_counts(state.view(), sp.grid, f, state.meta().geography.wards, blocks)
+    result = hotspots.gi_star(sp.grid, counts, sp.graph)
     return result, hotspots.emerging(sp.grid, by_step, steps, sp.graph)
 
 
@@ -225,13 +191,7 @@ def ward_expected(root: str, dataset: str, version: str, ward: str) -> seasonal.
 
 def calendar_table() -> CountTable:
     """Rural crimes per category per month, county-wide (the calendar's input)."""
-    p = prepared()
-    names = list(p.category_tables)
-    data = state.classified()
-    df = data.incidents
-    mask = df["is_rural_crime"].to_numpy(dtype=bool)
-    cats = df["rural_category"].cat.codes.to_numpy()
-    return from_frame(df, mask, np.where(mask, cats, -1), pd.Index(names, name="category"), p.covered)
+    return prepared().calendar_table
 
 
 # --------------------------------------------------------------------------- impact

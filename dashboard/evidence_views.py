@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import evidence, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import evidence_charts, rural_urban, seasonal
+from ruralaction.measures import evidence_charts, rural_urban, seasonal, store_evidence
 from ruralaction.measures.trends import MIN_COUNT
 from ruralaction.progress import impact
 
@@ -85,15 +85,14 @@ def calendar() -> None:
 
 def rural_and_urban() -> None:
     """Overview: rural against urban, counts and rates."""
-    data = state.classified()
+    data = state.meta()
     wards = data.geography.wards
     st.subheader("Rural and urban side by side")
     if wards is None or not len(wards):
         st.caption("Ward boundaries are needed to tell rural from urban.")
         return
     p = evidence.prepared()
-    df = data.incidents
-    table = rural_urban.side_table(df, df["is_rural_crime"].to_numpy(dtype=bool), p.covered)
+    table = store_evidence.side_table(state.view(), p.covered)
     den = rural_urban.denominators(
         wards, evidence.ward_areas(), data.definition.rural_classes, evidence.ward_residents()
     )

@@ -170,7 +170,10 @@ def from_tidy(frame: pd.DataFrame, covered: Sequence[str], areas: Sequence | Non
         else pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
     )
     months, cov = _month_axis([], covered)
-    index = pd.Index(sorted(frame["area"].unique()) if areas is None else list(areas))
+    if isinstance(areas, pd.Index):
+        index = areas
+    else:
+        index = pd.Index(sorted(frame["area"].unique()) if areas is None else list(areas))
     counts = np.zeros((len(index), len(months)), np.int64)
     if len(frame) and len(months):
         a = index.get_indexer(frame["area"])
