@@ -144,6 +144,7 @@ def measure(root: Path, viewers: int) -> dict:
     script = CHILD % {"pages": PAGES}
     out = subprocess.run(
         [sys.executable, "-c", script, str(root), str(viewers), str(ROOT)],
+        check=False,
         env=env,
         capture_output=True,
         text=True,

@@ -400,7 +400,9 @@ def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None
     most ``limit`` of them): for the "each crime" table, its download and the points layer."""
     cond, params = where(f, wards)
     if limit is not None:  # only the newest months that hold ``limit`` crimes are read and sorted
-        per = view.query(f"SELECT month, count(*) AS n FROM rows WHERE {cond} GROUP BY month ORDER BY month DESC", params)
+        per = view.query(
+            f"SELECT month, count(*) AS n FROM rows WHERE {cond} GROUP BY month ORDER BY month DESC", params
+        )
         reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
         if reach < len(per):
             cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
