@@ -23,7 +23,7 @@ md = state.md
 def _expected_download(frame: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(
         "Download these numbers (CSV)",
-        data=csv_bytes(frame.drop(columns=[c for c in ("m",) if c in frame])),
+        data=lambda: csv_bytes(frame.drop(columns=[c for c in ("m",) if c in frame])),  # made on a click
         file_name=name,
         mime="text/csv",
         on_click="ignore",
@@ -58,7 +58,11 @@ def unusual_county() -> None:
     elif (wards["status"] == "ok").any():
         st.caption("No ward is above its own expected range this month.")
     if (county["status"] == "ok").any():
-        st.plotly_chart(evidence_charts.expected_chart(county), key="overview_expected", config={"displaylogo": False})
+        st.plotly_chart(
+            state.kept("overview.expected", lambda: evidence_charts.expected_chart(county)),
+            key="overview_expected",
+            config={"displaylogo": False},
+        )
     st.caption(md(ex["county"].method))
     _expected_download(
         pd.concat([f for f in (county, ex.get("districts") and ex["districts"].frame, wards) if f is not None]),
@@ -73,7 +77,11 @@ def calendar() -> None:
     cal = seasonal.calendar(evidence.calendar_table())
     words = seasonal.calendar_words(cal)
     if not cal.empty:
-        st.plotly_chart(evidence_charts.calendar_chart(cal), key="overview_calendar", config={"displaylogo": False})
+        st.plotly_chart(
+            state.kept("overview.calendar", lambda: evidence_charts.calendar_chart(cal)),
+            key="overview_calendar",
+            config={"displaylogo": False},
+        )
     if words:
         st.markdown("\n".join(f"- {md(w)}" for w in words))
     st.caption(
@@ -106,7 +114,11 @@ def rural_and_urban() -> None:
         )
         or "crimes"
     )
-    st.plotly_chart(evidence_charts.rural_urban_chart(frame, measure), key="overview_ru", config={"displaylogo": False})
+    st.plotly_chart(
+        state.kept("overview.rural_urban", lambda: evidence_charts.rural_urban_chart(frame, measure), measure),
+        key="overview_ru",
+        config={"displaylogo": False},
+    )
     st.markdown(md(rural_urban.summary_words(frame)))
     note = (
         ""
@@ -139,7 +151,11 @@ def unusual_ward(ward: str, name: str) -> None:
             + ", ".join(f"{pd.Period(m, 'M'):%b %Y} ({o})" for m, o in zip(flagged["month"], flagged["observed"]))
         )
     if (f["status"] == "ok").any():
-        st.plotly_chart(evidence_charts.expected_chart(f), key="local_area_expected", config={"displaylogo": False})
+        st.plotly_chart(
+            state.kept("local_area.expected", lambda: evidence_charts.expected_chart(f), ward),
+            key="local_area_expected",
+            config={"displaylogo": False},
+        )
     st.caption(md(ex.method) + f" Counts under {MIN_COUNT} are never called unusual.")
     _expected_download(f, f"expected-counts-{ward.lower()}.csv", "local_area_expected_csv")
 
@@ -221,7 +237,7 @@ def rollup(months: int = 6) -> None:
     c = st.columns(2)
     c[0].download_button(
         "By type (CSV)",
-        data=csv_bytes(by_type),
+        data=lambda: csv_bytes(by_type),
         file_name=f"action-impact-by-type-{months}m.csv",
         mime="text/csv",
         on_click="ignore",
@@ -230,7 +246,7 @@ def rollup(months: int = 6) -> None:
     )
     c[1].download_button(
         "Each action (CSV)",
-        data=csv_bytes(table.drop(columns=["log_ratio", "log_se"])),
+        data=lambda: csv_bytes(table.drop(columns=["log_ratio", "log_se"])),
         file_name=f"action-impact-{months}m.csv",
         mime="text/csv",
         on_click="ignore",

@@ -141,3 +141,18 @@ def md(text: object) -> str:
     punctuation mark is backslash-escaped, so it shows as itself and never as markup, LaTeX
     (``$``) or a Streamlit directive (``:red[…]``)."""
     return str(text).translate(_MARKDOWN_SPECIAL)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _kept(name: str, root: str, dataset: str, version: str, key: tuple, _build):
+    # ``_build`` is not hashed (leading underscore): ``name``, the data version and ``key`` are the key.
+    return _build()
+
+
+def kept(name: str, build, *key):
+    """``build()`` made once per data version and ``key`` and shared by every session: for what
+    is costly to make and the same for every viewer (a chart's figure). Read-only: Streamlit's
+    ``st.plotly_chart`` copies a figure before drawing it. ``key`` must hold everything besides
+    the data that the result depends on (a measure, a filter, the actions' versions)."""
+    s = source()
+    return _kept(name, str(s.root), s.dataset, s.version, tuple(key), build)

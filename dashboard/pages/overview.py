@@ -5,11 +5,10 @@ Its headline, monthly chart and tables are asked of the classified store in SQL
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from dashboard import evidence_views, state
-from ruralaction.measures import months, overview
+from ruralaction.measures import evidence_charts, months, overview
 from ruralaction.measures import store_queries as sq
 
 REJECTED_SHOWN = 1_000  # rows of the rejected table drawn in the page; the download has all
@@ -91,25 +90,7 @@ else:
         )
 
     st.subheader("Rural crimes by month")
-    by_month = sq.rural_by_month(view)
-    fig = px.bar(
-        by_month.assign(category=by_month["category"].astype(str).str.capitalize()),
-        x="month",
-        y="crimes",
-        color="category",
-        labels={"month": "Month", "crimes": "Rural crimes", "category": "Category"},
-    )
-    fig.update_layout(
-        barmode="stack",
-        bargap=0.15,
-        hovermode="x unified",
-        margin={"t": 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
-        hoverlabel_font_size=15,
-    )
-    months.month_axis(fig, by_month["month"], font_size=14)
-    fig.update_xaxes(title_text="")
-    fig.update_yaxes(tickfont_size=14, title_font_size=15)
+    fig = state.kept("overview.by_month", lambda: evidence_charts.by_month_chart(sq.rural_by_month(view)))
     st.plotly_chart(fig, key="overview_by_month", config={"displaylogo": False})
 
     left, right = st.columns([3, 2])

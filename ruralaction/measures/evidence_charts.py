@@ -118,3 +118,29 @@ def rural_urban_chart(frame: pd.DataFrame, measure: str = "crimes") -> go.Figure
     fig.update_xaxes(title_text="")
     fig.update_yaxes(rangemode="tozero", title_text=titles[measure], tickfont_size=13)
     return fig
+
+
+def by_month_chart(by_month: pd.DataFrame) -> go.Figure:
+    """The Overview's rural crimes by month, stacked by category (``month, category, crimes``:
+    :func:`ruralaction.measures.overview.rural_by_month`)."""
+    import plotly.express as px
+
+    fig = px.bar(
+        by_month.assign(category=by_month["category"].astype(str).str.capitalize()),
+        x="month",
+        y="crimes",
+        color="category",
+        labels={"month": "Month", "crimes": "Rural crimes", "category": "Category"},
+    )
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.15,
+        hovermode="x unified",
+        margin={"t": 10, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
+        hoverlabel_font_size=15,
+    )
+    month_axis(fig, by_month["month"], font_size=14)
+    fig.update_xaxes(title_text="")
+    fig.update_yaxes(tickfont_size=14, title_font_size=15)
+    return fig
