@@ -169,3 +169,29 @@ def test_kept_answers_stay_within_their_budget_oldest_dropped_first(real, monkey
     monkeypatch.setattr(sq, "ANSWER_MAX_BYTES", 0)
     view.query("SELECT count(*) AS n FROM rows")
     assert len(view._answers) == 2, "an answer over the size limit is not kept"
+
+
+def test_the_cube_counts_every_rural_crime_as_the_rows_do_and_a_store_without_one_counts_it_itself(real, tmp_path):
+    import shutil
+
+    store, folder, memory = real
+    view = sq.StoreView.of(folder, "ours")
+    assert view.cube_files and all(Path(f).is_file() for f in view.cube_files)
+    keys = "month, rural_category, ward_code, parish_code, hex_q, hex_r, in_rural_ward, at_farm, longitude, latitude"
+    from_rows = view.query(f"SELECT {keys}, count(*) AS n FROM rows WHERE is_rural_crime GROUP BY ALL ORDER BY ALL")
+    from_cube = view.query(f"SELECT {keys}, sum(crimes)::BIGINT AS n FROM cube GROUP BY ALL ORDER BY ALL")
+    pd.testing.assert_frame_equal(from_rows, from_cube)
+    assert int(from_cube["n"].sum()) == int(memory.incidents["is_rural_crime"].sum())
+    assert len(from_cube) < len(memory.incidents) / 10, "the cube is far smaller than the rows"
+
+    old = tmp_path / folder.name  # a store written before cubes: no cube files, no flag
+    shutil.copytree(folder, old)
+    shutil.rmtree(columnar.store_dir(old, "ours") / columnar.CUBE)
+    m = columnar.read_manifest(columnar.store_dir(old, "ours"))
+    m.pop("cube")
+    (columnar.store_dir(old, "ours") / columnar.MANIFEST).write_text(__import__("json").dumps(m), "utf-8")
+    legacy = sq.StoreView.of(old, "ours")
+    assert legacy.cube_files is None
+    f = Filters(categories=("burglary",), reason="ward")
+    pd.testing.assert_frame_equal(sq.hex_counts(legacy, f), sq.hex_counts(view, f))
+    assert sq.map_counts(legacy, Filters()) == sq.map_counts(view, Filters())

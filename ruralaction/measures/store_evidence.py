@@ -94,7 +94,7 @@ def point_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None)
     month, crimes`` (crimes without coordinates left out)."""
     cond, params = where(f, wards)
     out = view.query(
-        f"SELECT longitude, latitude, month, count(*) AS crimes FROM rows WHERE {cond} "
+        f"SELECT longitude, latitude, month, sum(crimes)::BIGINT AS crimes FROM cube WHERE {cond} "
         "AND longitude IS NOT NULL AND latitude IS NOT NULL GROUP BY ALL",
         params,
     )

@@ -48,11 +48,17 @@ class StoreView:
     frame : DataFrame, optional
         Classified rows already in memory (with ``hex_q``/``hex_r``), for data without a
         classified store (a read-only data directory): the same queries run over it.
+    cube_files : tuple of str, optional
+        The store's cube (:func:`ruralaction.incidents.columnar.cube`), the DuckDB view
+        ``cube``: rural crimes counted by month, category, ward, parish, hexagon, reason and
+        snap point. Without it (a store from before cubes, rows in memory) the cube is counted
+        from the rows once, when first asked.
     """
 
     files: tuple[str, ...]
     categories: tuple[str, ...]
     frame: pd.DataFrame | None = field(default=None, repr=False)
+    cube_files: tuple[str, ...] | None = None
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -63,7 +69,10 @@ class StoreView:
         """The classified store of a dataset in a data version."""
         m = columnar.read_manifest(columnar.store_dir(version_dir, dataset)) or {}
         cats = tuple(m.get("categories", {}).get("rural_category") or ())
-        return cls(tuple(columnar.row_files(version_dir, dataset)), cats)
+        cubes = columnar.cube_files(version_dir, dataset)
+        return cls(
+            tuple(columnar.row_files(version_dir, dataset)), cats, cube_files=None if cubes is None else tuple(cubes)
+        )
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame) -> StoreView:
@@ -98,8 +107,21 @@ class StoreView:
                         "NULL::VARCHAR AS rural_basis, NULL::VARCHAR AS rural_reason, NULL::VARCHAR AS reported_by, "
                         "NULL::INTEGER AS hex_q, NULL::INTEGER AS hex_r WHERE false"
                     )
+                self._cube(con)
                 self._con = con
             return self._con
+
+    def _cube(self, con: duckdb.DuckDBPyConnection) -> None:
+        have = set(con.execute("SELECT * FROM rows LIMIT 0").df().columns)
+        if self.cube_files:
+            files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.cube_files)
+            con.execute(f"CREATE VIEW cube AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            return
+        cols = ", ".join(c for c in columnar.CUBE_COLUMNS if c in have)
+        con.execute(
+            f"CREATE TABLE cube AS SELECT {cols}, count(*) AS crimes, true AS is_rural_crime FROM rows "
+            "WHERE is_rural_crime GROUP BY ALL"
+        )
 
     def columns(self) -> list[str]:
         """The columns of ``rows``."""
@@ -209,7 +231,7 @@ def rural_by_month(view: StoreView) -> pd.DataFrame:
             }
         )
     counts = view.query(
-        "SELECT month, rural_category AS category, count(*) AS crimes FROM rows WHERE is_rural_crime GROUP BY ALL"
+        "SELECT month, rural_category AS category, sum(crimes)::BIGINT AS crimes FROM cube GROUP BY ALL"
     )
     counts["month"] = pd.to_datetime(counts["month"]).astype("datetime64[s]")
     grid = pd.MultiIndex.from_product([span, categories], names=["month", "category"])
@@ -231,8 +253,8 @@ def rural_by_evidence(view: StoreView) -> pd.DataFrame:
         f"""SELECT rural_category AS category,
                CASE WHEN at_farm AND coalesce(in_rural_ward, false) THEN '{e[2]}'
                     WHEN at_farm THEN '{e[1]}' ELSE '{e[0]}' END AS evidence,
-               count(*) AS n
-           FROM rows WHERE is_rural_crime GROUP BY ALL"""
+               sum(crimes)::BIGINT AS n
+           FROM cube GROUP BY ALL"""
     )
     table = counts.pivot_table(index="category", columns="evidence", values="n", aggfunc="sum", fill_value=0)
     table = table.reindex(index=list(view.categories), columns=list(e), fill_value=0).astype("int64")
@@ -243,10 +265,9 @@ def rural_by_evidence(view: StoreView) -> pd.DataFrame:
 
 def rural_by_ward(view: StoreView, n: int | None = 10) -> pd.DataFrame:
     """:func:`ruralaction.measures.overview.rural_by_ward`, in SQL."""
-    total = int(view.query("SELECT count(*) AS n FROM rows WHERE is_rural_crime")["n"].iloc[0])
+    total = int(view.query("SELECT coalesce(sum(crimes), 0)::BIGINT AS n FROM cube")["n"].iloc[0])
     counts = view.query(
-        "SELECT ward_code, ward_name, count(*) AS crimes FROM rows "
-        "WHERE is_rural_crime AND ward_code IS NOT NULL GROUP BY ALL"
+        "SELECT ward_code, ward_name, sum(crimes)::BIGINT AS crimes FROM cube WHERE ward_code IS NOT NULL GROUP BY ALL"
     )
     series = counts.set_index(["ward_code", "ward_name"])["crimes"]
     out = overview._top(series, n, total)
@@ -308,8 +329,9 @@ class MapCounts:
 def map_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None) -> MapCounts:
     cond, params = where(f, wards)
     row = view.query(
-        f"SELECT count(*) AS n, count(*) FILTER (coalesce(in_rural_ward, false)) AS w, "
-        f"count(*) FILTER (at_farm) AS farm FROM rows WHERE {cond}",
+        f"SELECT coalesce(sum(crimes), 0)::BIGINT AS n, "
+        f"coalesce(sum(crimes) FILTER (coalesce(in_rural_ward, false)), 0)::BIGINT AS w, "
+        f"coalesce(sum(crimes) FILTER (at_farm), 0)::BIGINT AS farm FROM cube WHERE {cond}",
         params,
     ).iloc[0]
     return MapCounts(int(row["n"]), int(row["w"]), int(row["farm"]))
@@ -320,7 +342,7 @@ def hex_counts(view: StoreView, f: Filters, wards: pd.DataFrame | None = None) -
     (only cells with crimes; crimes without coordinates left out)."""
     cond, params = where(f, wards)
     out = view.query(
-        f"SELECT hex_q, hex_r, rural_category AS category, count(*) AS crimes FROM rows "
+        f"SELECT hex_q, hex_r, rural_category AS category, sum(crimes)::BIGINT AS crimes FROM cube "
         f"WHERE {cond} AND hex_q IS NOT NULL GROUP BY ALL ORDER BY hex_q, hex_r, category",
         params,
     )
@@ -346,7 +368,8 @@ def ward_counts(view: StoreView, f: Filters, codes: pd.Index, wards: pd.DataFram
     """Filtered rural crimes in each of ``codes`` (in that order)."""
     cond, params = where(f, wards)
     got = view.query(
-        f"SELECT ward_code, count(*) AS n FROM rows WHERE {cond} AND ward_code IS NOT NULL GROUP BY ALL", params
+        f"SELECT ward_code, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} AND ward_code IS NOT NULL GROUP BY ALL",
+        params,
     )
     return got.set_index("ward_code")["n"].reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
 
@@ -358,7 +381,8 @@ def parish_counts(view: StoreView, f: Filters, codes: pd.Index, wards: pd.DataFr
         return np.zeros(len(codes), dtype=np.int64)
     cond, params = where(f, wards)
     got = view.query(
-        f"SELECT parish_code, count(*) AS n FROM rows WHERE {cond} AND parish_code IS NOT NULL GROUP BY ALL", params
+        f"SELECT parish_code, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} AND parish_code IS NOT NULL GROUP BY ALL",
+        params,
     )
     return got.set_index("parish_code")["n"].reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
 
@@ -401,7 +425,7 @@ def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None
     cond, params = where(f, wards)
     if limit is not None:  # only the newest months that hold ``limit`` crimes are read and sorted
         per = view.query(
-            f"SELECT month, count(*) AS n FROM rows WHERE {cond} GROUP BY month ORDER BY month DESC", params
+            f"SELECT month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} GROUP BY month ORDER BY month DESC", params
         )
         reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
         if reach < len(per):
