@@ -17,6 +17,7 @@ from ruralaction.cli import main
 from ruralaction.incidents.store import Store, StoreError
 from ruralaction.incidents.versions import KILL_POINTS
 from ruralaction.permissions import ANONYMOUS, Actor, PermissionDenied, Role
+from ruralaction.settings import VERSION_GRACE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = Actor(email="admin@pcc.example", role=Role.ADMIN)
@@ -51,7 +52,8 @@ def tree(root: Path) -> list[str]:
     )
 
 
-def test_each_change_is_a_version_that_undo_removes(tmp_path):
+def test_each_change_is_a_version_that_undo_removes(tmp_path, monkeypatch):
+    monkeypatch.setenv(VERSION_GRACE_ENV, "0")  # no grace for readers: removed at once
     store = Store(tmp_path)
     store.add_incidents([upload("a.csv", ["a1", "a2"])], actor=ADMIN)
     first = store.versions.current_id()
@@ -165,7 +167,8 @@ def _killed_at(root: Path, point: str, what: str = "add") -> int:
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_a_change_killed_at_any_point_leaves_a_whole_version_and_no_stray_files(tmp_path, point):
+def test_a_change_killed_at_any_point_leaves_a_whole_version_and_no_stray_files(tmp_path, point, monkeypatch):
+    monkeypatch.setenv(VERSION_GRACE_ENV, "0")  # undone versions go at the next change (the grace: below)
     store = Store(tmp_path)
     store.add_incidents([upload("a.csv", ["a1"])], actor=ADMIN)
     before = store.versions.current_id()
@@ -174,6 +177,12 @@ def test_a_change_killed_at_any_point_leaves_a_whole_version_and_no_stray_files(
         store.add_incidents([upload("b.csv", ["b1", "b2"], month="2024-02")], actor=ADMIN)
         assert _killed_at(tmp_path, point, "undo") == -9
         assert crime_ids(store) == ["a1"] and store.versions.current_id() == before  # the undo happened
+    elif point == "undo-retired":  # killed after recording the undone version, before the switch
+        store.add_incidents([upload("b.csv", ["b1", "b2"], month="2024-02")], actor=ADMIN)
+        files_before, before = tree(tmp_path), store.versions.current_id()
+        assert _killed_at(tmp_path, point, "undo") == -9
+        assert crime_ids(store) == ["a1", "b1", "b2"] and store.versions.current_id() == before  # not undone
+        assert [v.id for v in store.versions.list()][0] == before
     else:
         assert _killed_at(tmp_path, point) == -9
         if point == "switched":  # killed after the switch: the new version is whole and shown
@@ -189,7 +198,7 @@ def test_a_change_killed_at_any_point_leaves_a_whole_version_and_no_stray_files(
     assert store.versions.current_id() == shown
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".store.lock"]
     assert leftovers == []
-    if point in ("staged", "renamed", "undo-switched"):
+    if point in ("staged", "renamed", "undo-retired", "undo-switched"):
         assert tree(tmp_path) == files_before, "exactly the previous version's files, nothing else"
 
 
