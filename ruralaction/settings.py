@@ -22,3 +22,20 @@ def present_floor() -> int:
     (an operator's setting, at least 2; default 10)."""
     raw = os.environ.get(PRESENT_FLOOR_ENV, "").strip()
     return max(2, int(raw)) if raw.isdigit() else PRESENT_FLOOR_DEFAULT
+
+
+#: How long a data version that stopped being shown (undone, or past the versions kept) keeps
+#: its files for readers that still have it open, in seconds.
+VERSION_GRACE_ENV = "RURALACTION_VERSION_GRACE_SECONDS"
+VERSION_GRACE_DEFAULT = 600
+
+
+def version_grace_s() -> float:
+    """Seconds an undone or pruned data version stays on disk after it stopped being shown: an
+    app process (another instance) may still be answering a query from its files.
+    ``$RURALACTION_VERSION_GRACE_SECONDS`` (0 removes it at once; default 600)."""
+    raw = os.environ.get(VERSION_GRACE_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else VERSION_GRACE_DEFAULT
+    except ValueError:
+        return VERSION_GRACE_DEFAULT

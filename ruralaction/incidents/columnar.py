@@ -522,7 +522,9 @@ def read_classified(
         raise ColumnarError(f"There is no classified store of {dataset} in {version_dir}.")
     files = row_files(version_dir, dataset) if rows else []
     if files:
-        table = pa.concat_tables([pq.read_table(f, columns=columns) for f in files], promote_options="default")
+        # "permissive": a month written on its own may hold a dictionary column with narrower indices
+        # (int8 for < 128 values) than another month (int16); the values are what matter
+        table = pa.concat_tables([pq.read_table(f, columns=columns) for f in files], promote_options="permissive")
         df = table.to_pandas()
     else:
         from ruralaction.incidents.loader import empty_incidents

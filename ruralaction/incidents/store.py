@@ -239,7 +239,8 @@ class Store:
         return not ch.cancelled
 
     def undo(self, actor: Actor) -> Version:
-        """Undo the last data change: the version before it is shown again, its files removed."""
+        """Undo the last data change: the version before it is shown again. The undone version's
+        files are removed after the grace period (other app instances may still be reading them)."""
         require(actor, Permission.MANAGE_DATA)
         try:
             return self.versions.undo(actor)

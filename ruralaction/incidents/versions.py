@@ -6,6 +6,8 @@ Layout under the data directory::
         ours/…, demo/…, settings.json     share their bytes with the versions before), never changed
         manifest.json                     who made it, when, what, the parent version, fingerprints
     current                             the id of the version shown, replaced atomically (os.replace)
+    retired.json                        versions no longer shown (undone, or past the KEEP kept), with
+                                          when they stopped being shown: removed after a grace period
     audit.jsonl                         one JSON line per data change, undo or switch
     .store.lock                         held while a change is written (one writer at a time)
     .staging-…, .trash-…                work in progress / being removed; cleaned at the next change
@@ -14,9 +16,15 @@ A change is staged in ``.staging-<id>`` beside the versions (a hard-linked copy 
 version plus the change), renamed into ``versions/`` when complete, and made current by one
 ``os.replace`` of the ``current`` file. A crash at any point leaves the previous version current
 and complete: a staging folder, or a version newer than ``current`` (renamed but never switched
-to), is a leftover and is removed before the next change. So the current version is always the
-newest one; :meth:`Versions.use` (going back to an older version) makes a new version with that
-content, and :meth:`Versions.undo` switches to the parent and removes the undone version's files.
+to), is a leftover and is removed before the next change. So the current version is the newest one
+but for undone ones; :meth:`Versions.use` (going back to an older version) makes a new version with
+that content, and :meth:`Versions.undo` switches to the parent.
+
+Other processes (app instances) may still be answering a query from a version that stopped being
+shown (a DuckDB view over its Parquet files), so no version is deleted as it stops being shown:
+an undone version, or one past the :data:`KEEP` newest, is recorded in ``retired.json`` (no
+longer listed, never shown again) and its folder removed by the first change or cleanup after
+the grace period (:func:`ruralaction.settings.version_grace_s`, 10 minutes by default).
 
 A data directory from before versions (``ours/``, ``demo/``, ``settings.json`` at its top) is read
 as it is until the first change, which first makes it version 1 and then moves it aside.
@@ -38,11 +46,13 @@ from pathlib import Path
 
 from ruralaction.locks import RunLock
 from ruralaction.permissions import Actor
+from ruralaction.settings import version_grace_s
 
 VERSIONS = "versions"
 POINTER = "current"
 MANIFEST = "manifest.json"
 AUDIT = "audit.jsonl"
+RETIRED = "retired.json"
 LOCK = ".store.lock"
 STAGING = ".staging-"
 TRASH = ".trash-"
@@ -53,7 +63,7 @@ LINKED = (*CONTENT, "classified")
 #: Versions kept for going back (the current one and its parent are always kept).
 KEEP = 20
 #: Named points in a change where a test can have the process killed (``RURALACTION_STORE_KILL_AT``).
-KILL_POINTS = ("staged", "renamed", "switched", "undo-switched")
+KILL_POINTS = ("staged", "renamed", "switched", "undo-retired", "undo-switched")
 #: How long a change waits for another process's change to finish.
 LOCK_WAIT_S = 120.0
 
@@ -182,8 +192,15 @@ class Versions:
         cur = self.current_id()
         if cur is None:
             return []
-        folder = self.root / VERSIONS
-        ids = sorted((p.name for p in folder.iterdir() if p.is_dir() and p.name <= cur), reverse=True)
+        folder, retired = self.root / VERSIONS, self.retired()
+        ids = sorted(
+            (
+                p.name
+                for p in folder.iterdir()
+                if p.is_dir() and p.name <= cur and (p.name == cur or p.name not in retired)
+            ),
+            reverse=True,
+        )
         out = []
         for vid in ids:
             with contextlib.suppress(VersionError):
@@ -209,7 +226,8 @@ class Versions:
 
     def cleanup(self) -> list[Path]:
         """Remove what a crashed change left: staging and trash folders, versions newer than
-        ``current`` (renamed but never switched to) and, once versioned, the old top-level layout.
+        ``current`` that were never shown (renamed but never switched to) and, once versioned, the
+        old top-level layout; then the retired versions past the grace period (:meth:`sweep`).
         Call it holding the lock. Returns what was removed."""
         removed: list[Path] = []
         if not self.root.is_dir():
@@ -220,14 +238,61 @@ class Versions:
         cur = self.current_id()
         if cur is None:
             return removed
+        retired = self.retired()
+        if cur in retired:  # an undo killed before its switch: that version is still the one shown
+            del retired[cur]
+            self._set_retired(retired)
         folder = self.root / VERSIONS
         if folder.is_dir():
             for p in folder.iterdir():
-                if p.name > cur or not (p / MANIFEST).is_file():
+                if (p.name > cur and p.name not in retired) or not (p / MANIFEST).is_file():
                     self._remove(p, removed)
         for name in CONTENT:  # moved into version 1 by the first change
             if (self.root / name).exists():
                 self._remove(self.root / name, removed)
+        return removed + self.sweep()
+
+    def retired(self) -> dict[str, str]:
+        """Versions no longer shown whose folders wait for the grace period: id -> when they
+        stopped being shown (ISO time)."""
+        try:
+            raw = json.loads((self.root / RETIRED).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+    def _set_retired(self, retired: dict[str, str]) -> None:
+        if retired:
+            write_atomic(self.root / RETIRED, json.dumps(retired, indent=1, sort_keys=True).encode())
+        else:
+            (self.root / RETIRED).unlink(missing_ok=True)
+
+    def _retire(self, since: dict[str, str]) -> None:
+        """Record versions as no longer shown (an earlier record of one is kept)."""
+        self._set_retired({**since, **self.retired()})
+
+    def sweep(self, grace_s: float | None = None) -> list[Path]:
+        """Remove the retired versions that stopped being shown at least ``grace_s`` seconds ago
+        (default :func:`~ruralaction.settings.version_grace_s`); never the current one. A reader
+        that resolved a version before it stopped being shown can finish with it meanwhile.
+        Call it holding the lock. Returns what was removed."""
+        retired = self.retired()
+        if not retired:
+            return []
+        grace = version_grace_s() if grace_s is None else grace_s
+        cur, now = self.current_id(), _now()
+        removed: list[Path] = []
+        waiting = {}
+        for vid, since in retired.items():
+            path = self.root / VERSIONS / vid
+            if vid == cur or not path.is_dir():
+                continue
+            if _age_s(since, now) >= grace:
+                self._remove(path, removed)
+            else:
+                waiting[vid] = since
+        if waiting != retired:  # after the removals: a crash in between only leaves stale entries
+            self._set_retired(waiting)
         return removed
 
     def _remove(self, path: Path, removed: list[Path]) -> None:
@@ -332,26 +397,39 @@ class Versions:
         return version
 
     def undo(self, actor: Actor) -> Version:
-        """Undo the last change: its parent is shown again and the undone version's files removed."""
+        """Undo the last change: its parent is shown again. The undone version is no longer
+        listed; its files stay for the grace period (readers in other processes may still be
+        using them) and are removed by a later change (:meth:`sweep`)."""
         with self.lock():
             self.cleanup()
             cur = self.current()
-            if cur is None or cur.parent is None or not (self.root / VERSIONS / cur.parent / MANIFEST).is_file():
+            if (
+                cur is None
+                or cur.parent is None
+                or cur.parent in self.retired()
+                or not (self.root / VERSIONS / cur.parent / MANIFEST).is_file()
+            ):
                 raise VersionError("There is no earlier data version to go back to.")
+            # Recorded before the switch: a crash in between leaves it shown (cleanup forgets the record).
+            self._retire({cur.id: _now().isoformat()})
+            _checkpoint("undo-retired")
             write_atomic(self.root / POINTER, cur.parent.encode())
             _fsync_dir(self.root)
             _checkpoint("undo-switched")
             self.audit(actor, "undo", cur.parent, cur.id, f"undid {cur.describe()}")
-            self._remove(self.root / VERSIONS / cur.id, [])
+            self.sweep()
             return self.get(cur.parent)
 
     def prune(self, keep: int = KEEP) -> None:
-        """Remove all but the newest ``keep`` versions (never the current one or its parent)."""
-        versions = self.list()
+        """Retire all but the newest ``keep`` versions (never the current one or its parent):
+        no longer listed, their files removed after the grace period (:meth:`sweep`)."""
+        keep, versions = max(1, keep), self.list()
         protect = {versions[0].id, versions[0].parent} if versions else set()
-        for v in versions[keep:]:
-            if v.id not in protect:
-                self._remove(self.root / VERSIONS / v.id, [])
+        # each stopped being shown when the next listed version was made
+        old = {v.id: newer.at for newer, v in zip(versions[keep - 1 :], versions[keep:]) if v.id not in protect}
+        if old:
+            self._retire(old)
+        self.sweep()
 
     # ----------------------------------------------------------------- audit
 
@@ -401,6 +479,15 @@ class Change:
 
     def cancel(self) -> None:
         self.cancelled = True
+
+
+def _age_s(since: str, now: datetime) -> float:
+    """Seconds from an ISO time to ``now`` (an unreadable time counts as long ago)."""
+    try:
+        then = datetime.fromisoformat(since)
+    except ValueError:
+        return float("inf")
+    return (now - (then if then.tzinfo else then.replace(tzinfo=UTC))).total_seconds()
 
 
 def _fsync_dir(path: Path) -> None:
