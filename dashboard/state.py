@@ -123,7 +123,10 @@ def source() -> DataSource:
     _prepare(str(root))
     store = Store(root)
     dataset = store.active()
-    return DataSource(root=root, dataset=dataset, version=f"{store.version(dataset)}-{_definition_stamp()}")
+    # the version's id too: a dataset's files can be the same in two versions (show the demo, undo,
+    # show it again), and a cached view must read the folder shown now, not one retired since
+    version = f"{store.versions.current_id()}-{store.version(dataset)}-{_definition_stamp()}"
+    return DataSource(root=root, dataset=dataset, version=version)
 
 
 def classified() -> Classified:

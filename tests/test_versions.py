@@ -288,6 +288,7 @@ from pathlib import Path
 from ruralaction.incidents.versions import Versions
 from ruralaction.measures import store_queries as sq
 root, stop = Path(sys.argv[1]), Path(sys.argv[2])
+sq.ANSWER_MAX_BYTES = -1  # every query reads the files (no kept answers): a query a new viewer starts
 versions, views, shown, before = Versions(root), {}, None, None
 while True:
     vid = versions.current_id()
