@@ -61,7 +61,7 @@ def main() -> None:
     top = st.container()
     with errors.guard(pg.title, top):
         src = state.source()
-        data = state.classified()
+        data = state.meta()  # the definition only: no incident is read for the sidebar
 
         st.logo(str(ICON), size="large")
         with st.sidebar:

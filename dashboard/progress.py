@@ -18,7 +18,8 @@ import streamlit as st
 
 from dashboard import actions, filters, places, state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures.periods import Period, latest_full, loaded_months
+from ruralaction.measures import store_progress
+from ruralaction.measures.periods import Period, latest_full
 from ruralaction.progress import charts
 from ruralaction.progress.config import ProgressConfig, Status, load_progress_config
 from ruralaction.progress.scorecard import Scorecard, build_scorecard
@@ -52,8 +53,8 @@ def shapes() -> charts.WardShapes | None:
 
 
 def months() -> list[str]:
-    """Months of crime data loaded, ``"YYYY-MM"``."""
-    return loaded_months(state.classified().incidents)
+    """Months of crime data loaded, ``"YYYY-MM"`` (asked of the classified store)."""
+    return store_progress.loaded_months(state.view())
 
 
 def default_period(loaded: list[str]) -> Period:
@@ -69,13 +70,15 @@ def ward_names() -> dict[str, str]:
 
 
 def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.DataFrame]:
-    """Every measure for ``period`` and ``ward`` from the data as it is now; also every action."""
-    data = state.classified()
+    """Every measure for ``period`` and ``ward`` from the data as it is now; also every action.
+    The crimes are counted in the classified store: only the area's rural crimes of the three
+    years compared are read."""
+    data = state.meta()
     src = state.source()
     acts = actions.actions()
     concerns, note, issues = report.read_concerns(actions.engine(), actions.dataset())
     sc = build_scorecard(
-        data.incidents,
+        state.view(),
         acts,
         concerns,
         period,
@@ -95,16 +98,15 @@ def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.Da
 def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int = 620) -> charts.Chart | None:
     """The ward choropleth for the scorecard's period, with the period's actions (None without wards)."""
     from ruralaction.actions import action_points
-    from ruralaction.measures.filters import Filters
 
     shp = shapes()
     if shp is None:
         return None
-    data = state.classified()
+    data = state.meta()
     wards = data.geography.wards
     rates = charts.map_data(
-        data.incidents,
-        Filters().apply(data.incidents),
+        state.view(),  # every rural crime of the period, counted per ward in SQL
+        None,
         wards,
         filters.prepared().areas,
         sc.period,

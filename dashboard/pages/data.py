@@ -13,8 +13,8 @@ from ruralaction.exports import csv_bytes
 from ruralaction.geography.boundaries import GeographyError
 from ruralaction.incidents import accounting
 from ruralaction.incidents.store import DATASETS, LABELS, StoreError
-from ruralaction.measures import months, readiness
-from ruralaction.measures.coverage import RURAL_OF_ROWS, RURAL_OF_ROWS_HELP, coverage, freshness_sentence
+from ruralaction.measures import months, readiness, store_progress
+from ruralaction.measures.coverage import RURAL_OF_ROWS, RURAL_OF_ROWS_HELP, freshness_sentence
 from ruralaction.measures.overview import without_paths
 from ruralaction.ops.refresh import last_refresh
 
@@ -22,7 +22,7 @@ REJECTED_SHOWN = 1_000
 
 src = state.source()
 store = src.store
-data = state.classified()
+data = state.meta()  # summary and geography only: the rows are counted in the store
 
 st.title("Data")
 if src.demo:
@@ -49,8 +49,7 @@ if not src.demo and (gaps := readiness.missing_geography(data.geography)):
 st.subheader("Coverage and freshness")
 if (refreshed := last_refresh(store.root)) is not None:  # the monthly job (python -m ruralaction refresh)
     (st.caption if refreshed.ok else st.warning)(state.md(refreshed.sentence()))
-df = data.incidents
-cov = coverage(df)
+cov = store_progress.coverage(state.view())
 if cov.rows == 0:
     st.info("No incidents are loaded in this dataset.", icon=":material/info:")
 else:

@@ -29,7 +29,7 @@ ROWS_SHOWN = 1_000
 md = state.md
 
 src = state.source()
-data = state.classified()
+data = state.meta()  # the numbers come from the classified store (dashboard/progress.py)
 st.title("Progress against the three aims")
 if src.demo:
     st.warning(
@@ -208,7 +208,7 @@ def pack() -> report.Pack:
     return report.build_pack(
         sc,
         acts,
-        data.incidents,
+        state.view(),
         wards,
         filters.prepared().areas,
         data.definition.rural_classes,

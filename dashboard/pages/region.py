@@ -11,8 +11,8 @@ from ruralaction.measures import months
 from ruralaction.measures import region as rg
 
 src = state.source()
-data = state.classified()
-df = data.incidents
+data = state.meta()
+df = state.view()  # the classified store: counts per force, ward and month in SQL, no incident in memory
 wards = data.geography.wards
 reg = rg.load_region(data.definition)
 

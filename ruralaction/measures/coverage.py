@@ -76,32 +76,51 @@ def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
     today : date, optional
         Default ``date.today()``; passed explicitly by tests.
     """
+    force = df["reported_by"].astype(object).fillna("(blank)")
+    fm = pd.DataFrame({"force": force.to_numpy(), "month": df["month"].to_numpy()})
+    counts = fm.groupby(["force", "month"], dropna=False).size().rename("rows").reset_index()
+    return coverage_from_counts(
+        counts,
+        len(df),
+        no_location=int(df["longitude"].isna().sum()),
+        rural=int(df["is_rural_crime"].sum()),
+        unknown_class=int(df["in_rural_ward"].isna().sum()),
+        today=today,
+    )
+
+
+def coverage_from_counts(
+    counts: pd.DataFrame, n: int, *, no_location: int, rural: int, unknown_class: int, today: date | None = None
+) -> Coverage:
+    """:func:`coverage` from rows counted per force and month (``force, month, rows``; the
+    force ``"(blank)"`` where none is given) and the whole data's counts: ``n`` rows, of them
+    ``no_location`` without coordinates, ``rural`` rural crimes and ``unknown_class`` with no
+    rural-urban class (what the classified store answers in SQL)."""
     today = today or date.today()
-    n = len(df)
     if n == 0:
         empty = pd.DataFrame(columns=["force", "first_month", "latest_month", "months", "missing_months", "rows"])
         return Coverage(
             empty, pd.DataFrame(columns=["month", "rows", "status"]), [], None, None, False, 0, None, None, None
         )
-    months = df["month"]
+    rows = counts["rows"].astype(np.int64)
+    months = counts["month"]
     first, latest = months.min(), months.max()
     per_month = (
-        months.value_counts()
+        rows.groupby(months.to_numpy())
+        .sum()
         .reindex(_month_index(first, latest), fill_value=0)
         .rename_axis("month")
         .rename("rows")
         .reset_index()
     )
     per_month["status"] = np.where(per_month["rows"] == 0, "missing", "loaded")
-    force = df["reported_by"].astype(object).fillna("(blank)")
-    fm = pd.DataFrame({"force": force.to_numpy(), "month": months.to_numpy()})
-    g = fm.groupby("force")["month"]
+    g = counts.assign(rows=rows).groupby("force")
     by_force = pd.DataFrame(
         {
-            "first_month": g.min(),
-            "latest_month": g.max(),
-            "months": g.nunique(),
-            "rows": g.size(),
+            "first_month": g["month"].min(),
+            "latest_month": g["month"].max(),
+            "months": g["month"].nunique(),
+            "rows": g["rows"].sum(),
         }
     ).reset_index()
     span = months_between(by_force["first_month"].dt, by_force["latest_month"].dt) + 1
@@ -115,9 +134,9 @@ def coverage(df: pd.DataFrame, today: date | None = None) -> Coverage:
         months_behind=behind,
         up_to_date=behind <= PUBLICATION_LAG_MONTHS,
         rows=n,
-        share_no_location=float(df["longitude"].isna().mean()),
-        share_rural_of_rows=float(df["is_rural_crime"].mean()),
-        share_unknown_class=float(df["in_rural_ward"].isna().mean()),
+        share_no_location=no_location / n,
+        share_rural_of_rows=rural / n,
+        share_unknown_class=unknown_class / n,
     )
 
 

@@ -20,7 +20,10 @@ area of the force that recorded it, so this is the force area as the data draws 
 area in km² is the area of its loaded ward boundaries; with none loaded for it, no rate is given.
 
 Every function works on whole columns (pandas groupby, a geopandas spatial join); only small
-tables leave this module.
+tables leave this module. Each takes a classified frame or a
+:class:`~ruralaction.measures.store_queries.StoreView` of the classified store: the counts are
+then made in SQL (:mod:`ruralaction.measures.store_progress`), and the border test reads only the
+neighbours' crimes inside the border zones' bounding box.
 """
 
 from __future__ import annotations
@@ -38,9 +41,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ruralaction.definition import DEFAULT_DEFINITION, WHAT, Definition
 from ruralaction.faults import ConfigError
 from ruralaction.geography.boundaries import BNG
+from ruralaction.measures import store_progress as sp
+from ruralaction.measures.store_queries import StoreView
 from ruralaction.tomlschema import error_at, read_toml, validate
 
 DEFAULT_BORDER_M = 3000.0
+#: Degrees added around the border zones' bounding box before the exact test (a zone's edges bend
+#: a little when reprojected from the grid to longitude and latitude).
+_BOX_MARGIN_DEG = 0.01
 
 
 class RegionConfigError(ConfigError):
@@ -123,7 +131,7 @@ def load_region(definition: Definition) -> Region:
     )
 
 
-def ward_forces(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
+def ward_forces(incidents: pd.DataFrame | StoreView, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
     """Each loaded ward's force: ``ward_code, ward_name, force, force_basis, area_km2``.
 
     ``force_basis`` is ``"listed district"`` or ``"most crimes recorded"``; a ward whose
@@ -149,10 +157,16 @@ def ward_forces(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region:
                 continue
             hit = pd.Series(district).isin(listed).to_numpy() & w["force"].isna().to_numpy()
             w.loc[hit, ["force", "force_basis"]] = [f.name, "listed district"]
-    recorded = incidents.loc[incidents["ward_code"].notna(), ["ward_code", "falls_within"]]
-    if len(recorded):
+    if isinstance(incidents, StoreView):
+        counts = sp.ward_force_counts(incidents)
+    else:
+        recorded = incidents.loc[incidents["ward_code"].notna(), ["ward_code", "falls_within"]]
         counts = recorded.groupby(["ward_code", "falls_within"], observed=True).size().rename("n").reset_index()
-        top = counts.sort_values(["ward_code", "n"], ascending=[True, False]).drop_duplicates("ward_code")
+    if len(counts):
+        counts = counts.astype({"ward_code": object, "falls_within": object})
+        # most crimes first; a tie goes to the force first by name
+        top = counts.sort_values(["ward_code", "n", "falls_within"], ascending=[True, False, True])
+        top = top.drop_duplicates("ward_code")
         most = w["ward_code"].map(top.set_index("ward_code")["falls_within"])
         fill = w["force"].isna() & most.notna()
         w.loc[fill, "force"] = most[fill]
@@ -160,7 +174,7 @@ def ward_forces(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region:
     return w[w["force"].notna()][cols].reset_index(drop=True)
 
 
-def region_table(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
+def region_table(incidents: pd.DataFrame | StoreView, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
     """One row per force of the region, in the region's order.
 
     Columns: ``force, months, crimes, rural_crimes, area_km2, rural_per_100km2_year, note``.
@@ -168,11 +182,8 @@ def region_table(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region
     100 km² of its loaded ward area over those months, and is missing (with a ``note``) when
     the force has no data or no loaded boundaries.
     """
-    df = incidents[incidents["falls_within"].isin(region.names)]
-    grouped = df.groupby("falls_within", observed=True)
-    crimes = grouped.size()
-    rural = df[df["is_rural_crime"].astype(bool)].groupby("falls_within", observed=True).size()
-    months = grouped["month"].nunique()
+    grouped = _force_months(incidents, region).groupby("falls_within")
+    crimes, rural, months = grouped["crimes"].sum(), grouped["rural_crimes"].sum(), grouped["month"].nunique()
     areas = ward_forces(incidents, wards, region).groupby("force")["area_km2"].sum()
     out = pd.DataFrame({"force": region.names})
     out["months"] = out["force"].map(months).fillna(0).astype(int)
@@ -227,24 +238,36 @@ def region_notes(table: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def region_trend(incidents: pd.DataFrame, region: Region) -> pd.DataFrame:
-    """Rural crimes by force and month (``force, month, rural_crimes``), months with data only."""
+def _force_months(incidents: pd.DataFrame | StoreView, region: Region) -> pd.DataFrame:
+    """Crimes and rural crimes of the region's forces per force and month: ``falls_within, month,
+    crimes, rural_crimes`` (a row with no month counts in ``crimes`` but has no month)."""
+    if isinstance(incidents, StoreView):
+        return sp.force_month_counts(incidents, region.names)
     df = incidents[incidents["falls_within"].isin(region.names)]
-    have = df.groupby(["falls_within", "month"], observed=True).size().rename("all").reset_index()
-    rural = (
-        df[df["is_rural_crime"].astype(bool)]
-        .groupby(["falls_within", "month"], observed=True)
-        .size()
-        .rename("rural_crimes")
+    out = (
+        pd.DataFrame(
+            {
+                "falls_within": df["falls_within"].astype(object).to_numpy(),
+                "month": df["month"].to_numpy(),
+                "rural": df["is_rural_crime"].to_numpy(dtype=bool),
+            }
+        )
+        .groupby(["falls_within", "month"], dropna=False)
+        .agg(crimes=("rural", "size"), rural_crimes=("rural", "sum"))
         .reset_index()
     )
-    out = have.merge(rural, on=["falls_within", "month"], how="left").fillna({"rural_crimes": 0})
-    out = out.rename(columns={"falls_within": "force"})[["force", "month", "rural_crimes"]]
+    return out.astype({"crimes": np.int64, "rural_crimes": np.int64})
+
+
+def region_trend(incidents: pd.DataFrame | StoreView, region: Region) -> pd.DataFrame:
+    """Rural crimes by force and month (``force, month, rural_crimes``), months with data only."""
+    t = _force_months(incidents, region)
+    out = t.loc[t["month"].notna(), ["falls_within", "month", "rural_crimes"]].rename(columns={"falls_within": "force"})
     out["rural_crimes"] = out["rural_crimes"].astype(int)
     return out.sort_values(["force", "month"]).reset_index(drop=True)
 
 
-def border_crimes(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
+def border_crimes(incidents: pd.DataFrame | StoreView, wards: gpd.GeoDataFrame | None, region: Region) -> pd.DataFrame:
     """Crimes recorded by a neighbouring force within the border distance of each home ward.
 
     One row per (home ward, neighbouring force) with any such crime: ``ward_code, ward_name,
@@ -258,22 +281,37 @@ def border_crimes(incidents: pd.DataFrame, wards: gpd.GeoDataFrame | None, regio
     home = ward_forces(incidents, wards, region)
     home_codes = set(home.loc[home["force"] == region.home, "ward_code"])
     ours = wards[wards["ward_code"].isin(home_codes)]
-    theirs = incidents[
-        incidents["falls_within"].isin(region.neighbours)
-        & incidents["longitude"].notna()
-        & incidents["latitude"].notna()
-    ]
-    if ours.empty or theirs.empty:
+    if ours.empty:
         return pd.DataFrame(columns=cols)
     zones = gpd.GeoDataFrame(
         {"ward_code": ours["ward_code"].to_numpy(), "ward_name": ours["ward_name"].to_numpy()},
         geometry=ours.geometry.to_crs(BNG).buffer(region.border_distance_m).to_numpy(),
         crs=BNG,
     )
+    if isinstance(incidents, StoreView):  # only the candidates inside the zones' box leave the store
+        west, south, east, north = zones.to_crs("EPSG:4326").total_bounds
+        m = _BOX_MARGIN_DEG
+        theirs = sp.neighbour_points(incidents, region.neighbours, (west - m, south - m, east + m, north + m))
+    else:
+        theirs = incidents[
+            incidents["falls_within"].isin(region.neighbours)
+            & incidents["longitude"].notna()
+            & incidents["latitude"].notna()
+        ]
+        theirs = pd.DataFrame(
+            {
+                "falls_within": theirs["falls_within"].to_numpy(),
+                "in_scope": theirs["rural_category"].notna().to_numpy(),
+                "longitude": theirs["longitude"].to_numpy(),
+                "latitude": theirs["latitude"].to_numpy(),
+            }
+        )
+    if theirs.empty:
+        return pd.DataFrame(columns=cols)
     points = gpd.GeoDataFrame(
         {
             "neighbour": theirs["falls_within"].astype(str).to_numpy(),
-            "in_scope": theirs["rural_category"].notna().to_numpy(),
+            "in_scope": theirs["in_scope"].to_numpy(dtype=bool),
         },
         geometry=gpd.points_from_xy(theirs["longitude"], theirs["latitude"], crs="EPSG:4326"),
     ).to_crs(BNG)

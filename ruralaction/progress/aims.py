@@ -351,6 +351,7 @@ def priorities(
     items: Sequence,
     wildlife_category: str = "wildlife crime",
     as_of: dt.date | None = None,
+    text: bool | None = None,
 ) -> pd.DataFrame:
     """The national rural priorities, counted where the data allows, with the actions taken on each.
 
@@ -366,6 +367,9 @@ def priorities(
         The definition's wildlife category: it is recognised only from text (police.uk has no
         wildlife category), so it is measurable only when text is loaded.
     as_of : date, optional
+    text : bool, optional
+        Whether any row of the three years carries text (:func:`has_text`), when ``df`` holds only
+        the area's rural crimes; default: asked of ``df``.
 
     Returns
     -------
@@ -373,8 +377,9 @@ def priorities(
         ``priority, measured`` (bool), ``crimes, baseline_year, previous_12_months`` (Int64,
         missing when not measured), ``change`` (fraction or NaN), ``vs_baseline, actions, how``.
     """
-    in_any = window_mask(df, period) | window_mask(df, baseline) | window_mask(df, period.previous())
-    text = has_text(df, in_any)
+    if text is None:
+        in_any = window_mask(df, period) | window_mask(df, baseline) | window_mask(df, period.previous())
+        text = has_text(df, in_any)
     taken = actions_taken(actions, period.start, period.end, as_of)
     rows = []
     for p in items:

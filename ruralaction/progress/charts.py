@@ -43,6 +43,7 @@ from ruralaction.measures.maplayers import (
     rgb,
 )
 from ruralaction.measures.periods import Period
+from ruralaction.measures.store_queries import StoreView
 from ruralaction.measures.trends import BNG, area_rates
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -240,18 +241,32 @@ def ward_shapes(wards: gpd.GeoDataFrame, tolerance_m: float = 40.0) -> WardShape
 
 
 def map_data(
-    incidents: pd.DataFrame,
-    mask: np.ndarray,
+    incidents: pd.DataFrame | StoreView,
+    mask: np.ndarray | None,
     wards: pd.DataFrame,
     areas: pd.Series,
     period: Period,
     rural_classes: Sequence[str],
 ) -> pd.DataFrame:
     """Rural crimes per ward in the period and per km² a year (:func:`ruralaction.measures.trends.area_rates`),
-    a year being the period's months with data (a period with files missing is not a year of crime)."""
+    a year being the period's months with data (a period with files missing is not a year of crime).
+
+    ``mask`` None is every rural crime; with the classified store (a ``StoreView``) it must be
+    None, and the wards' counts are made in SQL.
+    """
+    from ruralaction.measures import store_progress as sp
+    from ruralaction.measures.filters import Filters
     from ruralaction.measures.periods import coverage, loaded_months
+    from ruralaction.measures.trends import rates_from_counts
     from ruralaction.progress.aims import window_mask
 
+    if isinstance(incidents, StoreView):
+        if mask is not None:
+            raise ValueError("map_data over the store counts every rural crime: give no mask")
+        with_data = coverage(period, sp.loaded_months(incidents)).loaded
+        crimes = sp.period_ward_counts(incidents, period, pd.Index(wards["ward_code"].astype(str)))
+        return rates_from_counts(crimes, wards, areas, max(with_data, 1), tuple(rural_classes))
+    mask = Filters().apply(incidents) if mask is None else mask
     with_data = coverage(period, loaded_months(incidents)).loaded
     return area_rates(
         incidents, mask & window_mask(incidents, period), wards, areas, max(with_data, 1), tuple(rural_classes)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ruralaction.measures import store_progress as sp
 from ruralaction.measures.filters import Filters
 from ruralaction.measures.periods import Period, loaded_months, parse_period
+from ruralaction.measures.store_queries import StoreView
 from ruralaction.measures.trends import monthly
 from ruralaction.progress import aims as pm
 from ruralaction.progress.config import (
@@ -275,7 +277,7 @@ def trend_frame(df: pd.DataFrame, mask: np.ndarray, period: Period, loaded: Sequ
 
 
 def build_scorecard(
-    incidents: pd.DataFrame,
+    incidents: pd.DataFrame | StoreView,
     actions: pd.DataFrame,
     concerns: pd.DataFrame | None,
     period: Period,
@@ -294,8 +296,10 @@ def build_scorecard(
 
     Parameters
     ----------
-    incidents : DataFrame
-        A classified frame.
+    incidents : DataFrame or StoreView
+        A classified frame, or the classified store: then only the area's rural crimes of the
+        period, the 12 months before and the baseline year are read from it
+        (:func:`ruralaction.measures.store_progress.area_rural_crimes`), with the months loaded.
     actions : DataFrame
         :func:`~ruralaction.actions.list_actions` of the dataset shown (all wards).
     concerns : DataFrame or None
@@ -321,7 +325,13 @@ def build_scorecard(
     names = dict(ward_names or {})
     as_of = read_at.date()
     baseline = parse_period(cfg.baseline_period)
-    loaded = loaded_months(incidents)
+    text = None
+    if isinstance(incidents, StoreView):  # every figure below counts only these rows
+        windows = (period, period.previous(), baseline)
+        loaded, text = sp.loaded_months(incidents), sp.has_text(incidents, windows)
+        incidents = sp.area_rural_crimes(incidents, windows, ward)
+    else:
+        loaded = loaded_months(incidents)
     mask = Filters(ward=ward).apply(incidents)
     acts = actions
     if ward is not None and len(actions):
@@ -441,7 +451,9 @@ def build_scorecard(
     order = list(cfg.measures)
     scores.sort(key=lambda s: order.index(s.key))
     categories = _rate_rows(pm.crime_by_category(incidents, mask, period, baseline, loaded), rc)
-    prios = pm.priorities(incidents, mask, acts, period, baseline, loaded, cfg.priorities, wildlife_category, as_of)
+    prios = pm.priorities(
+        incidents, mask, acts, period, baseline, loaded, cfg.priorities, wildlife_category, as_of, text
+    )
     prios = _rate_rows(
         prios.assign(why_not=np.where(prios["measured"], "", "Not measurable from the data loaded.")), rc
     )

@@ -344,7 +344,8 @@ def build_pack(
     sc : Scorecard
     actions : DataFrame
         :func:`~ruralaction.actions.list_actions` of the dataset (all wards).
-    incidents : DataFrame
+    incidents : DataFrame or StoreView
+        A classified frame, or the classified store (the map's counts then made in SQL).
     wards : GeoDataFrame or None
         ``Geography.wards``; without it the pack has no map.
     areas : Series
@@ -356,13 +357,12 @@ def build_pack(
         Tiles under the map (:mod:`ruralaction.geography.basemap`); None: outlines and names only.
     """
     from ruralaction.actions.places import action_points
-    from ruralaction.measures.filters import Filters
 
     listed = pack_actions(actions, sc)
     out = []
     if wards is not None and len(wards):
         shapes = shapes or ch.ward_shapes(wards)
-        rates = ch.map_data(incidents, Filters().apply(incidents), wards, areas, sc.period, rural_classes)
+        rates = ch.map_data(incidents, None, wards, areas, sc.period, rural_classes)  # every rural crime
         out.append(
             ch.map_chart(shapes, rates, sc.period, action_points(listed, wards), highlight=sc.ward, basemap=basemap)
         )

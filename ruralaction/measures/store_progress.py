@@ -1,0 +1,174 @@
+"""The Progress, Present, Region and Data pages' numbers asked of the classified store in SQL.
+
+Each function gives what its in-memory twin gives on the same rows (``tests/test_store_progress.py``
+holds them equal on the real police.uk files), with only small answers brought into pandas: months
+loaded, the few rows a scorecard drills down to, counts per ward, force and month, and the
+candidate crimes near the county border.
+
+- the scorecard (:func:`ruralaction.progress.scorecard.build_scorecard` given a
+  :class:`~ruralaction.measures.store_queries.StoreView`): :func:`loaded_months`,
+  :func:`area_rural_crimes` (the area's rural crimes in the scorecard's three years, the only rows
+  it counts) and :func:`has_text`;
+- the progress map: :func:`period_ward_counts`;
+- the Region page: :func:`ward_force_counts`, :func:`force_month_counts`, :func:`neighbour_points`
+  (see :mod:`ruralaction.measures.region`);
+- the Data page: :func:`coverage` (:func:`ruralaction.measures.coverage.coverage`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ruralaction.measures import coverage as cv
+from ruralaction.measures.periods import Period
+from ruralaction.measures.store_queries import StoreView, _span
+
+#: Whitespace as Python's ``str.strip`` sees it (RE2's ``\s`` is ASCII only).
+_SPACE = r"\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+#: The columns of the scorecard's rows (:mod:`ruralaction.progress.aims`), when the store has them.
+SCORECARD_COLUMNS = (
+    "month",
+    "rural_category",
+    "is_rural_crime",
+    "ward_code",
+    "ward_name",
+    "in_rural_ward",
+    "at_farm",
+    "location",
+    "last_outcome",
+    "rural_reason",
+    "crime_id",
+    "longitude",
+    "latitude",
+    "description",
+    "context",
+    "wildlife_flag",
+)
+_CATEGORY_COLUMNS = ("ward_code", "ward_name", "location", "last_outcome", "rural_reason", "context")
+
+
+def loaded_months(view: StoreView) -> list[str]:
+    """:func:`ruralaction.measures.periods.loaded_months`, in SQL."""
+    return [f"{m:%Y-%m}" for m in _span(view)]
+
+
+def _in_windows(periods: Sequence[Period]) -> tuple[str, list]:
+    """Rows whose month (truncated, as :func:`ruralaction.progress.aims.window_mask`) is in one of
+    ``periods``."""
+    sql = " OR ".join("date_trunc('month', month) BETWEEN ? AND ?" for _ in periods)
+    params = [t for p in periods for t in (p.first.start_time.to_pydatetime(), p.last.start_time.to_pydatetime())]
+    return f"({sql or 'false'})", params
+
+
+def has_text(view: StoreView, periods: Sequence[Period]) -> bool:
+    """:func:`ruralaction.progress.aims.has_text` for every row (rural or not) in ``periods``."""
+    cols = set(view.columns())
+    tests = [f"regexp_matches({c}, '[^{_SPACE}]')" for c in ("description", "context") if c in cols]
+    if "wildlife_flag" in cols:
+        tests.append("wildlife_flag IS NOT NULL")
+    if not tests:
+        return False
+    win, params = _in_windows(periods)
+    sql = f"SELECT count(*) AS n FROM (SELECT 1 FROM rows WHERE {win} AND ({' OR '.join(tests)}) LIMIT 1)"
+    return bool(int(view.query(sql, params)["n"].iloc[0]))
+
+
+def area_rural_crimes(view: StoreView, periods: Sequence[Period], ward: str | None = None) -> pd.DataFrame:
+    """The rural crimes of the county (or of ``ward``) in ``periods``, in the store's order, with the
+    :data:`SCORECARD_COLUMNS` typed as a classified frame's: all a scorecard counts or lists."""
+    cols = set(view.columns())
+    win, params = _in_windows(periods)
+    cond = f"is_rural_crime AND {win}"
+    if ward is not None:
+        cond += " AND ward_code = ?"
+        params.append(ward)
+    names = [c for c in SCORECARD_COLUMNS if c in cols]
+    out = view.query(f"SELECT {', '.join(names)} FROM rows WHERE {cond}", params)
+    out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
+    out["rural_category"] = pd.Categorical(out["rural_category"], categories=list(view.categories))
+    for c in _CATEGORY_COLUMNS:
+        if c in out:
+            out[c] = out[c].astype(object).where(out[c].notna(), None).astype("category")
+    for c in ("in_rural_ward", "wildlife_flag"):
+        if c in out:
+            out[c] = out[c].astype("boolean")
+    out["is_rural_crime"] = out["is_rural_crime"].astype(bool)
+    out["at_farm"] = out["at_farm"].astype(bool)
+    return out
+
+
+def period_ward_counts(view: StoreView, period: Period, codes: pd.Index) -> np.ndarray:
+    """Rural crimes in ``period`` in each ward of ``codes`` (in that order): the progress map's
+    :func:`ruralaction.measures.trends.ward_counts`."""
+    win, params = _in_windows([period])
+    got = view.query(
+        f"SELECT ward_code, count(*) AS n FROM rows WHERE is_rural_crime AND {win} AND ward_code IS NOT NULL "
+        "GROUP BY ALL",
+        params,
+    )
+    return got.set_index("ward_code")["n"].reindex(codes, fill_value=0).to_numpy(dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------- the Region page
+
+
+def ward_force_counts(view: StoreView) -> pd.DataFrame:
+    """Crimes per ward and recording force: ``ward_code, falls_within, n`` (in ward then force
+    order), as :func:`ruralaction.measures.region.ward_forces` counts them."""
+    out = view.query(
+        "SELECT ward_code, falls_within, count(*) AS n FROM rows "
+        "WHERE ward_code IS NOT NULL AND falls_within IS NOT NULL GROUP BY ALL ORDER BY ward_code, falls_within"
+    )
+    out["n"] = out["n"].astype(np.int64)
+    return out
+
+
+def force_month_counts(view: StoreView, forces: Sequence[str]) -> pd.DataFrame:
+    """Crimes and rural crimes per force and month: ``falls_within, month, crimes, rural_crimes``."""
+    out = view.query(
+        "SELECT falls_within, month, count(*) AS crimes, count(*) FILTER (is_rural_crime) AS rural_crimes "
+        "FROM rows WHERE falls_within IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL ORDER BY falls_within, month",
+        [list(forces)],
+    )
+    out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
+    return out.astype({"crimes": np.int64, "rural_crimes": np.int64})
+
+
+def neighbour_points(view: StoreView, forces: Sequence[str], bounds: Sequence[float]) -> pd.DataFrame:
+    """The located crimes of ``forces`` inside ``bounds`` (west, south, east, north in degrees):
+    ``falls_within, in_scope, longitude, latitude`` (the candidates of a border test)."""
+    west, south, east, north = (float(b) for b in bounds)
+    return view.query(
+        "SELECT falls_within, rural_category IS NOT NULL AS in_scope, longitude, latitude FROM rows "
+        "WHERE falls_within IN (SELECT unnest(?::VARCHAR[])) AND longitude IS NOT NULL AND latitude IS NOT NULL "
+        "AND NOT isnan(longitude) AND NOT isnan(latitude) "
+        "AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?",
+        [list(forces), west, east, south, north],
+    )
+
+
+# ----------------------------------------------------------------------------- the Data page
+
+
+def coverage(view: StoreView, today: date | None = None) -> cv.Coverage:
+    """:func:`ruralaction.measures.coverage.coverage`, in SQL."""
+    row = view.query(
+        "SELECT count(*) AS n, count(*) FILTER (longitude IS NULL OR isnan(longitude)) AS no_location, "
+        "count(*) FILTER (is_rural_crime) AS rural, count(*) FILTER (in_rural_ward IS NULL) AS unknown FROM rows"
+    ).iloc[0]
+    counts = view.query(
+        "SELECT coalesce(reported_by, '(blank)') AS force, month, count(*) AS rows FROM rows GROUP BY ALL"
+    )
+    counts["month"] = pd.to_datetime(counts["month"]).astype("datetime64[s]")
+    return cv.coverage_from_counts(
+        counts,
+        int(row["n"]),
+        no_location=int(row["no_location"]),
+        rural=int(row["rural"]),
+        unknown_class=int(row["unknown"]),
+        today=today,
+    )
