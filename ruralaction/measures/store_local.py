@@ -48,28 +48,30 @@ def _month_codes(months: pd.Series) -> np.ndarray:
     return pd.to_datetime(months).to_numpy().astype("datetime64[M]").astype(np.int64)
 
 
-def crimes(view: sq.StoreView, where: Where) -> int:
+def counts(view: sq.StoreView, where: Where) -> pd.DataFrame:
+    """The rows ``where`` picks counted by ``month, category, outcome`` (``n``): one small query
+    from which :func:`monthly`, :func:`by_category` and :func:`outcomes` are all taken."""
     cond, params = where
-    return int(view.query(f"SELECT count(*) AS n FROM rows WHERE {cond}", params)["n"].iloc[0])
+    return view.query(
+        f"SELECT month, rural_category AS category, last_outcome AS outcome, count(*) AS n FROM rows "
+        f"WHERE {cond} GROUP BY ALL",
+        params,
+    )
 
 
 def monthly(
-    view: sq.StoreView, where: Where, first: str, last: str, covered: Sequence[str] | None = None
+    view: sq.StoreView, where: Where | pd.DataFrame, first: str, last: str, covered: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """:func:`trends.monthly` for the rows ``where`` picks, in SQL."""
-    cond, params = where
+    """:func:`trends.monthly` for the rows ``where`` picks (or from their :func:`counts`), in SQL."""
+    got = counts(view, where) if isinstance(where, tuple) else where
+    got = got[got["month"].notna() & got["category"].notna()]
     cats = list(view.categories)
     lo, hi = int(np.datetime64(first, "M").astype(np.int64)), int(np.datetime64(last, "M").astype(np.int64))
     n_months = max(hi - lo + 1, 0)
-    got = view.query(
-        f"SELECT month, rural_category AS category, count(*) AS n FROM rows "
-        f"WHERE {cond} AND month IS NOT NULL AND rural_category IS NOT NULL GROUP BY ALL",
-        params,
-    )
     m = _month_codes(got["month"]) - lo
     c = pd.Index(cats).get_indexer(got["category"].astype(object))
     ok = (m >= 0) & (m < n_months) & (c >= 0)
-    counts = (
+    n = (
         np.bincount(m[ok] * len(cats) + c[ok], weights=got["n"].to_numpy()[ok], minlength=n_months * len(cats))
         if n_months
         else np.zeros(0)
@@ -79,13 +81,36 @@ def monthly(
         {
             "month": np.repeat(months, len(cats)),
             "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
-            "crimes": counts.astype(np.int64),
+            "crimes": n.astype(np.int64),
         }
     )
     if covered is None:
         return out
     keep = np.isin(out["month"].dt.strftime("%Y-%m").to_numpy(), np.asarray(list(covered), dtype=object))
     return out[keep].reset_index(drop=True)
+
+
+def by_category(view: sq.StoreView, where: Where | pd.DataFrame) -> pd.Series:
+    """:func:`trends.by_category` for the rows ``where`` picks (or from their :func:`counts`), in SQL."""
+    got = counts(view, where) if isinstance(where, tuple) else where
+    cats = list(view.categories)
+    n = got.groupby(got["category"].astype(object))["n"].sum().reindex(cats, fill_value=0)
+    return pd.Series(n.to_numpy(np.int64), index=pd.Index(cats, name="category"), name="crimes")
+
+
+def outcomes(view: sq.StoreView, where: Where | pd.DataFrame) -> pd.DataFrame:
+    """:func:`trends.outcomes` for the rows ``where`` picks (or from their :func:`counts`), in SQL."""
+    got = counts(view, where) if isinstance(where, tuple) else where
+    labels = got["outcome"].astype(object).fillna(trends.NO_OUTCOME).astype(str).tolist()
+    # a first row of none, as the in-memory count has (the column's type even with no crimes)
+    out = pd.DataFrame({"outcome": [trends.NO_OUTCOME, *labels], "crimes": [0, *got["n"].astype(np.int64)]})
+    out["crimes"] = out["crimes"].astype(np.int64)
+    out = out[out["crimes"] > 0].groupby("outcome", sort=False, as_index=False)["crimes"].sum()
+    out = out.sort_values(["crimes", "outcome"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    total = int(out["crimes"].sum())
+    out["share"] = out["crimes"] / total if total >= trends.MIN_COUNT else np.nan
+    out["share_text"] = [trends.share_text(int(k), total) for k in out["crimes"]]
+    return out
 
 
 def change(
@@ -110,49 +135,25 @@ def change(
     return trends.change(rows, np.ones(len(rows), bool), end_month, first_month, window, covered)
 
 
-def by_category(view: sq.StoreView, where: Where) -> pd.Series:
-    """:func:`trends.by_category` for the rows ``where`` picks, in SQL."""
-    cond, params = where
-    cats = list(view.categories)
-    got = view.query(
-        f"SELECT rural_category AS category, count(*) AS n FROM rows WHERE {cond} AND rural_category IS NOT NULL "
-        "GROUP BY ALL",
-        params,
-    )
-    n = got.set_index(got["category"].astype(object))["n"].reindex(cats, fill_value=0)
-    return pd.Series(n.to_numpy(np.int64), index=pd.Index(cats, name="category"), name="crimes")
-
-
-def outcomes(view: sq.StoreView, where: Where) -> pd.DataFrame:
-    """:func:`trends.outcomes` for the rows ``where`` picks, in SQL."""
-    cond, params = where
-    got = view.query(f"SELECT last_outcome AS outcome, count(*) AS n FROM rows WHERE {cond} GROUP BY ALL", params)
-    labels = [trends.NO_OUTCOME if pd.isna(o) else str(o) for o in got["outcome"].astype(object)]  # one per outcome
-    # a first row of none, as the in-memory count has (the column's type even with no crimes)
-    out = pd.DataFrame({"outcome": [trends.NO_OUTCOME, *labels], "crimes": [0, *got["n"].astype(np.int64)]})
-    out["crimes"] = out["crimes"].astype(np.int64)
-    out = out[out["crimes"] > 0].groupby("outcome", sort=False, as_index=False)["crimes"].sum()
-    out = out.sort_values(["crimes", "outcome"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    total = int(out["crimes"].sum())
-    out["share"] = out["crimes"] / total if total >= trends.MIN_COUNT else np.nan
-    out["share_text"] = [trends.share_text(int(k), total) for k in out["crimes"]]
-    return out
-
-
 def area_counts(
     view: sq.StoreView, area: Where, area_all_months: Where, county: Where, filters: Filters, opts: FilterOptions
 ) -> AreaCounts:
     """An area's :class:`~ruralaction.measures.area_report.AreaCounts`: ``area`` its rows under
     the filters, ``area_all_months`` the same without the months, ``county`` the filters
-    without the area."""
+    without the area (three small queries and the county's per category)."""
     first, last, covered = months_shown(filters, opts)
+    here = counts(view, area)
+    cond, params = county
+    county_cats = view.query(
+        f"SELECT rural_category AS category, count(*) AS n FROM rows WHERE {cond} GROUP BY ALL", params
+    )
     return AreaCounts(
-        crimes=crimes(view, area),
-        trend=monthly(view, area, first, last, covered=covered),
+        crimes=int(here["n"].sum()),
+        trend=monthly(view, here, first, last, covered=covered),
         change=change(view, area_all_months, last, opts.months[0], covered=opts.covered_months),
-        by_category=by_category(view, area),
-        county_by_category=by_category(view, county),
-        outcomes=outcomes(view, area),
+        by_category=by_category(view, here),
+        county_by_category=by_category(view, county_cats),
+        outcomes=outcomes(view, here),
     )
 
 
