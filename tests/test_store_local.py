@@ -163,3 +163,11 @@ def test_before_after_in_sql_equals_the_frame_one(real):
         statuses.add(want.status)
     assert {"too early", "no data", "incomplete"} <= statuses
     assert any(before_after(df, c, cat, d, n).before for c, cat, d, n in cases if d and cat)
+
+
+def test_the_pages_ask_the_store_not_every_incident():
+    """Issue #15: Local area, Get involved and the actions' before/after never load every row."""
+    root = Path(__file__).resolve().parents[1]
+    for page in ("dashboard/pages/local_area.py", "dashboard/pages/get_involved.py", "dashboard/pages/actions.py"):
+        assert "state.classified(" not in (root / page).read_text(), page
+    assert "state.classified(" not in (root / "dashboard" / "actions.py").read_text()
