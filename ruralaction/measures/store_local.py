@@ -121,13 +121,13 @@ def change(
     window: int = 12,
     covered: Sequence[str] | None = None,
 ) -> trends.Change:
-    """:func:`trends.change` for the rows ``where`` picks: the crimes of the two windows counted
-    per month in SQL, then measured by :func:`trends.change` itself on one month per crime of
+    """:func:`trends.change` for the rural crimes ``where`` picks: the crimes of the two windows
+    counted per month in the store's cube, then measured by :func:`trends.change` itself on one month per crime of
     those windows (the area's, so a few thousand at most)."""
     cond, params = where
     end = pd.Period(end_month, "M")
     got = view.query(
-        f"SELECT month, count(*) AS n FROM rows WHERE {cond} AND month >= ? AND month < ? GROUP BY ALL",
+        f"SELECT month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} AND month >= ? AND month < ? GROUP BY ALL",
         [*params, (end - 2 * window + 1).start_time.to_pydatetime(), (end + 1).start_time.to_pydatetime()],
     )
     month = np.repeat(pd.to_datetime(got["month"]).to_numpy(dtype="datetime64[s]"), got["n"].to_numpy(np.int64))
@@ -140,12 +140,13 @@ def area_counts(
 ) -> AreaCounts:
     """An area's :class:`~ruralaction.measures.area_report.AreaCounts`: ``area`` its rows under
     the filters, ``area_all_months`` the same without the months, ``county`` the filters
-    without the area (three small queries and the county's per category)."""
+    without the area. The area's rows are counted once by month, category and outcome; the
+    change and the county's categories come from the store's cube of rural crimes."""
     first, last, covered = months_shown(filters, opts)
     here = counts(view, area)
     cond, params = county
     county_cats = view.query(
-        f"SELECT rural_category AS category, count(*) AS n FROM rows WHERE {cond} GROUP BY ALL", params
+        f"SELECT rural_category AS category, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} GROUP BY ALL", params
     )
     return AreaCounts(
         crimes=int(here["n"].sum()),
