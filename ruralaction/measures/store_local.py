@@ -227,6 +227,13 @@ def area_rows(
     if parish is None:
         return sq.filtered_rows(view, f, wards, limit)
     cond, params = area_where(view, f, parish=parish)
+    if limit is not None:  # as filtered_rows: only the newest months that hold ``limit`` crimes are read
+        per = view.query(
+            f"SELECT month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} GROUP BY month ORDER BY month DESC", params
+        )
+        reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
+        if reach < len(per):
+            cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
     sql = f"SELECT {', '.join(sq.ROW_COLUMNS)} FROM rows WHERE {cond} ORDER BY month DESC, source_file, line"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
