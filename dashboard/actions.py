@@ -249,7 +249,7 @@ def _ward_actions(ward_code: str, months: int, link: bool) -> None:
         latest = done.iloc[0]
         vocab = load_vocabulary()
         ba = before_after(
-            state.classified().incidents,
+            state.view(),  # counted in SQL: no incident in memory
             latest["ward_codes"],
             vocab.category_of(latest["issue"]),
             latest["completed_on"],

@@ -371,7 +371,7 @@ if record is not None:
         c = st.columns([3, 1])
         c[0].markdown("**Incidents before and after**")
         n = c[1].selectbox("Months each side", BEFORE_AFTER_MONTHS, index=1, key="actions_ba_months")
-        ba = before_after(state.classified().incidents, loaded.wards, category, loaded.completed_on, n, loaded.issue)
+        ba = before_after(state.view(), loaded.wards, category, loaded.completed_on, n, loaded.issue)
         if ba.status in ("measured", "too few", "incomplete") or (ba.status == "too early" and ba.months_before_loaded):
             m = st.columns(3)
             m[0].metric(f"{n} months before", f"{ba.before:,}")

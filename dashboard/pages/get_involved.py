@@ -66,7 +66,7 @@ def _burst_guard(url: str, limit: int) -> BurstGuard:
 
 
 src = state.source()
-data = state.classified()
+data = state.meta()  # geography and definition only: this page needs no incident
 try:
     engine = actions.engine()
     dataset = actions.dataset()

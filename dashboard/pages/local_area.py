@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import plotly.express as px
 import streamlit as st
 
 from dashboard import actions, errors, evidence_views, filters, places, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import area_report, months, parish_report, readiness, trends
+from ruralaction.measures import area_report, maplayers, months, readiness, store_local, trends
 from ruralaction.measures.filters import link_note, month_label
 from ruralaction.reports import staticmap
 
@@ -19,11 +20,12 @@ PICKER = "local_area_ward"
 PARISH_PICKER = "local_area_parish"
 
 src = state.source()
-data = state.classified()
+data = state.meta()  # no incident in memory: the numbers and the area's rows come from the store in SQL
+view = state.view()
 prep = filters.prepared()
 f = filters.current()
 opts = prep.options
-df, wards = data.incidents, data.geography.wards
+wards = data.geography.wards
 md = state.md
 pl = places.current()
 
@@ -131,15 +133,13 @@ if f.ward is None and parish is None:
     st.stop()
 
 if parish is not None:
-    s = parish_report.parish_summary(
-        df, pl.parishes, parish, pl.areas, pl.rural, data.definition.rural_classes, f, opts, demo=src.demo
+    s = store_local.parish_summary(
+        view, pl.parishes, parish, pl.areas, pl.rural, data.definition.rural_classes, f, opts, demo=src.demo
     )
     s = replace(s, spans=pl.spans_text(parish))
-    area_mask = f.without_area().apply(df) & parish_report.parish_mask(df, parish)
     outline = next((x for x in pl.features if x["properties"]["code"] == parish), None)
 else:
-    s = area_report.local_area_summary(df, wards, prep.areas, data.definition.rural_classes, f, opts, demo=src.demo)
-    area_mask = f.apply(df, wards)
+    s = store_local.local_area_summary(view, wards, prep.areas, data.definition.rural_classes, f, opts, demo=src.demo)
     outline = next((x for x in prep.index.ward_features if x["properties"]["ward_code"] == s.ward_code), None)
 st.title(md(s.ward_name))
 in_wards = f", in {md(s.spans)} ward{'s' if ' and ' in s.spans else ''}" if s.spans else ""
@@ -315,7 +315,9 @@ with map_box:
     area_points = errors.attempt(
         lambda: actions.map_points(ward_codes=span_codes), "Partners' actions on the map", "local area"
     )
-    deck, picture = places.area_map(outline, df, area_mask, area_points)
+    # the area's crimes as points when there are few enough: one more than the most drawn says "too many"
+    shown = store_local.area_rows(view, f, wards, parish, limit=maplayers.POINTS_MAX + 1)
+    deck, picture = places.area_map(outline, shown, np.ones(len(shown), bool), area_points)
     st.pydeck_chart(
         deck,
         key=f"local_area_map_{s.ward_code}",
@@ -341,12 +343,13 @@ def _summary_actions():
 
 
 st.subheader("Download")
-mask = area_mask
 slug = s.ward_code.lower()
 d = st.columns(3)
 d[0].download_button(
     f"This {s.area}'s crimes (CSV)",
-    data=lambda: csv_bytes(trends.incident_table(df, mask)),
+    data=lambda: csv_bytes(
+        trends.incident_table(every := store_local.area_rows(view, f, wards, parish), np.ones(len(every), bool))
+    ),
     file_name=f"rural-crimes-{slug}.csv",
     mime="text/csv",
     on_click="ignore",

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ruralaction.measures import store_local
+from ruralaction.measures.store_queries import StoreView
+
 #: Below this many incidents in either window, no percentage change is given.
 SMALL_NUMBER = 5
 CAVEAT = (
@@ -78,7 +81,7 @@ def _n(count: int, category: str) -> str:
 
 
 def before_after(
-    incidents: pd.DataFrame,
+    incidents: pd.DataFrame | StoreView,
     ward_codes: Sequence[str],
     category: str | None,
     completed_on: dt.date | None,
@@ -89,9 +92,11 @@ def before_after(
 
     Parameters
     ----------
-    incidents : DataFrame
+    incidents : DataFrame or StoreView
         Classified incidents with ``month`` (month start), ``ward_code`` and ``rural_category``.
-        The months present anywhere in it are taken as the months loaded.
+        The months present anywhere in it are taken as the months loaded. A
+        :class:`~ruralaction.measures.store_queries.StoreView` is counted in SQL
+        (:func:`ruralaction.measures.store_local.window_counts`), with the same result.
     ward_codes : sequence of str
         The action's wards.
     category : str or None
@@ -123,16 +128,19 @@ def before_after(
         )
     done = pd.Period(completed_on, freq="M")
     before_w, after_w = (done - months, done - 1), (done + 1, done + months)
-    month = incidents["month"].dt.to_period("M")
-    loaded = set(month.unique())
+    if isinstance(incidents, StoreView):  # counted in SQL: nothing but the counts comes out
+        loaded, before, after = store_local.window_counts(incidents, ward_codes, category, before_w, after_w)
+    else:
+        month = incidents["month"].dt.to_period("M")
+        loaded = set(month.unique())
+        hit = (incidents["rural_category"].astype("object") == category) & incidents["ward_code"].astype("object").isin(
+            list(ward_codes)
+        )
+        mon = month[hit.to_numpy(dtype=bool)]
+        before = int(((mon >= before_w[0]) & (mon <= before_w[1])).sum())
+        after = int(((mon >= after_w[0]) & (mon <= after_w[1])).sum())
     n_before = sum(p in loaded for p in pd.period_range(*before_w, freq="M"))
     n_after = sum(p in loaded for p in pd.period_range(*after_w, freq="M"))
-    hit = (incidents["rural_category"].astype("object") == category) & incidents["ward_code"].astype("object").isin(
-        list(ward_codes)
-    )
-    mon = month[hit.to_numpy(dtype=bool)]
-    before = int(((mon >= before_w[0]) & (mon <= before_w[1])).sum())
-    after = int(((mon >= after_w[0]) & (mon <= after_w[1])).sum())
     common = {
         "category": category,
         "months": months,

@@ -114,6 +114,87 @@ class AreaSummary:
         return (pd.Period(self.last_month, "M") - pd.Period(self.first_month, "M")).n + 1
 
 
+@dataclass(frozen=True)
+class AreaCounts:
+    """What a summary counts for one area, however it was counted (rows in memory here, SQL over
+    the classified store in :mod:`ruralaction.measures.store_local`).
+
+    Attributes
+    ----------
+    crimes : int
+        Rural crimes in the area under the filters.
+    trend : DataFrame
+        :func:`trends.monthly` for the area.
+    change : Change
+        :func:`trends.change` for the area (the filters without their months).
+    by_category, county_by_category : Series
+        :func:`trends.by_category` for the area and for the county (the filters without the area).
+    outcomes : DataFrame
+        :func:`trends.outcomes` for the area.
+    """
+
+    crimes: int
+    trend: pd.DataFrame
+    change: Change
+    by_category: pd.Series
+    county_by_category: pd.Series
+    outcomes: pd.DataFrame
+
+
+def months_shown(filters: Filters, opts: FilterOptions) -> tuple[str, str, tuple[str, ...]]:
+    """The first and last month shown and the months between them with data."""
+    first = filters.month_from or opts.months[0]
+    last = filters.month_to or opts.months[-1]
+    return first, last, tuple(m for m in opts.covered_months if first <= m <= last)
+
+
+def assemble(counts: AreaCounts, comparison: Comparison, **fields) -> AreaSummary:
+    """An :class:`AreaSummary` from an area's counts, its comparison and its descriptive fields
+    (``ward_code``, ``ward_name``, ``first_month``…): the standouts are found here."""
+    return AreaSummary(
+        crimes=counts.crimes,
+        trend=counts.trend,
+        change=counts.change,
+        comparison=comparison,
+        standout_months=trends.standout_months(trends.monthly_totals(counts.trend)),
+        standout_categories=trends.standout_categories(counts.by_category, counts.county_by_category),
+        by_category=counts.by_category,
+        outcomes=counts.outcomes,
+        **fields,
+    )
+
+
+def ward_summary(
+    counts: AreaCounts,
+    rates: pd.DataFrame,
+    wards: pd.DataFrame,
+    rural_classes: tuple[str, ...] | list[str],
+    filters: Filters,
+    opts: FilterOptions,
+    demo: bool = False,
+    per: str = "km2",
+) -> AreaSummary:
+    """One ward's summary from its counts and the county's rates (:func:`trends.area_rates`)."""
+    first, last, covered = months_shown(filters, opts)
+    comparison = trends.compare_with_rural_average(rates, filters.ward, len(covered), per)
+    classes = ward_classes(wards, rural_classes)
+    known = filters.ward in classes.index
+    return assemble(
+        counts,
+        comparison,
+        ward_code=filters.ward,
+        ward_name=opts.ward_name(filters.ward) or filters.ward,
+        district=opts.ward_district(filters.ward),
+        rural=classes.at[filters.ward, "rural"] if known else None,
+        class_basis=classes.at[filters.ward, "class_basis"] if known else None,
+        covered=covered,
+        filters_text=filters.without_area().describe(opts),
+        first_month=first,
+        last_month=last,
+        demo=demo,
+    )
+
+
 def local_area_summary(
     df: pd.DataFrame,
     wards: pd.DataFrame,
@@ -125,6 +206,9 @@ def local_area_summary(
     population: pd.Series | None = None,
 ) -> AreaSummary:
     """Measure one ward (``filters.ward``) under the other filters.
+
+    :func:`ruralaction.measures.store_local.local_area_summary` gives the same from the
+    classified store in SQL.
 
     Parameters
     ----------
@@ -150,43 +234,23 @@ def local_area_summary(
     """
     if filters.ward is None or not opts.months:
         raise ValueError("A ward and some loaded months are needed for a local area summary.")
-    first = filters.month_from or opts.months[0]
-    last = filters.month_to or opts.months[-1]
-    covered = tuple(m for m in opts.covered_months if first <= m <= last)
-    n_months = len(covered)  # rates a year over the months with data, not over missing files
+    first, last, covered = months_shown(filters, opts)
     mask = filters.apply(df, wards)
     county_mask = filters.without_area().apply(df, wards)
-    trend = trends.monthly(df, mask, first, last, covered=covered)
-    change = trends.change(
-        df, filters.without_months().apply(df, wards), last, opts.months[0], covered=opts.covered_months
-    )
-    rates = trends.area_rates(df, county_mask, wards, areas, n_months, rural_classes, population)
-    comparison = trends.compare_with_rural_average(
-        rates, filters.ward, n_months, "1000" if population is not None else "km2"
-    )
-    area_cats = trends.by_category(df, mask)
-    classes = ward_classes(wards, rural_classes)
-    known = filters.ward in classes.index
-    return AreaSummary(
-        ward_code=filters.ward,
-        ward_name=opts.ward_name(filters.ward) or filters.ward,
-        district=opts.ward_district(filters.ward),
-        rural=classes.at[filters.ward, "rural"] if known else None,
-        class_basis=classes.at[filters.ward, "class_basis"] if known else None,
-        covered=covered,
-        filters_text=filters.without_area().describe(opts),
-        first_month=first,
-        last_month=last,
+    counts = AreaCounts(
         crimes=int(mask.sum()),
-        trend=trend,
-        change=change,
-        comparison=comparison,
-        standout_months=trends.standout_months(trends.monthly_totals(trend)),
-        standout_categories=trends.standout_categories(area_cats, trends.by_category(df, county_mask)),
-        by_category=area_cats,
+        trend=trends.monthly(df, mask, first, last, covered=covered),
+        change=trends.change(
+            df, filters.without_months().apply(df, wards), last, opts.months[0], covered=opts.covered_months
+        ),
+        by_category=trends.by_category(df, mask),
+        county_by_category=trends.by_category(df, county_mask),
         outcomes=trends.outcomes(df, mask),
-        demo=demo,
     )
+    # rates a year over the months with data, not over missing files
+    rates = trends.area_rates(df, county_mask, wards, areas, len(covered), rural_classes, population)
+    per = "1000" if population is not None else "km2"
+    return ward_summary(counts, rates, wards, rural_classes, filters, opts, demo, per)
 
 
 def area_kind(s: AreaSummary) -> str:

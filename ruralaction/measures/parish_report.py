@@ -18,7 +18,7 @@ import pandas as pd
 
 from ruralaction.geography.boundaries import BNG
 from ruralaction.measures import trends
-from ruralaction.measures.area_report import AreaSummary
+from ruralaction.measures.area_report import AreaCounts, AreaSummary, assemble, months_shown
 from ruralaction.measures.filters import FilterOptions, Filters
 
 
@@ -94,6 +94,42 @@ def parish_rates_from_counts(
     return trends.rates_from_counts(crimes, _as_wards(parishes, rural, rural_classes), areas, months, rural_classes)
 
 
+def parish_from_counts(
+    counts: AreaCounts,
+    rates: pd.DataFrame,
+    parishes: gpd.GeoDataFrame,
+    code: str,
+    rural: pd.Series,
+    filters: Filters,
+    opts: FilterOptions,
+    demo: bool = False,
+) -> AreaSummary:
+    """One parish's summary from its counts and the county's parish rates (:func:`parish_rates`)."""
+    f = filters.without_area()
+    first, last, covered = months_shown(f, opts)
+    comparison = trends.compare_with_rural_average(rates, code, len(covered), "km2")
+    words = (
+        comparison.words.replace("rural-ward average", "rural-parish average")
+        .replace("rural wards", "rural parishes")
+        .replace("This ward", "This parish")
+    )
+    row = parishes.loc[parishes["parish_code"].astype(str) == code]
+    return assemble(
+        counts,
+        replace(comparison, words=words),
+        ward_code=code,
+        ward_name=str(row["parish_name"].iloc[0]),
+        district=None,
+        rural=bool(rural[code]) if code in rural.index else None,
+        covered=covered,
+        filters_text=f.describe(opts),
+        first_month=first,
+        last_month=last,
+        demo=demo,
+        area="parish",
+    )
+
+
 def parish_summary(
     df: pd.DataFrame,
     parishes: gpd.GeoDataFrame,
@@ -106,44 +142,25 @@ def parish_summary(
     demo: bool = False,
 ) -> AreaSummary:
     """Measure one parish under the page's filters (their district and ward are ignored: the
-    parish decides). Raises ValueError for an unknown parish or no loaded months."""
-    row = parishes.loc[parishes["parish_code"].astype(str) == code]
-    if row.empty or not opts.months:
+    parish decides). Raises ValueError for an unknown parish or no loaded months.
+    :func:`ruralaction.measures.store_local.parish_summary` gives the same in SQL."""
+    if not (parishes["parish_code"].astype(str) == code).any() or not opts.months:
         raise ValueError("A loaded parish and some loaded months are needed for a parish summary.")
     f = filters.without_area()
-    first, last = f.month_from or opts.months[0], f.month_to or opts.months[-1]
-    covered = tuple(m for m in opts.covered_months if first <= m <= last)
-    n_months = len(covered)  # rates a year over the months with data, as for a ward
+    first, last, covered = months_shown(f, opts)
     inside = parish_mask(df, code)
     county_mask = f.apply(df)
     mask = county_mask & inside
-    trend = trends.monthly(df, mask, first, last, covered=covered)
-    change = trends.change(df, f.without_months().apply(df) & inside, last, opts.months[0], covered=opts.covered_months)
-    rates = parish_rates(df, county_mask, parishes, areas, rural, n_months, rural_classes)
-    comparison = trends.compare_with_rural_average(rates, code, n_months, "km2")
-    words = (
-        comparison.words.replace("rural-ward average", "rural-parish average")
-        .replace("rural wards", "rural parishes")
-        .replace("This ward", "This parish")
-    )
-    area_cats = trends.by_category(df, mask)
-    return AreaSummary(
-        ward_code=code,
-        ward_name=str(row["parish_name"].iloc[0]),
-        district=None,
-        rural=bool(rural[code]) if code in rural.index else None,
-        covered=covered,
-        filters_text=f.describe(opts),
-        first_month=first,
-        last_month=last,
+    counts = AreaCounts(
         crimes=int(mask.sum()),
-        trend=trend,
-        change=change,
-        comparison=replace(comparison, words=words),
-        standout_months=trends.standout_months(trends.monthly_totals(trend)),
-        standout_categories=trends.standout_categories(area_cats, trends.by_category(df, county_mask)),
-        by_category=area_cats,
+        trend=trends.monthly(df, mask, first, last, covered=covered),
+        change=trends.change(
+            df, f.without_months().apply(df) & inside, last, opts.months[0], covered=opts.covered_months
+        ),
+        by_category=trends.by_category(df, mask),
+        county_by_category=trends.by_category(df, county_mask),
         outcomes=trends.outcomes(df, mask),
-        demo=demo,
-        area="parish",
     )
+    # rates a year over the months with data, as for a ward
+    rates = parish_rates(df, county_mask, parishes, areas, rural, len(covered), rural_classes)
+    return parish_from_counts(counts, rates, parishes, code, rural, filters, opts, demo)
