@@ -81,9 +81,9 @@ async def view(port: int, page: str) -> float:
             raw = await ws.recv()
             fwd = ForwardMsg()
             fwd.ParseFromString(raw)
-            if fwd.WhichOneof("type") == "script_finished":
-                if fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                    return time.perf_counter() - t
+            finished = fwd.WhichOneof("type") == "script_finished"
+            if finished and fwd.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return time.perf_counter() - t
 
 
 def main() -> None:
