@@ -1,13 +1,18 @@
-"""The Streamlit side of loading data, shared by ``app.py`` and every page.
+"""The Streamlit side of the data, shared by ``app.py`` and every page.
 
-The library does the work (:func:`ruralaction.incidents.pipeline.load_data_dir`); this module only
-decides when it runs. The classified data is cached once per process with
-``st.cache_resource``, keyed on the data directory and its :func:`data_version` fingerprint, so:
+The library does the work; this module only decides when it runs. Pages never hold the
+incidents: :func:`view` is the classified store of the data shown, asked in SQL through DuckDB
+(:mod:`ruralaction.measures.store_queries`), and :func:`meta` is everything but the rows (summary,
+rejected rows, geography, definition). Both are cached once per process with
+``st.cache_resource``, keyed on the data directory and the data version (its id and its files'
+fingerprint), so:
 
-- a new or changed file in the data directory is picked up on the next rerun, without a restart
-  (``st.cache_data`` would instead hash big frames from a sample and could serve stale results);
-- every session shares one copy of the frames. They are read-only: pages filter or copy,
-  never change them in place.
+- a new data version (made by this instance or another one on the same folder) is picked up on
+  the next rerun, without a restart;
+- every session shares one view and its kept answers. They are read-only.
+
+Only a data directory without a classified store (read-only, so it cannot be classified once
+for every process) classifies its rows in memory, behind the same SQL.
 """
 
 from __future__ import annotations
@@ -99,7 +104,8 @@ def _view(root: str, dataset: str, version: str) -> tuple[StoreView, Classified]
         folder = store.versions.current_dir()
         meta = columnar.read_classified(folder, dataset, rows=False)
         return StoreView.of(folder, dataset), meta
-    data = _load(root, dataset, version)  # no store (a read-only data directory): the same SQL in memory
+    # no store (a read-only data directory): the rows classified in memory, behind the same SQL
+    data = _load(root, dataset, version)
     return StoreView.from_frame(data.incidents), data
 
 
@@ -127,16 +133,6 @@ def source() -> DataSource:
     # show it again), and a cached view must read the folder shown now, not one retired since
     version = f"{store.versions.current_id()}-{store.version(dataset)}-{_definition_stamp()}"
     return DataSource(root=root, dataset=dataset, version=version)
-
-
-def classified() -> Classified:
-    """The loaded, classified data for the current data version (cached; do not modify).
-
-    Read from the version's classified store (never reclassified per process); pages that only
-    need counts ask :func:`view` instead and hold no incidents at all.
-    """
-    src = source()
-    return _load(str(src.root), src.dataset, src.version)
 
 
 def md(text: object) -> str:
