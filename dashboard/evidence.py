@@ -197,7 +197,8 @@ def calendar_table() -> CountTable:
 # --------------------------------------------------------------------------- impact
 
 
-def _actions_key(acts: pd.DataFrame) -> tuple:
+def actions_key(acts: pd.DataFrame) -> tuple:
+    """Which actions, at which versions: a cache key part for anything drawn from the actions."""
     if acts.empty:
         return ()
     return tuple(zip(acts["id"].tolist(), acts["version"].tolist()))
@@ -216,7 +217,7 @@ def impacts(months: int = 6) -> pd.DataFrame:
     """Every completed action's difference-in-differences evaluation (cached on the data and the actions)."""
     if state.meta().geography.wards is None:
         return pd.DataFrame()
-    return _impacts(*_src(), _actions_key(actions.actions()), months)
+    return _impacts(*_src(), actions_key(actions.actions()), months)
 
 
 def ward_kind() -> pd.Series:

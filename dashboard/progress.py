@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, filters, places, state
+from dashboard import actions, evidence, filters, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import store_progress
 from ruralaction.measures.periods import Period, latest_full
@@ -96,7 +96,13 @@ def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.Da
 
 
 def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int = 620) -> charts.Chart | None:
-    """The ward choropleth for the scorecard's period, with the period's actions (None without wards)."""
+    """The ward choropleth for the scorecard's period, with the period's actions (None without
+    wards): made once per data version, period, area, size and actions, shared by every viewer."""
+    key = (sc.period.spec, sc.ward, big, height, evidence.actions_key(acts))
+    return state.kept("progress.map", lambda: _map_chart(sc, acts, big, height), *key)
+
+
+def _map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool, height: int) -> charts.Chart | None:
     from ruralaction.actions import action_points
 
     shp = shapes()
@@ -148,7 +154,7 @@ def downloads(chart: charts.Chart, key: str) -> None:
     )
     c[1].download_button(
         "CSV",
-        data=csv_bytes(chart.data),
+        data=lambda: csv_bytes(chart.data),
         file_name=f"{chart.name}.csv",
         mime="text/csv",
         on_click="ignore",

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import errors, evidence_views, filters, places, progress, state
+from dashboard import errors, evidence, evidence_views, filters, places, progress, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures.filters import link_note
 from ruralaction.measures.periods import (
@@ -122,7 +122,7 @@ def tile(s) -> None:
                 st.dataframe(s.rows.head(ROWS_SHOWN), hide_index=True, key=f"progress_rows_{s.key}")
                 st.download_button(
                     "Download these rows (CSV)",
-                    data=csv_bytes(s.rows),
+                    data=lambda: csv_bytes(s.rows),
                     mime="text/csv",
                     file_name=f"{s.key}-{period.spec}.csv",
                     on_click="ignore",
@@ -187,7 +187,17 @@ for aim, name in AIMS.items():
             st.caption(f"Residents' concerns: {md(sc.concerns_note)}")
 
 st.subheader("Charts", divider="green")
-chart_list = [charts.trend_chart(sc.trend, period), charts.actions_chart(sc.actions_monthly, period)]
+# made once per data version, period, area (and actions) and shared by every viewer
+chart_list = [
+    state.kept("progress.trend", lambda: charts.trend_chart(sc.trend, period), period.spec, ward),
+    state.kept(
+        "progress.actions",
+        lambda: charts.actions_chart(sc.actions_monthly, period),
+        period.spec,
+        ward,
+        evidence.actions_key(acts),
+    ),
+]
 ward_map = progress.map_chart(sc, acts)
 if ward_map is not None:
     chart_list.append(ward_map)
@@ -259,7 +269,7 @@ d[1].download_button(
 )
 d[2].download_button(
     "Scorecard (CSV)",
-    data=csv_bytes(sc.frame()),
+    data=lambda: csv_bytes(sc.frame()),
     mime="text/csv",
     file_name=f"scorecard-{period.spec}-{(ward or 'county').lower()}.csv",
     on_click="ignore",
