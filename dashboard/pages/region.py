@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from dashboard import state
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import months
 from ruralaction.measures import region as rg
 
 src = state.source()
@@ -35,7 +33,7 @@ if not reg.neighbours:
     )
 
 st.subheader("Forces side by side")
-table = rg.region_table(df, wards, reg)
+table = state.kept("region.table", lambda: rg.region_table(df, wards, reg))  # once per data version
 st.dataframe(
     rg.region_display(table),
     hide_index=True,
@@ -56,20 +54,10 @@ st.dataframe(
 for note, forces in rg.region_notes(table).items():
     st.caption(f"{state.md(note)}: " + ", ".join(state.md(f) for f in forces) + ".")
 
-trend = rg.region_trend(df, reg)
+trend = state.kept("region.trend", lambda: rg.region_trend(df, reg))
 if trend["force"].nunique() > 0:
     st.subheader("Rural crime by month")
-    fig = px.line(
-        trend,
-        x="month",
-        y="rural_crimes",
-        color="force",
-        markers=True,
-        labels={"month": "Month", "rural_crimes": "Rural crimes", "force": "Force"},
-    )
-    months.month_axis(fig, trend["month"])  # each point under its own month; gaps marked
-    # the legend under the chart, so on a phone the lines keep the width
-    fig.update_layout(legend={"title_text": "", "orientation": "h", "y": -0.25}, margin={"t": 10})
+    fig = state.kept("region.trend_chart", lambda: rg.trend_chart(trend))
     st.plotly_chart(fig, key="region_trend", config={"displaylogo": False})
 
 st.subheader("Across the border")
@@ -79,7 +67,7 @@ if not reg.neighbours:
 elif wards is None or wards.empty:
     st.caption("Border wards need the county's ward boundaries (Data page → Geography).")
 else:
-    border = rg.border_crimes(df, wards, reg)
+    border = state.kept("region.border", lambda: rg.border_crimes(df, wards, reg))
     if border.empty:
         st.caption(f"No crimes recorded by a neighbouring force lie within {km:g} km of the county's wards.")
     else:

@@ -325,3 +325,23 @@ def border_crimes(incidents: pd.DataFrame | StoreView, wards: gpd.GeoDataFrame |
     )
     out["rural_category_crimes"] = out["rural_category_crimes"].astype(int)
     return out.sort_values(["ward_name", "crimes"], ascending=[True, False]).reset_index(drop=True)[cols]
+
+
+def trend_chart(trend: pd.DataFrame):
+    """Rural crimes by month, one line per force (:func:`region_trend`'s frame)."""
+    import plotly.express as px
+
+    from ruralaction.measures import months
+
+    fig = px.line(
+        trend,
+        x="month",
+        y="rural_crimes",
+        color="force",
+        markers=True,
+        labels={"month": "Month", "rural_crimes": "Rural crimes", "force": "Force"},
+    )
+    months.month_axis(fig, trend["month"])  # each point under its own month; gaps marked
+    # the legend under the chart, so on a phone the lines keep the width
+    fig.update_layout(legend={"title_text": "", "orientation": "h", "y": -0.25}, margin={"t": 10})
+    return fig
