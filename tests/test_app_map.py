@@ -21,6 +21,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from tiny_county import write_tiny_county
 
 from dashboard.state import DEMO_LABEL
+from ruralaction.measures.trends import TABLE_ROWS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -120,7 +121,12 @@ def test_map_renders_the_demo_labelled_as_demo(map_page):
     assert [s.value for s in at.main.subheader][-1] == "The same data as a table"
     ward_table, crime_table = (d.value for d in at.dataframe)
     assert ward_table["crimes"].sum() <= map_page.number("Rural crimes shown")
-    assert len(crime_table) == map_page.number("Rural crimes shown")  # under the points limit: every crime
+    shown = map_page.number("Rural crimes shown")
+    assert shown > TABLE_ROWS and len(crime_table) == TABLE_ROWS, "the table holds the newest crimes"
+    assert crime_table["Month"].is_monotonic_decreasing
+    assert f"The newest {TABLE_ROWS:,} of {shown:,} crimes; the download has all of them." in [
+        c.value for c in at.caption
+    ]
     assert at.query_params == {}
 
 

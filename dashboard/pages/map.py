@@ -112,8 +112,9 @@ if choice == "points" and n > maplayers.POINTS_MAX:
 rates = sq.area_rates(
     view, f.without_area(), wards, prep.areas, n_months, data.definition.rural_classes, population=residents
 )
-limit = maplayers.POINTS_MAX
-shown = sq.filtered_rows(view, f, wards, limit=limit)  # at most the points limit, newest first
+# the newest crimes only: as many as the points layer draws, else as many as the table shows
+limit = maplayers.POINTS_MAX if choice == "points" else trends.TABLE_ROWS
+shown = sq.filtered_rows(view, f, wards, limit=limit)
 if choice == "points":
     layers, legend = maplayers.point_layers(shown, np.ones(len(shown), dtype=bool))
     title = "Category (colour and shape)"
@@ -249,9 +250,9 @@ with tab_wards:
         },
     )
 with tab_crimes:
-    table = trends.incident_table(shown, np.ones(len(shown), dtype=bool))
-    if n > limit:
-        st.caption(f"The newest {limit:,} of {n:,} crimes; the download has all of them.")
+    table = trends.incident_table(shown, np.ones(len(shown), dtype=bool), limit=trends.TABLE_ROWS)
+    if n > len(table):
+        st.caption(f"The newest {len(table):,} of {n:,} crimes; the download has all of them.")
     st.dataframe(
         table,
         hide_index=True,

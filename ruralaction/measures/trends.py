@@ -608,6 +608,12 @@ INCIDENT_COLUMNS = (
 )
 
 
+#: The most crimes a page's table shows, newest first (its download has all of them): a table
+#: is for reading, and sending tens of thousands of rows to every browser on every filter change
+#: is what makes a map slow.
+TABLE_ROWS = 1_000
+
+
 def incident_table(df: pd.DataFrame, mask: np.ndarray, limit: int | None = None) -> pd.DataFrame:
     """The masked crimes as people read them, newest first (a table or CSV download).
 
