@@ -183,15 +183,42 @@ def test_the_cube_counts_every_rural_crime_as_the_rows_do_and_a_store_without_on
     pd.testing.assert_frame_equal(from_rows, from_cube)
     assert int(from_cube["n"].sum()) == int(memory.incidents["is_rural_crime"].sum())
     assert len(from_cube) < len(memory.incidents) / 10, "the cube is far smaller than the rows"
+    assert view.rural_files and len(view.rural_files) == len(view.files)
+    pd.testing.assert_frame_equal(  # the rural crimes' own files: the same rows in the same order
+        view.query("SELECT * FROM rural_rows"), view.query("SELECT * FROM rows WHERE is_rural_crime")
+    )
 
     old = tmp_path / folder.name  # a store written before cubes: no cube files, no flag
     shutil.copytree(folder, old)
     shutil.rmtree(columnar.store_dir(old, "ours") / columnar.CUBE)
+    shutil.rmtree(columnar.store_dir(old, "ours") / columnar.RURAL)
     m = columnar.read_manifest(columnar.store_dir(old, "ours"))
-    m.pop("cube")
+    m.pop("cube"), m.pop("rural")
     (columnar.store_dir(old, "ours") / columnar.MANIFEST).write_text(__import__("json").dumps(m), "utf-8")
     legacy = sq.StoreView.of(old, "ours")
     assert legacy.cube_files is None
     f = Filters(categories=("burglary",), reason="ward")
     pd.testing.assert_frame_equal(sq.hex_counts(legacy, f), sq.hex_counts(view, f))
     assert sq.map_counts(legacy, Filters()) == sq.map_counts(view, Filters())
+    pd.testing.assert_frame_equal(sq.filtered_rows(legacy, f, limit=50), sq.filtered_rows(view, f, limit=50))
+
+
+def test_adding_a_month_to_a_store_from_before_cubes_counts_the_earlier_months_too(tmp_path):
+    import json
+    import shutil
+
+    store = Store(tmp_path)
+    assert store.add_incidents(months("2018-1"), actor=ADMIN, geography=geography_folder_files(SHARED)).accepted
+    old = columnar.store_dir(store.versions.current_dir(), "ours")
+    shutil.rmtree(old / columnar.CUBE), shutil.rmtree(old / columnar.RURAL)  # as written before them
+    m = columnar.read_manifest(old)
+    m.pop("cube"), m.pop("rural")
+    (old / columnar.MANIFEST).write_text(json.dumps(m), "utf-8")
+    assert store.add_incidents(months("2019-01"), actor=ADMIN).accepted
+    folder = store.versions.current_dir()
+    assert columnar.read_manifest(columnar.store_dir(folder, "ours"))["built"] == "added"
+    view = sq.StoreView.of(folder, "ours")
+    assert view.cube_files and all(Path(f).is_file() for f in view.cube_files + view.rural_files)
+    rural = int(view.query("SELECT count(*) AS n FROM rows WHERE is_rural_crime")["n"].iloc[0])
+    assert int(view.query("SELECT sum(crimes) AS n FROM cube")["n"].iloc[0]) == rural > 0
+    assert int(view.query("SELECT count(*) AS n FROM rural_rows")["n"].iloc[0]) == rural

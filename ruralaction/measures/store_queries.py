@@ -53,12 +53,15 @@ class StoreView:
         ``cube``: rural crimes counted by month, category, ward, parish, hexagon, reason and
         snap point. Without it (a store from before cubes, rows in memory) the cube is counted
         from the rows once, when first asked.
+    rural_files : tuple of str, optional
+        The rural crimes' rows alone (the view ``rural_rows``; without them, the rows filtered).
     """
 
     files: tuple[str, ...]
     categories: tuple[str, ...]
     frame: pd.DataFrame | None = field(default=None, repr=False)
     cube_files: tuple[str, ...] | None = None
+    rural_files: tuple[str, ...] | None = None
     _con: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -70,8 +73,12 @@ class StoreView:
         m = columnar.read_manifest(columnar.store_dir(version_dir, dataset)) or {}
         cats = tuple(m.get("categories", {}).get("rural_category") or ())
         cubes = columnar.cube_files(version_dir, dataset)
+        rural = columnar.cube_files(version_dir, dataset, columnar.RURAL)
         return cls(
-            tuple(columnar.row_files(version_dir, dataset)), cats, cube_files=None if cubes is None else tuple(cubes)
+            tuple(columnar.row_files(version_dir, dataset)),
+            cats,
+            cube_files=None if cubes is None else tuple(cubes),
+            rural_files=None if rural is None else tuple(rural),
         )
 
     @classmethod
@@ -113,6 +120,11 @@ class StoreView:
 
     def _cube(self, con: duckdb.DuckDBPyConnection) -> None:
         have = set(con.execute("SELECT * FROM rows LIMIT 0").df().columns)
+        if self.rural_files:
+            files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.rural_files)
+            con.execute(f"CREATE VIEW rural_rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+        else:
+            con.execute("CREATE VIEW rural_rows AS SELECT * FROM rows WHERE is_rural_crime")
         if self.cube_files:
             files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.cube_files)
             con.execute(f"CREATE VIEW cube AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
@@ -431,7 +443,7 @@ def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None
         if reach < len(per):
             cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
     cols = ", ".join(ROW_COLUMNS)
-    sql = f"SELECT {cols} FROM rows WHERE {cond} ORDER BY month DESC, source_file, line"
+    sql = f"SELECT {cols} FROM rural_rows WHERE {cond} ORDER BY month DESC, source_file, line"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     out = view.query(sql, params)
