@@ -53,7 +53,7 @@ def counts(view: sq.StoreView, where: Where) -> pd.DataFrame:
     from which :func:`monthly`, :func:`by_category` and :func:`outcomes` are all taken."""
     cond, params = where
     return view.query(
-        f"SELECT month, rural_category AS category, last_outcome AS outcome, count(*) AS n FROM rows "
+        f"SELECT month, rural_category AS category, last_outcome AS outcome, count(*) AS n FROM rural_rows "
         f"WHERE {cond} GROUP BY ALL",
         params,
     )
@@ -234,7 +234,7 @@ def area_rows(
         reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
         if reach < len(per):
             cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
-    sql = f"SELECT {', '.join(sq.ROW_COLUMNS)} FROM rows WHERE {cond} ORDER BY month DESC, source_file, line"
+    sql = f"SELECT {', '.join(sq.ROW_COLUMNS)} FROM rural_rows WHERE {cond} ORDER BY month DESC, source_file, line"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     out = view.query(sql, params)
