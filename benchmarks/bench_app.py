@@ -20,7 +20,8 @@ which runs it the way the server does: one thread per session, in one process):
 - **memory**: the process's resident memory after visiting every page (VmRSS) and its peak;
 - **many viewers**: ``--viewers`` sessions opening the Overview at once (threads in the one
   process, as the server runs them), the slowest one's wall time;
-- **Map filter change**: server time of the Map page's rerun after a filter change (median).
+- **Map filter change**: server time of the Map page's rerun after a filter change (median);
+- with ``--add-month``: adding the next month to the store against classifying it alone.
 
 The machine's load is printed with the figures: the 2 cores are shared.
 """
@@ -67,6 +68,38 @@ def build(root: Path, rows: int, months: int) -> None:
         for f in files[1:]:
             store.add_incidents([f], definition, actor=admin)
     print(f"  loaded month by month into the store in {time.perf_counter() - t:.0f} s", flush=True)
+
+
+def add_one_month(root: Path, rows: int) -> tuple[float, float]:
+    """Add the month after the store's latest (``rows`` rows, as the others), then classify the
+    same file alone: (seconds to add it to the store, seconds to classify it alone)."""
+    import pandas as pd
+    from bench_store import write_rows
+
+    from ruralaction.definition import load_definition
+    from ruralaction.incidents import columnar
+    from ruralaction.incidents.classify import classify
+    from ruralaction.incidents.loader import load_incidents
+    from ruralaction.incidents.store import Store
+    from ruralaction.measures import store_queries as sq
+    from ruralaction.permissions import Actor, Role
+
+    store = Store(root)
+    definition = load_definition()
+    latest = (
+        sq.StoreView.of(store.versions.current_dir(), "ours").query("SELECT max(month) AS m FROM cube")["m"].iloc[0]
+    )
+    nxt = (pd.Timestamp(latest).to_period("M") + 1).strftime("%Y-%m")
+    with tempfile.TemporaryDirectory(prefix="bench-month-", dir=root.parent) as tmp:
+        (f,) = write_rows(Path(tmp), rows, 1, seed=int(nxt.replace("-", "")), start=nxt)
+        t = time.perf_counter()
+        store.add_incidents([f], definition, actor=Actor(email="bench@example.org", role=Role.ADMIN))
+        add = time.perf_counter() - t
+        geo = columnar._load_geography(columnar.store_dir(store.versions.current_dir(), "ours"))
+        t = time.perf_counter()
+        classify(load_incidents([f], definition).incidents, geo, definition)
+        alone = time.perf_counter() - t
+    return add, alone
 
 
 CHILD = r"""
@@ -160,6 +193,7 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--viewers", type=int, default=20)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the data directories here")
+    ap.add_argument("--add-month", action="store_true", help="also add one month to each store (it grows by one)")
     args = ap.parse_args()
     if not (SHARED / "police_uk").is_dir():
         sys.exit(f"The real files are needed under {SHARED}.")
@@ -174,6 +208,12 @@ def main() -> None:
             root = base / str(n)
             print(f"{n:,} rows (load {os.getloadavg()[0]:.2f}, 1-min average, 2 cores shared)", flush=True)
             build(root, n, args.months)
+            if args.add_month:
+                add, alone = add_one_month(root, n // args.months)
+                print(
+                    f"  add one month ({n // args.months:,} rows) to the store: {add:.1f} s; "
+                    f"classify that month alone: {alone:.1f} s; ratio {add / alone:.1f}×"
+                )
             r = measure(root, args.viewers)
             print(f"  start-up, fresh process to the first rendered Overview: {r['startup_s']:.1f} s")
             print("  first view: " + ", ".join(f"{p} {s:.1f} s" for p, s in r["first_view_s"].items()))

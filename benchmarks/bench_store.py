@@ -38,14 +38,14 @@ SHARED = ROOT.parent / "shared" / "data"
 from ruralaction.incidents.schema import POLICE_UK_COLUMNS  # noqa: E402
 
 
-def write_rows(out: Path, n: int, months: int, seed: int = 1) -> list[Path]:
-    """One police.uk CSV per month, ``n`` rows in all, resampled from the real files."""
+def write_rows(out: Path, n: int, months: int, seed: int = 1, start: str = "2023-01") -> list[Path]:
+    """One police.uk CSV per month from ``start``, ``n`` rows in all, resampled from the real files."""
     real = pd.concat(
         [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted((SHARED / "police_uk").glob("*-street.csv"))],
         ignore_index=True,
     )
     rng = np.random.default_rng(seed)
-    labels = pd.period_range("2023-01", periods=months, freq="M").strftime("%Y-%m")
+    labels = pd.period_range(start, periods=months, freq="M").strftime("%Y-%m")
     files = []
     per = np.full(months, n // months)
     per[: n % months] += 1

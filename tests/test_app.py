@@ -51,7 +51,7 @@ def test_first_start_makes_the_demo_and_shows_it(first_start):
     m = metrics(at)
     assert int(m["Rural crimes"].replace(",", "")) > 0
     assert m["Months covered"] == "36"
-    assert m["Rural share of in-scope crime"].endswith("%")
+    assert m["Rural share of in-scope"].endswith("%")
     assert [s.value for s in at.subheader][:3] == ["Rural crimes by month", "Why they count", "Top wards"]
     assert at.get("plotly_chart"), "the monthly chart is drawn"
 
@@ -67,7 +67,7 @@ def test_tiny_county_shows_the_hand_counted_numbers(tiny_app):
     assert not at.exception
     m = metrics(at)
     assert m["Rural crimes"] == str(TINY_EXPECTED["rural_crimes"])
-    assert m["Rural share of in-scope crime"] == "88%"  # 7 of 8
+    assert m["Rural share of in-scope"] == "88%"  # 7 of 8
     assert m["Incidents loaded"] == "11" and m["In the county"] == "9" and m["No location"] == "1"
     assert m["Latest month"] == "Mar 2024" and m["Months covered"] == "2"
 

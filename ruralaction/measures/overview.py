@@ -22,7 +22,7 @@ from ruralaction.incidents.schema import RURAL_CATEGORIES
 
 #: The name of :attr:`Headline.share_rural` wherever it is shown, and what it is (one definition
 #: per name: the Data page's share of all rows is :data:`ruralaction.measures.coverage.RURAL_OF_ROWS`).
-RURAL_OF_IN_SCOPE = "Rural share of in-scope crime"
+RURAL_OF_IN_SCOPE = "Rural share of in-scope"  # short enough for its card at 1440 px (the help says in full)
 RURAL_OF_IN_SCOPE_HELP = (
     "Rural crimes as a share of the in-scope crimes in the county (burglary, theft from the person, "
     "vehicle crime, robbery, criminal damage, wildlife crime), rural or not."
