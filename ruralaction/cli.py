@@ -14,9 +14,10 @@ from pathlib import Path
 from ruralaction import logs, progressbar
 from ruralaction.actions.cli import add_arguments as add_actions_arguments
 from ruralaction.concerns.cli import add_arguments as add_concerns_arguments
+from ruralaction.csvwrite import write_frame_csv
 from ruralaction.definition import load_definition
 from ruralaction.digest.cli import add_arguments as add_digest_arguments
-from ruralaction.exports import write_csv
+from ruralaction.exports import spreadsheet_safe, write_csv
 from ruralaction.faults import describe
 from ruralaction.geography.boundaries import build_geography, find_geography_files
 from ruralaction.incidents.fetch import add_arguments as add_fetch_arguments
@@ -30,6 +31,12 @@ from ruralaction.reports.pack import add_arguments as add_report_arguments
 def _progress(stream):
     """A progress bar for reading many files (:mod:`ruralaction.progressbar`)."""
     return progressbar.both(progressbar.terminal("Reading files", stream), progressbar.logged("read files"))
+
+
+def _write_csv(df, path) -> None:
+    """:func:`ruralaction.exports.write_csv`'s bytes (spreadsheet-safe, UTF-8 with a BOM), written
+    by :func:`ruralaction.csvwrite.write_frame_csv` (a million rows in seconds, not half a minute)."""
+    write_frame_csv(spreadsheet_safe(df), path, encoding="utf-8-sig")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -49,10 +56,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
         print("Nothing could be loaded: no output written.", file=sys.stderr)
         return 1
     out = output_frame(result.incidents)
-    write_csv(out, args.out)
+    _write_csv(out, args.out)
     print(f"Wrote {len(out):,} classified rows to {args.out}.")
     if args.rejected:
-        write_csv(result.rejected, args.rejected)
+        _write_csv(result.rejected, args.rejected)
         print(f"Wrote {len(result.rejected):,} rejected rows to {args.rejected}.")
     elif len(result.rejected):
         print(f"{len(result.rejected):,} rows were rejected; pass --rejected FILE to save them with reasons.")
