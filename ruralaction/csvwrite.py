@@ -55,12 +55,20 @@ def _quote(text: pa.Array, pattern: str) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def _strings(values: np.ndarray) -> pa.Array:
-    """numpy values rendered by ``astype(str)`` (what pandas does for numbers), each distinct value once."""
+def _take(names: list[str] | pa.Array, codes: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    """``names[codes]`` as Arrow text, empty where ``missing``."""
+    names = names if isinstance(names, pa.Array) else pa.array(names, pa.large_string())
+    taken = names.take(pa.array(codes, mask=missing))
+    return pc.fill_null(taken, "") if missing is not None else taken
+
+
+def _strings(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    """numpy values rendered by ``astype(str)`` (what pandas does for numbers), each distinct
+    value once; empty where ``missing``."""
     bits = values.view(f"u{values.dtype.itemsize}")  # by bit pattern: -0.0 and 0.0 are written apart
     uniques, codes = np.unique(bits, return_inverse=True)
     rendered = uniques.view(values.dtype).astype(str).astype(object)
-    return pa.array(rendered, pa.large_string()).take(pa.array(codes.ravel()))
+    return _take(pa.array(rendered, pa.large_string()), codes.ravel(), missing)
 
 
 def _kind(s: pd.Series) -> str | None:
@@ -86,24 +94,17 @@ def _render(s: pd.Series, kind: str, pattern: str) -> pa.Array:
     if kind == "category":
         codes = s.cat.codes.to_numpy()
         names = _quote(pa.array(list(s.cat.categories), pa.large_string()), pattern)
-        return pc.fill_null(names.take(pa.array(codes, mask=codes < 0)), "")
+        return _take(names, np.maximum(codes, 0), codes < 0)
     if kind == "text":
         values = s.to_numpy() if s.dtype.kind == "O" else s.array
         return _quote(pa.array(values, pa.large_string(), from_pandas=True), pattern)
     if kind == "bool":
-        return pa.array(np.where(s.to_numpy(), "True", "False").astype(object), pa.large_string())
+        return _take(["False", "True"], s.to_numpy().view(np.int8))
     if kind == "boolean":
-        out = np.where(s.fillna(False).to_numpy(bool), "True", "False").astype(object)
-        out[s.isna().to_numpy()] = ""
-        return pa.array(out, pa.large_string())
+        missing = s.isna().to_numpy()
+        return _take(["False", "True"], s.fillna(False).to_numpy(bool).view(np.int8), missing)
     values = s.to_numpy()
-    if kind == "int":
-        return _strings(values)
-    missing = np.isnan(values)
-    rendered = np.full(len(values), "", dtype=object)
-    if not missing.all():
-        rendered[~missing] = _strings(values[~missing]).to_numpy(zero_copy_only=False)
-    return pa.array(rendered, pa.large_string())
+    return _strings(values, np.isnan(values) if kind == "float" else None)
 
 
 def write_frame_csv(df: pd.DataFrame, path: str | os.PathLike, encoding: str = "utf-8") -> Path:
