@@ -16,6 +16,8 @@ import csv
 import functools
 import io
 import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 #: Rows rendered at a time (bounds the memory of the rendered text).
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
+#: Chunks rendered ahead of the one being written (in as many threads).
+AHEAD = 2
 
 
 @functools.cache
@@ -124,16 +128,28 @@ def write_frame_csv(df: pd.DataFrame, path: str | os.PathLike, encoding: str = "
         df.to_csv(path, index=False, encoding=encoding)
         return path
     header = _quote(pa.array(list(df.columns), pa.large_string()), pattern).to_pylist()
-    end = pa.scalar(nl, pa.large_string())
-    with open(path, "wb") as fh:
+    end, sep, none = (pa.scalar(x, pa.large_string()) for x in (nl, ",", ""))
+
+    def rows(start: int) -> memoryview:
+        """The CSV text of rows ``start`` to ``start + CHUNK_ROWS`` (Arrow's buffer, not copied)."""
+        part = df.iloc[start : start + CHUNK_ROWS]
+        cols = [_render(part.iloc[:, i], k, pattern) for i, k in enumerate(kinds)]
+        cols[-1] = pc.binary_join_element_wise(cols[-1], end, none)
+        text = pc.binary_join_element_wise(*cols, sep)
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=len(text) + 1, offset=text.offset * 8)
+        return memoryview(text.buffers()[2])[offsets[0] : offsets[-1]]
+
+    # Arrow's kernels and the file's writes release the GIL: the next chunks are rendered while
+    # one is written (at most AHEAD chunks held at once).
+    with open(path, "wb") as fh, ThreadPoolExecutor(max_workers=AHEAD) as pool:
         if encoding == "utf-8-sig":
             fh.write("\ufeff".encode())
         fh.write((",".join(header) + nl).encode("utf-8"))
+        pending: deque = deque()
         for start in range(0, len(df), CHUNK_ROWS):
-            part = df.iloc[start : start + CHUNK_ROWS]
-            cols = [_render(part.iloc[:, i], k, pattern) for i, k in enumerate(kinds)]
-            cols[-1] = pc.binary_join_element_wise(cols[-1], end, pa.scalar("", pa.large_string()))
-            rows = pc.binary_join_element_wise(*cols, pa.scalar(",", pa.large_string()))
-            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1, offset=rows.offset * 8)
-            fh.write(memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]])
+            pending.append(pool.submit(rows, start))
+            if len(pending) >= AHEAD:
+                fh.write(pending.popleft().result())
+        while pending:
+            fh.write(pending.popleft().result())
     return path
