@@ -380,7 +380,7 @@ def _check_rows(parsed: _Parsed, definition: Definition) -> tuple[pd.DataFrame, 
     for c in checks:
         bad_mask |= c.mask
     rejected = rejected_frame(name, raw, checks, bad_mask, lines, rejected_rows)
-    good = frame.loc[~bad_mask].reset_index(drop=True)
+    good = frame.loc[~bad_mask].reset_index(drop=True) if bad_mask.any() else frame
     good["line"] = lines[~bad_mask].astype(np.int32)
     good["source_format"] = fmt.name
     good["source_file"] = name
@@ -542,6 +542,10 @@ def load_incidents(
                 rows_so_far += parsed.rows_read
                 ahead = parse(i + 1) if i + 1 < len(sources) else None
                 good, rej, report = _check_rows(parsed, definition)
+                if len(good):  # one category (what _concat's astype would make, without hashing every row)
+                    for c in ("source_format", "source_file"):
+                        value = pd.Index([good[c].iloc[0]], dtype="str")
+                        good[c] = pd.Categorical.from_codes(np.zeros(len(good), np.int8), categories=value)
                 file_ids.append(np.full(len(good), len(reports), dtype=np.int32))
                 reports.append(report)
                 frames.append(good)
