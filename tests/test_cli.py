@@ -197,4 +197,5 @@ def test_classify_output_on_real_months_is_the_library_in_memory_path(tmp_path, 
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
     assert rej.read_bytes() == (tmp_path / "memory_rej.csv").read_bytes()
     back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert back["Month"].tolist() == memory.incidents["month"].dt.strftime("%Y-%m").tolist()
     assert back["rural_reason"].nunique() > 5 and (back["is_rural_crime"] == "True").sum() > 100
