@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from ruralaction import logs, progressbar
-from ruralaction.csvwrite import write_frame_csv
 from ruralaction.definition import load_definition
 from ruralaction.exports import spreadsheet_safe, write_csv
 from ruralaction.faults import describe
 from ruralaction.geography.boundaries import build_geography, find_geography_files
+from ruralaction.incidents.csvwrite import write_frame_csv
 from ruralaction.incidents.pipeline import output_frame, run, rural_counts
 from ruralaction.incidents.store import LABELS, Store, StoreError, geography_folder_files
 from ruralaction.permissions import command_line_actor
@@ -29,7 +29,7 @@ def _progress(stream):
 
 def _write_csv(df, path) -> None:
     """:func:`ruralaction.exports.write_csv`'s bytes (spreadsheet-safe, UTF-8 with a BOM), written
-    by :func:`ruralaction.csvwrite.write_frame_csv` (a million rows in seconds, not half a minute)."""
+    by :func:`ruralaction.incidents.csvwrite.write_frame_csv` (a million rows in seconds, not half a minute)."""
     write_frame_csv(spreadsheet_safe(df), path, encoding="utf-8-sig")
 
 

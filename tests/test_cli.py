@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from policeuk import row, write
 
-from ruralaction import csvwrite
 from ruralaction.cli import main
-from ruralaction.csvwrite import write_frame_csv
 from ruralaction.definition import load_definition
 from ruralaction.exports import write_csv
 from ruralaction.geography.boundaries import build_geography, find_geography_files
+from ruralaction.incidents import csvwrite
+from ruralaction.incidents.csvwrite import write_frame_csv
 from ruralaction.incidents.pipeline import output_frame, run
 from ruralaction.incidents.schema import CLASSIFICATION_COLUMNS, POLICE_UK_COLUMNS
 
