@@ -5,12 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 from policeuk import row, write
 
 from ruralaction.cli import main
+from ruralaction.definition import load_definition
+from ruralaction.exports import write_csv
+from ruralaction.geography.boundaries import build_geography, find_geography_files
+from ruralaction.incidents import csvwrite
+from ruralaction.incidents.csvwrite import write_frame_csv
+from ruralaction.incidents.pipeline import output_frame, run
 from ruralaction.incidents.schema import CLASSIFICATION_COLUMNS, POLICE_UK_COLUMNS
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _geography(folder):
@@ -130,3 +141,61 @@ def test_load_adds_files_and_geography_to_the_data_dir(tmp_path, capsys):
     bad.write_text("a,b\n")
     assert main(["load", str(bad), "--data-dir", str(data)]) == 1
     assert "data directory is unchanged" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the fast CSV writer and real months
+
+
+def _awkward_frame() -> pd.DataFrame:
+    """Every kind of column the classified output holds, with the cells a CSV writer gets wrong."""
+    return pd.DataFrame(
+        {
+            "Crime ID": pd.Series(["a", None, 'b"c', "x\ry", "", "d,e", "f\ng", "é"], dtype="str"),
+            "Longitude": [1.0, np.nan, 1e-05, -0.0, 0.0, 1.5e16, np.inf, -1.394138],
+            "Location": pd.Categorical(["x", None, "y,z", 'q"\nr', "x", "", " sp ", "é"]),
+            "line": np.arange(2, 10, dtype=np.int32),
+            "at_farm": [True, False] * 4,
+            "in_county": pd.array([True, None, False, True, None, False, True, False], dtype="boolean"),
+            "mixed": ["a", "b", "=1", "", "'+x", "c", "d", "e"],  # object dtype, all text
+            'odd "name", here': pd.Series([None] * 8, dtype="str"),
+        }
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_write_frame_csv_is_pandas_to_csv_byte_for_byte(tmp_path, monkeypatch, encoding):
+    monkeypatch.setattr(csvwrite, "CHUNK_ROWS", 3)  # chunks that split the rows unevenly
+    frames = {
+        "awkward": _awkward_frame(),
+        "empty": _awkward_frame().iloc[:0],
+        "one column": _awkward_frame()[["Crime ID"]],
+        "dates (pandas writes them)": _awkward_frame().assign(when=pd.Timestamp("2024-01-01")),
+        "mixed objects (pandas writes them)": _awkward_frame().assign(mixed=[1, "a", None, 2.5, "b", "c", "d", "e"]),
+    }
+    for name, df in frames.items():
+        df.to_csv(tmp_path / "pandas.csv", index=False, encoding=encoding)
+        write_frame_csv(df, tmp_path / "fast.csv", encoding=encoding)
+        assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes(), name
+
+
+@pytest.mark.skipif(not (SHARED / "police_uk").is_dir(), reason="../shared/data is not present")
+def test_classify_output_on_real_months_is_the_library_in_memory_path(tmp_path, capsys):
+    """The CLI's files are, byte for byte, what ``write_csv(output_frame(run(...).incidents))``
+    writes (the library's in-memory path, and the CLI's own writer before it was made fast)."""
+    files = [SHARED / "police_uk" / f"{m}-northamptonshire-street.csv" for m in ("2019-01", "2024-01")]
+    out, rej = tmp_path / "out.csv", tmp_path / "rej.csv"
+    argv = ["classify", *map(str, files), "--geography", str(SHARED), "--out", str(out), "--rejected", str(rej)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    definition = load_definition()
+    found = find_geography_files(SHARED)
+    geography = build_geography(definition, found["boundaries"], found["lookups"])
+    memory = run(files, geography, definition)
+    write_csv(output_frame(memory.incidents), tmp_path / "memory.csv")
+    write_csv(memory.rejected, tmp_path / "memory_rej.csv")
+    assert len(memory.incidents) == 6420 + 5613 and f"Wrote {len(memory.incidents):,} classified rows" in printed
+    assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
+    assert rej.read_bytes() == (tmp_path / "memory_rej.csv").read_bytes()
+    back = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert back["Month"].tolist() == memory.incidents["month"].dt.strftime("%Y-%m").tolist()
+    assert back["rural_reason"].nunique() > 5 and (back["is_rural_crime"] == "True").sum() > 100

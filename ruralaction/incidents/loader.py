@@ -15,6 +15,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -308,6 +309,28 @@ def read_source(
     ``rows_left`` is what remains of the load's row limit: the file's lines are counted (a
     memchr pass) before it is parsed, so a load past the limit stops before holding more rows.
     """
+    return _check_rows(_read_and_parse(source, definition, lim, rows_left), definition)
+
+
+@dataclass
+class _Parsed:
+    """One file read and parsed (Arrow), its rows not yet checked."""
+
+    name: str
+    fmt: SourceFormat
+    raw: pd.DataFrame
+    lines: np.ndarray
+    rejected_rows: list[tuple[int, str, str, str]]
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.raw) + len(self.rejected_rows)
+
+
+def _read_and_parse(
+    source: Source, definition: Definition, lim: UploadLimits | None = None, rows_left: int | None = None
+) -> _Parsed:
+    """:func:`read_source`'s first half: read, refuse, detect the format, decode and parse."""
     name = source.name
     lim = lim or limits()
     rows_left = lim.max_rows if rows_left is None else rows_left
@@ -346,13 +369,18 @@ def read_source(
     except pa.ArrowException as exc:
         raise FileFormatError(f"{name} could not be parsed as CSV: {str(exc).splitlines()[0]}.") from None
     rejected_rows += [(ln, "", f"wrong number of fields: {why}", text) for ln, text, why in invalid]
+    return _Parsed(name, fmt, raw, lines, rejected_rows)
 
+
+def _check_rows(parsed: _Parsed, definition: Definition) -> tuple[pd.DataFrame, pd.DataFrame, FileReport]:
+    """:func:`read_source`'s second half: check every row, split the good from the rejected."""
+    name, fmt, raw, lines, rejected_rows = parsed.name, parsed.fmt, parsed.raw, parsed.lines, parsed.rejected_rows
     frame, checks = validate_rows(raw, fmt, definition, name)
     bad_mask = np.zeros(len(frame), dtype=bool)
     for c in checks:
         bad_mask |= c.mask
     rejected = rejected_frame(name, raw, checks, bad_mask, lines, rejected_rows)
-    good = frame.loc[~bad_mask].reset_index(drop=True)
+    good = frame.loc[~bad_mask].reset_index(drop=True) if bad_mask.any() else frame
     good["line"] = lines[~bad_mask].astype(np.int32)
     good["source_format"] = fmt.name
     good["source_file"] = name
@@ -489,26 +517,44 @@ def load_incidents(
     ]
     lim = limits()
     frames, rejected, file_ids, rows_so_far = [], [], [], 0
-    for i, src in enumerate(sources):
-        try:
-            good, rej, report = read_source(src, definition, lim, lim.max_rows - rows_so_far)
-        except RowLimitError as exc:  # all or nothing: past the limit, nothing of this load is used
-            return LoadResult(
-                incidents=empty_incidents(),
-                rejected=empty_rejected(),
-                summary=LoadSummary(files=[FileReport(source=src.name, error=str(exc))]),
-            )
-        except FileFormatError as exc:
-            reports.append(FileReport(source=src.name, error=str(exc)))
-        else:
-            rows_so_far += report.rows_read
-            file_ids.append(np.full(len(good), len(reports), dtype=np.int32))
-            reports.append(report)
-            frames.append(good)
-            if len(rej):
-                rejected.append(rej)
-        if progress:
-            progress(i + 1, len(sources), src.name)
+    # The next file is read and parsed (Arrow, mostly without the GIL) in a thread while this
+    # one's rows are checked; files are still taken, counted and reported in order.
+    pool = ThreadPoolExecutor(max_workers=1)
+
+    def parse(i: int) -> Future:
+        return pool.submit(_read_and_parse, sources[i], definition, lim, lim.max_rows - rows_so_far)
+
+    ahead = parse(0) if sources else None
+    try:
+        for i, src in enumerate(sources):
+            try:
+                parsed = ahead.result()
+            except RowLimitError as exc:  # all or nothing: past the limit, nothing of this load is used
+                return LoadResult(
+                    incidents=empty_incidents(),
+                    rejected=empty_rejected(),
+                    summary=LoadSummary(files=[FileReport(source=src.name, error=str(exc))]),
+                )
+            except FileFormatError as exc:
+                ahead = parse(i + 1) if i + 1 < len(sources) else None
+                reports.append(FileReport(source=src.name, error=str(exc)))
+            else:
+                rows_so_far += parsed.rows_read
+                ahead = parse(i + 1) if i + 1 < len(sources) else None
+                good, rej, report = _check_rows(parsed, definition)
+                if len(good):  # one category (what _concat's astype would make, without hashing every row)
+                    for c in ("source_format", "source_file"):
+                        value = pd.Index([good[c].iloc[0]], dtype="str")
+                        good[c] = pd.Categorical.from_codes(np.zeros(len(good), np.int8), categories=value)
+                file_ids.append(np.full(len(good), len(reports), dtype=np.int32))
+                reports.append(report)
+                frames.append(good)
+                if len(rej):
+                    rejected.append(rej)
+            if progress:
+                progress(i + 1, len(sources), src.name)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     df = _concat(frames)
     df, replaced = _drop_replaced(df, np.concatenate(file_ids) if file_ids else np.array([], np.int32), reports)
     rej = pd.concat(rejected, ignore_index=True) if rejected else empty_rejected()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ruralaction.definition import Definition, load_definition
@@ -104,11 +105,21 @@ def load_data_dir(root: str | os.PathLike | None = None, definition: Definition 
     return run(inputs, geography, definition)
 
 
+def _month_labels(month: pd.Series) -> pd.Series:
+    """``month.dt.strftime("%Y-%m")``, each distinct month formatted once (a million rows hold a few dozen)."""
+    codes, months = pd.factorize(month)
+    labels = pd.DatetimeIndex(months).strftime("%Y-%m").to_numpy(dtype=object)
+    values = np.empty(len(codes), dtype=object)
+    values[:] = None
+    values[codes >= 0] = labels[codes[codes >= 0]]
+    return pd.Series(values, index=month.index, dtype="str", name=month.name)
+
+
 def output_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The classified rows as written by ``classify --out``: original police.uk columns, any
     force-export fields, the source file and line, then the classification columns."""
     out = pd.DataFrame({CANONICAL_TO_POLICE_UK[c]: df[c] for c in CANONICAL_TO_POLICE_UK})
-    out["Month"] = df["month"].dt.strftime("%Y-%m")
+    out["Month"] = _month_labels(df["month"])
     extras = {
         "occurred_at": "Occurred at",
         "premises_type": "Premises type",

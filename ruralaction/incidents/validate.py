@@ -47,7 +47,12 @@ def _missing(n: int) -> pd.Categorical:
 def _to_category(col: pd.Series) -> pd.Series:
     """A categorical column with the empty string made missing."""
     col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-    col = col.cat.rename_categories(lambda c: str(c).strip()) if col.cat.categories.str.strip().is_unique else col
+    cats = col.cat.categories
+    stripped = cats.str.strip()
+    if cats.dtype == "str" and stripped.equals(cats):  # nothing to strip: renaming would change nothing
+        pass
+    elif stripped.is_unique:
+        col = col.cat.rename_categories(lambda c: str(c).strip())
     if "" in col.cat.categories:
         col = col.cat.remove_categories([""])
     return col
