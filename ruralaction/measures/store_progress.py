@@ -7,8 +7,10 @@ candidate crimes near the county border.
 
 - the scorecard (:func:`ruralaction.progress.scorecard.build_scorecard` given a
   :class:`~ruralaction.measures.store_queries.StoreView`): :func:`loaded_months`,
-  :func:`area_rural_crimes` (the area's rural crimes in the scorecard's three years, the only rows
-  it counts) and :func:`has_text`;
+  :func:`area_crime_counts` (the area's rural crimes in the scorecard's three years counted by
+  month, category and farm, from the cube), :func:`has_text`, :func:`area_rural_crimes` (the rows
+  themselves: only when a force export's text is loaded, for the keyword priorities) and
+  :func:`crime_rows` (the newest of a figure's crimes, or all of them for a download);
 - the progress map: :func:`period_ward_counts`;
 - the Region page: :func:`ward_force_counts`, :func:`force_month_counts`, :func:`neighbour_points`
   (see :mod:`ruralaction.measures.region`);
@@ -18,6 +20,7 @@ candidate crimes near the county border.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -26,6 +29,7 @@ import pandas as pd
 from ruralaction.measures import coverage as cv
 from ruralaction.measures.periods import Period
 from ruralaction.measures.store_queries import StoreView, _span
+from ruralaction.measures.trends import incident_table
 
 #: Whitespace as Python's ``str.strip`` sees it (RE2's ``\s`` is ASCII only).
 _SPACE = r"\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -49,6 +53,18 @@ SCORECARD_COLUMNS = (
     "wildlife_flag",
 )
 _CATEGORY_COLUMNS = ("ward_code", "ward_name", "location", "last_outcome", "rural_reason", "context")
+#: The columns :func:`ruralaction.measures.trends.incident_table` shows.
+_ROW_COLUMNS = (
+    "month",
+    "rural_category",
+    "location",
+    "last_outcome",
+    "ward_name",
+    "rural_reason",
+    "crime_id",
+    "longitude",
+    "latitude",
+)
 
 
 def loaded_months(view: StoreView) -> list[str]:
@@ -87,7 +103,11 @@ def area_rural_crimes(view: StoreView, periods: Sequence[Period], ward: str | No
         cond += " AND ward_code = ?"
         params.append(ward)
     names = [c for c in SCORECARD_COLUMNS if c in cols]
-    out = view.query(f"SELECT {', '.join(names)} FROM rows WHERE {cond}", params)
+    return _typed(view, view.query(f"SELECT {', '.join(names)} FROM rows WHERE {cond}", params))
+
+
+def _typed(view: StoreView, out: pd.DataFrame) -> pd.DataFrame:
+    """Rows read from the store typed as a classified frame's columns."""
     out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
     out["rural_category"] = pd.Categorical(out["rural_category"], categories=list(view.categories))
     for c in _CATEGORY_COLUMNS:
@@ -96,9 +116,85 @@ def area_rural_crimes(view: StoreView, periods: Sequence[Period], ward: str | No
     for c in ("in_rural_ward", "wildlife_flag"):
         if c in out:
             out[c] = out[c].astype("boolean")
-    out["is_rural_crime"] = out["is_rural_crime"].astype(bool)
-    out["at_farm"] = out["at_farm"].astype(bool)
+    for c in ("is_rural_crime", "at_farm"):
+        if c in out:
+            out[c] = out[c].astype(bool)
     return out
+
+
+def area_crime_counts(view: StoreView, periods: Sequence[Period], ward: str | None = None) -> pd.DataFrame:
+    """The rural crimes of the county (or of ``ward``) in ``periods`` counted from the cube:
+    ``month`` (datetime64, first of the month), ``rural_category`` (categorical, the definition's
+    order), ``at_farm`` (bool) and ``crimes`` (int64): what the scorecard's crime figures, trend,
+    categories and (without text) priorities count (:mod:`ruralaction.progress.aims` takes it in
+    place of the rows)."""
+    win, params = _in_windows(periods)
+    if ward is not None:
+        win += " AND ward_code = ?"
+        params.append(ward)
+    out = view.query(
+        "SELECT date_trunc('month', month) AS month, rural_category, coalesce(at_farm, false) AS at_farm, "
+        f"sum(crimes)::BIGINT AS crimes FROM cube WHERE {win} GROUP BY ALL ORDER BY ALL",
+        params,
+    )
+    out = _typed(view, out)
+    out["crimes"] = out["crimes"].astype(np.int64)
+    return out
+
+
+#: How many of a scorecard figure's crimes it holds (the newest): the Progress page shows as many.
+DETAIL_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class CrimeRows:
+    """Which crimes a scorecard figure stands on: the rural crimes of the county (or of ``ward``)
+    in ``period``. :func:`crime_rows` reads them (all, for a download, or the newest)."""
+
+    period: Period
+    ward: str | None = None
+
+
+def _in_load_order(view: StoreView) -> tuple[str, str]:
+    """The rows as a SQL source, and the ORDER BY terms of their load order (the order of
+    :func:`ruralaction.incidents.columnar.read_classified`'s frame)."""
+    if view.files:
+        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in view.files) + "]"
+        src = (
+            f"(SELECT *, list_position({files}, filename) AS _file, file_row_number AS _line "
+            f"FROM read_parquet({files}, union_by_name=true, filename=true, file_row_number=true))"
+        )
+        return src, "_file, _line"
+    return "rows", "rowid" if view.frame is not None else "month"
+
+
+def crime_rows(view: StoreView, spec: CrimeRows, limit: int | None = None) -> pd.DataFrame:
+    """:func:`ruralaction.measures.trends.incident_table` of the crimes of ``spec`` (newest first,
+    then in load order, as in memory), at most ``limit`` of them: only the newest months that
+    hold ``limit`` crimes are read."""
+    win, params = _in_windows([spec.period])
+    cond = f"is_rural_crime AND {win}"
+    if spec.ward is not None:
+        cond += " AND ward_code = ?"
+        params.append(spec.ward)
+    if limit is not None:
+        per = view.query(
+            f"SELECT date_trunc('month', month) AS month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} "
+            "GROUP BY ALL ORDER BY month DESC",
+            params,
+        )
+        reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
+        if reach < len(per):
+            cond += " AND date_trunc('month', month) >= ?"
+            params = [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
+    cols = set(view.columns())
+    names = [c for c in _ROW_COLUMNS if c in cols]
+    src, order = _in_load_order(view)
+    sql = f"SELECT {', '.join(names)} FROM {src} WHERE {cond} ORDER BY date_trunc('month', month) DESC, {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    out = _typed(view, view.query(sql, params))
+    return incident_table(out, np.ones(len(out), dtype=bool))
 
 
 def period_ward_counts(view: StoreView, period: Period, codes: pd.Index) -> np.ndarray:
