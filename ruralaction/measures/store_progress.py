@@ -185,7 +185,7 @@ def crime_rows(view: StoreView, spec: CrimeRows, limit: int | None = None) -> pd
         )
         reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
         if reach < len(per):
-            cond += " AND date_trunc('month', month) >= ?"
+            cond += " AND month >= ?"  # the same as its month's (a month's first moment), and prunes files
             params = [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
     cols = set(view.columns())
     names = [c for c in _ROW_COLUMNS if c in cols]
