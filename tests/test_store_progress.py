@@ -26,7 +26,7 @@ from ruralaction.measures.periods import loaded_months, parse_period
 from ruralaction.measures.store_queries import StoreView
 from ruralaction.measures.trends import ward_areas_km2
 from ruralaction.permissions import Actor, Role
-from ruralaction.progress import charts
+from ruralaction.progress import aims, charts
 from ruralaction.progress.config import load_progress_config
 from ruralaction.progress.scorecard import Scorecard, build_scorecard
 
@@ -171,6 +171,68 @@ def test_text_priorities_from_the_store_match_memory(real):
     assert measured["measured"].all() and measured["crimes"].sum() > 0, "the text is read"
     blank = df.assign(description=pd.Series(np.where(every, " \u00a0\t", None), dtype="str"))
     assert not sp.has_text(StoreView.from_frame(blank), [period, period.previous()])
+
+
+#: Texts on the edge of a whole word, in any case and script.
+EDGES = (
+    "quad-bike gone",
+    "quadbike",
+    "QUAD BIKE.",
+    "the quad\nbike",
+    "éfuel",
+    "fuel_can",
+    "_fuel",
+    "(Fuel)",
+    "fuel2",
+    "2fuel",
+    "tractors",
+    "Tractor's wheel",
+    "GPS\n",
+    "heating\noil",
+    "heating  oil",
+    "ſheep",
+    "Sheep\u00a0worrying",
+    "lambé",
+    "λlamb",
+    "lamb λ",
+    "it's 'tack'",
+    "",
+    " ",
+)
+
+
+def test_keywords_are_matched_in_sql_as_in_memory(real):
+    """The priorities' keywords on texts on the edge of a word: the store's SQL (RE2) counts the
+    crimes Python's ``re`` counts, crime by crime, and the scorecards agree."""
+    _, data = real
+    df = data.incidents.copy()
+    texts = np.array([*EDGES, None], dtype=object)
+    df["description"] = pd.Series(texts[np.arange(len(df)) % len(texts)], dtype="str")
+    df["context"] = pd.Series(texts[::-1][np.arange(len(df)) % 5], dtype="str")
+    cfg = load_progress_config()
+    sets = [p.keywords for p in cfg.priorities if p.keywords]
+    assert sets and all(map(sp.keywords_in_sql, sets))
+    view, cols = StoreView.from_frame(df), set(df.columns)
+    for kws in sets:
+        sql = view.query(f"SELECT {sp._mentions(kws, cols)} AS hit FROM rows ORDER BY rowid")["hit"].to_numpy()
+        py = aims._keyword_mask(df, np.ones(len(df), dtype=bool), kws)
+        assert sql.any() and (sql == py).all(), [t for t, a, b in zip(df["description"], sql, py) if a != b][:5]
+    for spec in ("12m-2024-04", "2019"):
+        expected = build_scorecard(df, _acts("W1"), None, parse_period(spec), cfg, read_at=READ_AT)
+        assert_same_scorecard(
+            build_scorecard(view, _acts("W1"), None, parse_period(spec), cfg, read_at=READ_AT), expected, view
+        )
+    assert not sp.keywords_in_sql(["fuel", "£"]) and not sp.keywords_in_sql(["-oil"])
+    # a keyword not bounded by word characters: its crimes are read and matched in Python
+    odd = dataclasses.replace(
+        cfg,
+        priorities=[
+            dataclasses.replace(p, keywords=(*p.keywords, "'tack'")) if p.keywords else p for p in cfg.priorities
+        ],
+    )
+    period = parse_period("12m-2024-04")
+    expected = build_scorecard(df, _acts("W1"), None, period, odd, read_at=READ_AT)
+    assert_same_scorecard(build_scorecard(view, _acts("W1"), None, period, odd, read_at=READ_AT), expected, view)
 
 
 def test_the_progress_map_from_the_store_is_the_map_from_memory(real):

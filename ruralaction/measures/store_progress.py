@@ -8,9 +8,10 @@ candidate crimes near the county border.
 - the scorecard (:func:`ruralaction.progress.scorecard.build_scorecard` given a
   :class:`~ruralaction.measures.store_queries.StoreView`): :func:`loaded_months`,
   :func:`area_crime_counts` (the area's rural crimes in the scorecard's three years counted by
-  month, category and farm, from the cube), :func:`has_text`, :func:`area_rural_crimes` (the rows
-  themselves: only when a force export's text is loaded, for the keyword priorities) and
-  :func:`crime_rows` (the newest of a figure's crimes, or all of them for a download);
+  month, category and farm from the cube; with a force export's text, from the rows by whether
+  they mention each priority's keywords), :func:`has_text`, :func:`area_rural_crimes` (the rows
+  themselves: only for a keyword SQL cannot match as Python does) and :func:`crime_rows` (the
+  newest of a figure's crimes, or all of them for a download);
 - the progress map: :func:`period_ward_counts`;
 - the Region page: :func:`ward_force_counts`, :func:`force_month_counts`, :func:`neighbour_points`
   (see :mod:`ruralaction.measures.region`);
@@ -19,6 +20,7 @@ candidate crimes near the county border.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -122,19 +124,53 @@ def _typed(view: StoreView, out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def area_crime_counts(view: StoreView, periods: Sequence[Period], ward: str | None = None) -> pd.DataFrame:
-    """The rural crimes of the county (or of ``ward``) in ``periods`` counted from the cube:
-    ``month`` (datetime64, first of the month), ``rural_category`` (categorical, the definition's
-    order), ``at_farm`` (bool) and ``crimes`` (int64): what the scorecard's crime figures, trend,
-    categories and (without text) priorities count (:mod:`ruralaction.progress.aims` takes it in
-    place of the rows)."""
+#: A character of a word as Python's ``re`` sees it in text (``\\w``), in RE2.
+_WORD_CHAR = r"\p{L}\p{N}_"
+
+
+def keyword_column(keywords: Sequence[str]) -> str:
+    """The column of :func:`area_crime_counts` that says whether crimes mention one of ``keywords``."""
+    return "mentions " + "|".join(sorted(keywords))
+
+
+def keywords_in_sql(keywords: Sequence[str]) -> bool:
+    """Whether SQL matches ``keywords`` as :func:`ruralaction.progress.aims.keyword_mask` does:
+    whole words, any case, when each begins and ends with a word character (a boundary is then
+    a non-word character or the end of the text, as Python's ``\\b``)."""
+    return all(k and re.match(r"\w", k[0]) and re.match(r"\w", k[-1]) for k in keywords)
+
+
+def _mentions(keywords: Sequence[str], cols: set[str]) -> str:
+    """SQL: the row's description or context holds one of ``keywords`` (whole words, any case)."""
+    words = "|".join(re.sub(r"([\\.^$*+?{}\[\]|()])", r"\\\1", k) for k in sorted(keywords, key=len, reverse=True))
+    pattern = f"(?i)(?:^|[^{_WORD_CHAR}])(?:{words})(?:[^{_WORD_CHAR}]|$)".replace("'", "''")
+    tests = [
+        f"coalesce(regexp_matches({c}::VARCHAR, '{pattern}'), false)" for c in ("description", "context") if c in cols
+    ]
+    return " OR ".join(tests) or "false"
+
+
+def area_crime_counts(
+    view: StoreView, periods: Sequence[Period], ward: str | None = None, keywords: Sequence[Sequence[str]] = ()
+) -> pd.DataFrame:
+    """The rural crimes of the county (or of ``ward``) in ``periods`` counted: ``month``
+    (datetime64, first of the month), ``rural_category`` (categorical, the definition's order),
+    ``at_farm`` (bool), for each of ``keywords`` (each :func:`keywords_in_sql`) a bool column
+    :func:`keyword_column` (whether their text mentions one), and ``crimes`` (int64): what the
+    scorecard's crime figures, trend, categories and priorities count
+    (:mod:`ruralaction.progress.aims` takes it in place of the rows). Without keywords, from the cube."""
     win, params = _in_windows(periods)
     if ward is not None:
         win += " AND ward_code = ?"
         params.append(ward)
+    cols = set(view.columns()) if keywords else set()
+    kw = "".join(f', {_mentions(k, cols)} AS "{c}"' for c, k in {keyword_column(k): k for k in keywords}.items())
+    counted = (
+        "count(*) AS crimes FROM rows WHERE is_rural_crime AND" if keywords else "sum(crimes) AS crimes FROM cube WHERE"
+    )
     out = view.query(
-        "SELECT date_trunc('month', month) AS month, rural_category, coalesce(at_farm, false) AS at_farm, "
-        f"sum(crimes)::BIGINT AS crimes FROM cube WHERE {win} GROUP BY ALL ORDER BY ALL",
+        "SELECT date_trunc('month', month) AS month, rural_category, coalesce(at_farm, false) AS at_farm"
+        f"{kw}, {counted} {win} GROUP BY ALL ORDER BY ALL",
         params,
     )
     out = _typed(view, out)

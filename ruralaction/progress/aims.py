@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ruralaction.measures.periods import Coverage, Period, coverage
-from ruralaction.measures.store_progress import CrimeRows
+from ruralaction.measures.store_progress import CrimeRows, keyword_column
 from ruralaction.measures.trends import (
     INCIDENT_COLUMNS,
     MIN_COUNT,
@@ -359,7 +359,11 @@ def _text_columns(df: pd.DataFrame) -> list[str]:
 
 
 def _keyword_mask(df: pd.DataFrame, rows: np.ndarray, keywords: Sequence[str]) -> np.ndarray:
-    """Of ``rows`` (bool), those whose description or context holds one of ``keywords`` (whole words)."""
+    """Of ``rows`` (bool), those whose description or context holds one of ``keywords`` (whole words);
+    of counts, those counted as mentioning them
+    (:func:`ruralaction.measures.store_progress.keyword_column`)."""
+    if weights(df) is not None:
+        return rows & df[keyword_column(keywords)].to_numpy(dtype=bool) if keywords else np.zeros(len(df), dtype=bool)
     out = np.zeros(len(df), dtype=bool)
     idx = np.flatnonzero(rows)
     if not len(idx) or not keywords:

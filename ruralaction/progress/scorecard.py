@@ -330,8 +330,8 @@ def build_scorecard(
     incidents : DataFrame or StoreView
         A classified frame, or the classified store: then only counts of the area's rural crimes
         of the period, the 12 months before and the baseline year are read from it
-        (:func:`ruralaction.measures.store_progress.area_crime_counts`; the crimes themselves
-        only when a force export's text is loaded, for the keyword priorities), with the months
+        (:func:`ruralaction.measures.store_progress.area_crime_counts`, with a force export's text
+        counted by the priorities' keywords), with the months
         loaded, and the rural-crime figure holds only its newest ``detail_rows`` crimes
         (:attr:`Score.rows_total` and :attr:`Score.rows_all` say how many and which there are).
     actions : DataFrame
@@ -365,11 +365,13 @@ def build_scorecard(
     if isinstance(incidents, StoreView):  # every figure below counts only these counts
         view, windows = incidents, (period, period.previous(), baseline)
         loaded, text = sp.loaded_months(view), sp.has_text(view, windows)
-        incidents = sp.area_crime_counts(view, windows, ward)
+        keywords = [p.keywords for p in cfg.priorities if p.keywords and p.has_crime_measure] if text else []
+        incidents = sp.area_crime_counts(view, windows, ward, keywords)  # with text: counted by keyword too
         mask = np.ones(len(incidents), dtype=bool)
-        # keywords are matched in the crimes' text: read them only when there is text
-        texts = sp.area_rural_crimes(view, windows, ward) if text else incidents
-        text_mask = Filters(ward=ward).apply(texts) if text else mask
+        texts, text_mask = incidents, mask
+        if not all(map(sp.keywords_in_sql, keywords)):  # a keyword SQL cannot match as Python does: the rows
+            texts = sp.area_rural_crimes(view, windows, ward)
+            text_mask = Filters(ward=ward).apply(texts)
     else:
         loaded = loaded_months(incidents)
         mask = Filters(ward=ward).apply(incidents)
