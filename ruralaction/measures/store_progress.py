@@ -85,7 +85,7 @@ def _in_windows(periods: Sequence[Period]) -> tuple[str, list]:
 def has_text(view: StoreView, periods: Sequence[Period]) -> bool:
     """:func:`ruralaction.progress.aims.has_text` for every row (rural or not) in ``periods``."""
     cols = set(view.columns())
-    tests = [f"regexp_matches({c}, '[^{_SPACE}]')" for c in ("description", "context") if c in cols]
+    tests = [f"regexp_matches({c}::VARCHAR, '[^{_SPACE}]')" for c in ("description", "context") if c in cols]
     if "wildlife_flag" in cols:
         tests.append("wildlife_flag IS NOT NULL")
     if not tests:
