@@ -549,3 +549,5 @@ def test_the_crime_measures_count_counts_as_they_count_crimes():
         assert a.n_rows == len(b.rows) > 4 and b.rows_total is None
         pd.testing.assert_frame_equal(a.rows, b.rows.head(4))
         pd.testing.assert_frame_equal(sp.crime_rows(view, a.rows_all), b.rows)
+    empty = build_scorecard(StoreView((), ()), _taken_mix(), None, FY25, cfg, read_at=read_at)
+    assert empty.score("rural_crime").n_rows == 0 and list(empty.score("rural_crime").rows) == list(b.rows)

@@ -229,7 +229,8 @@ def crime_rows(view: StoreView, spec: CrimeRows, limit: int | None = None) -> pd
     sql = f"SELECT {', '.join(names)} FROM {src} WHERE {cond} ORDER BY date_trunc('month', month) DESC, {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    out = _typed(view, view.query(sql, params))
+    out = view.query(sql, params)
+    out = _typed(view, out.assign(**{c: None for c in _ROW_COLUMNS if c not in out}))  # an empty store has few
     return incident_table(out, np.ones(len(out), dtype=bool))
 
 
