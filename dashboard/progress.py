@@ -22,7 +22,7 @@ from ruralaction.measures import store_progress
 from ruralaction.measures.periods import Period, latest_full
 from ruralaction.progress import charts
 from ruralaction.progress.config import ProgressConfig, Status, load_progress_config
-from ruralaction.progress.scorecard import Scorecard, build_scorecard
+from ruralaction.progress.scorecard import Score, Scorecard, build_scorecard
 from ruralaction.reports import pack as report
 
 
@@ -71,8 +71,8 @@ def ward_names() -> dict[str, str]:
 
 def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.DataFrame]:
     """Every measure for ``period`` and ``ward`` from the data as it is now; also every action.
-    The crimes are counted in the classified store: only the area's rural crimes of the three
-    years compared are read."""
+    The crimes are counted in the classified store (counts of the area's rural crimes of the
+    three years compared); the rural-crime figure holds only its newest crimes (:func:`all_rows`)."""
     data = state.meta()
     src = state.source()
     acts = actions.actions()
@@ -93,6 +93,12 @@ def scorecard(period: Period, ward: str | None = None) -> tuple[Scorecard, pd.Da
         concerns_note=note,
     )
     return sc, acts
+
+
+def all_rows(s: Score) -> pd.DataFrame:
+    """Every row behind a score: those it holds, or (when it holds only the first) all of them
+    read from the classified store (for a download, when clicked)."""
+    return s.rows if s.rows_all is None else store_progress.crime_rows(state.view(), s.rows_all)
 
 
 def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int = 620) -> charts.Chart | None:

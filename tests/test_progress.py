@@ -495,3 +495,59 @@ def test_scorecards_of_two_periods_differ_as_their_data_does():
     b = build_scorecard(df, _taken_mix(), None, FY25.previous(), cfg, read_at=dt.datetime(2026, 6, 1))
     assert (a.score("rural_crime").value_text, b.score("rural_crime").value_text) == ("18", "20")
     assert a.score("visible_share").value_text == "80%" and b.score("visible_share").value_text == "—"
+
+
+def test_the_crime_measures_count_counts_as_they_count_crimes():
+    """Counts of the crimes (a ``crimes`` column, as the store gives them) give every crime
+    measure, the trend and the priorities the crimes themselves give; from the store the
+    rural-crime figure holds its newest crimes, says how many there are and reads them all."""
+    from ruralaction.measures import store_progress as sp
+    from ruralaction.measures.store_queries import StoreView
+    from ruralaction.progress.config import Priority
+
+    rows = [{"month": m, "rural": False} for m in months_between("2023-04", "2026-03")]
+    rows += monthly_rows({"2024-05": 20, "2025-05": 18, "2025-09": 4}) + monthly_rows({"2025-05": 5}, ward="W2")
+    rows += monthly_rows({"2024-05": 3, "2025-06": 7}, category="burglary")
+    rows += [{"month": "2025-05", "description": "Tractor taken"} for _ in range(6)]
+    rows += [{"month": "2024-06", "description": "tractors", "farm": True} for _ in range(5)]
+    df = incidents(rows)
+    counts = (
+        df[df["is_rural_crime"]]
+        .groupby(["month", "rural_category", "at_farm"], observed=True)
+        .size()
+        .rename("crimes")
+        .reset_index()
+    )
+    mask, cmask, loaded = df["is_rural_crime"].to_numpy(), np.ones(len(counts), bool), loaded_months(df)
+    base = financial_year(2024)
+    c_rows, detail = pm.rural_crime(df, mask, FY25, base, loaded)
+    c_counts, none = pm.rural_crime(counts, cmask, FY25, base, loaded)
+    assert c_counts == c_rows and len(detail) == c_rows.crimes and none.empty
+    pd.testing.assert_frame_equal(
+        pm.crime_by_category(counts, cmask, FY25, base, loaded), pm.crime_by_category(df, mask, FY25, base, loaded)
+    )
+    items = [Priority("Farms", at_farm=True), Priority("Burglary", categories=("burglary",))]
+    pd.testing.assert_frame_equal(
+        pm.priorities(counts, cmask, actions([]), FY25, base, loaded, items, text=False),
+        pm.priorities(df, mask, actions([]), FY25, base, loaded, items, text=False),
+    )
+    cfg = load_progress_config()
+    read_at = dt.datetime(2026, 6, 1, 9, 30)
+    for ward in (None, "W2"):
+        mem = build_scorecard(df, _taken_mix(), None, FY25, cfg, read_at=read_at, ward=ward)
+        view = StoreView.from_frame(df)
+        got = build_scorecard(view, _taken_mix(), None, FY25, cfg, read_at=read_at, ward=ward, detail_rows=4)
+        for name in ("categories", "priorities", "trend"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
+        a, b = got.score("rural_crime"), mem.score("rural_crime")
+        assert (a.value_text, a.detail_text, a.status, a.change_text) == (
+            b.value_text,
+            b.detail_text,
+            b.status,
+            b.change_text,
+        )
+        assert a.n_rows == len(b.rows) > 4 and b.rows_total is None
+        pd.testing.assert_frame_equal(a.rows, b.rows.head(4))
+        pd.testing.assert_frame_equal(sp.crime_rows(view, a.rows_all), b.rows)
+    empty = build_scorecard(StoreView((), ()), _taken_mix(), None, FY25, cfg, read_at=read_at)
+    assert empty.score("rural_crime").n_rows == 0 and list(empty.score("rural_crime").rows) == list(b.rows)

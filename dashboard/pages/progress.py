@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import errors, evidence, evidence_views, filters, places, progress, state
 from ruralaction.exports import csv_bytes
+from ruralaction.measures import store_progress
 from ruralaction.measures.filters import link_note
 from ruralaction.measures.periods import (
     KINDS,
@@ -25,7 +26,7 @@ from ruralaction.reports import pack as report
 from ruralaction.reports.cache import pack_key
 
 KIND, PERIOD, WARD = "progress_kind", "progress_period", "progress_ward"
-ROWS_SHOWN = 1_000
+ROWS_SHOWN = store_progress.DETAIL_ROWS  # what a scorecard from the store holds of a figure's crimes
 md = state.md
 
 src = state.source()
@@ -114,7 +115,7 @@ def tile(s) -> None:
         st.markdown(f"**Change:** {md(s.change_text)}")
         st.caption(f"{md(s.target_text)} · Baseline: {md(s.baseline_text)}")
         st.caption(f"**Period:** {md(s.period_text)} · {md(s.as_of_text)}")
-        n = len(s.rows)
+        n = s.n_rows  # the rows held may be only the first of them
         with st.expander(f"The {n:,} row{'s' if n != 1 else ''} behind this figure"):
             if n:
                 if n > ROWS_SHOWN:
@@ -122,7 +123,7 @@ def tile(s) -> None:
                 st.dataframe(s.rows.head(ROWS_SHOWN), hide_index=True, key=f"progress_rows_{s.key}")
                 st.download_button(
                     "Download these rows (CSV)",
-                    data=lambda: csv_bytes(s.rows),
+                    data=lambda: csv_bytes(progress.all_rows(s)),  # read when clicked
                     mime="text/csv",
                     file_name=f"{s.key}-{period.spec}.csv",
                     on_click="ignore",

@@ -7,8 +7,11 @@ candidate crimes near the county border.
 
 - the scorecard (:func:`ruralaction.progress.scorecard.build_scorecard` given a
   :class:`~ruralaction.measures.store_queries.StoreView`): :func:`loaded_months`,
-  :func:`area_rural_crimes` (the area's rural crimes in the scorecard's three years, the only rows
-  it counts) and :func:`has_text`;
+  :func:`area_crime_counts` (the area's rural crimes in the scorecard's three years counted by
+  month, category and farm from the cube; with a force export's text, from the rows by whether
+  they mention each priority's keywords), :func:`has_text`, :func:`area_rural_crimes` (the rows
+  themselves: only for a keyword SQL cannot match as Python does) and :func:`crime_rows` (the
+  newest of a figure's crimes, or all of them for a download);
 - the progress map: :func:`period_ward_counts`;
 - the Region page: :func:`ward_force_counts`, :func:`force_month_counts`, :func:`neighbour_points`
   (see :mod:`ruralaction.measures.region`);
@@ -17,7 +20,9 @@ candidate crimes near the county border.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -26,6 +31,7 @@ import pandas as pd
 from ruralaction.measures import coverage as cv
 from ruralaction.measures.periods import Period
 from ruralaction.measures.store_queries import StoreView, _span
+from ruralaction.measures.trends import incident_table
 
 #: Whitespace as Python's ``str.strip`` sees it (RE2's ``\s`` is ASCII only).
 _SPACE = r"\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -49,6 +55,18 @@ SCORECARD_COLUMNS = (
     "wildlife_flag",
 )
 _CATEGORY_COLUMNS = ("ward_code", "ward_name", "location", "last_outcome", "rural_reason", "context")
+#: The columns :func:`ruralaction.measures.trends.incident_table` shows.
+_ROW_COLUMNS = (
+    "month",
+    "rural_category",
+    "location",
+    "last_outcome",
+    "ward_name",
+    "rural_reason",
+    "crime_id",
+    "longitude",
+    "latitude",
+)
 
 
 def loaded_months(view: StoreView) -> list[str]:
@@ -67,7 +85,7 @@ def _in_windows(periods: Sequence[Period]) -> tuple[str, list]:
 def has_text(view: StoreView, periods: Sequence[Period]) -> bool:
     """:func:`ruralaction.progress.aims.has_text` for every row (rural or not) in ``periods``."""
     cols = set(view.columns())
-    tests = [f"regexp_matches({c}, '[^{_SPACE}]')" for c in ("description", "context") if c in cols]
+    tests = [f"regexp_matches({c}::VARCHAR, '[^{_SPACE}]')" for c in ("description", "context") if c in cols]
     if "wildlife_flag" in cols:
         tests.append("wildlife_flag IS NOT NULL")
     if not tests:
@@ -87,7 +105,11 @@ def area_rural_crimes(view: StoreView, periods: Sequence[Period], ward: str | No
         cond += " AND ward_code = ?"
         params.append(ward)
     names = [c for c in SCORECARD_COLUMNS if c in cols]
-    out = view.query(f"SELECT {', '.join(names)} FROM rows WHERE {cond}", params)
+    return _typed(view, view.query(f"SELECT {', '.join(names)} FROM rows WHERE {cond}", params))
+
+
+def _typed(view: StoreView, out: pd.DataFrame) -> pd.DataFrame:
+    """Rows read from the store typed as a classified frame's columns."""
     out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
     out["rural_category"] = pd.Categorical(out["rural_category"], categories=list(view.categories))
     for c in _CATEGORY_COLUMNS:
@@ -96,9 +118,120 @@ def area_rural_crimes(view: StoreView, periods: Sequence[Period], ward: str | No
     for c in ("in_rural_ward", "wildlife_flag"):
         if c in out:
             out[c] = out[c].astype("boolean")
-    out["is_rural_crime"] = out["is_rural_crime"].astype(bool)
-    out["at_farm"] = out["at_farm"].astype(bool)
+    for c in ("is_rural_crime", "at_farm"):
+        if c in out:
+            out[c] = out[c].astype(bool)
     return out
+
+
+#: A character of a word as Python's ``re`` sees it in text (``\\w``), in RE2.
+_WORD_CHAR = r"\p{L}\p{N}_"
+
+
+def keyword_column(keywords: Sequence[str]) -> str:
+    """The column of :func:`area_crime_counts` that says whether crimes mention one of ``keywords``."""
+    return "mentions " + "|".join(sorted(keywords))
+
+
+def keywords_in_sql(keywords: Sequence[str]) -> bool:
+    """Whether SQL matches ``keywords`` as :func:`ruralaction.progress.aims.keyword_mask` does:
+    whole words, any case, when each begins and ends with a word character (a boundary is then
+    a non-word character or the end of the text, as Python's ``\\b``)."""
+    return all(k and re.match(r"\w", k[0]) and re.match(r"\w", k[-1]) for k in keywords)
+
+
+def _mentions(keywords: Sequence[str], cols: set[str]) -> str:
+    """SQL: the row's description or context holds one of ``keywords`` (whole words, any case)."""
+    words = "|".join(re.sub(r"([\\.^$*+?{}\[\]|()])", r"\\\1", k) for k in sorted(keywords, key=len, reverse=True))
+    pattern = f"(?i)(?:^|[^{_WORD_CHAR}])(?:{words})(?:[^{_WORD_CHAR}]|$)".replace("'", "''")
+    tests = [
+        f"coalesce(regexp_matches({c}::VARCHAR, '{pattern}'), false)" for c in ("description", "context") if c in cols
+    ]
+    return " OR ".join(tests) or "false"
+
+
+def area_crime_counts(
+    view: StoreView, periods: Sequence[Period], ward: str | None = None, keywords: Sequence[Sequence[str]] = ()
+) -> pd.DataFrame:
+    """The rural crimes of the county (or of ``ward``) in ``periods`` counted: ``month``
+    (datetime64, first of the month), ``rural_category`` (categorical, the definition's order),
+    ``at_farm`` (bool), for each of ``keywords`` (each :func:`keywords_in_sql`) a bool column
+    :func:`keyword_column` (whether their text mentions one), and ``crimes`` (int64): what the
+    scorecard's crime figures, trend, categories and priorities count
+    (:mod:`ruralaction.progress.aims` takes it in place of the rows). Without keywords, from the cube."""
+    win, params = _in_windows(periods)
+    if ward is not None:
+        win += " AND ward_code = ?"
+        params.append(ward)
+    cols = set(view.columns()) if keywords else set()
+    kw = "".join(f', {_mentions(k, cols)} AS "{c}"' for c, k in {keyword_column(k): k for k in keywords}.items())
+    counted = (
+        "count(*) AS crimes FROM rows WHERE is_rural_crime AND" if keywords else "sum(crimes) AS crimes FROM cube WHERE"
+    )
+    out = view.query(
+        "SELECT date_trunc('month', month) AS month, rural_category, coalesce(at_farm, false) AS at_farm"
+        f"{kw}, {counted} {win} GROUP BY ALL ORDER BY ALL",
+        params,
+    )
+    out = _typed(view, out)
+    out["crimes"] = out["crimes"].astype(np.int64)
+    return out
+
+
+#: How many of a scorecard figure's crimes it holds (the newest): the Progress page shows as many.
+DETAIL_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class CrimeRows:
+    """Which crimes a scorecard figure stands on: the rural crimes of the county (or of ``ward``)
+    in ``period``. :func:`crime_rows` reads them (all, for a download, or the newest)."""
+
+    period: Period
+    ward: str | None = None
+
+
+def _in_load_order(view: StoreView) -> tuple[str, str]:
+    """The rows as a SQL source, and the ORDER BY terms of their load order (the order of
+    :func:`ruralaction.incidents.columnar.read_classified`'s frame)."""
+    if view.files:
+        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in view.files) + "]"
+        src = (
+            f"(SELECT *, list_position({files}, filename) AS _file, file_row_number AS _line "
+            f"FROM read_parquet({files}, union_by_name=true, filename=true, file_row_number=true))"
+        )
+        return src, "_file, _line"
+    return "rows", "rowid" if view.frame is not None else "month"
+
+
+def crime_rows(view: StoreView, spec: CrimeRows, limit: int | None = None) -> pd.DataFrame:
+    """:func:`ruralaction.measures.trends.incident_table` of the crimes of ``spec`` (newest first,
+    then in load order, as in memory), at most ``limit`` of them: only the newest months that
+    hold ``limit`` crimes are read."""
+    win, params = _in_windows([spec.period])
+    cond = f"is_rural_crime AND {win}"
+    if spec.ward is not None:
+        cond += " AND ward_code = ?"
+        params.append(spec.ward)
+    if limit is not None:
+        per = view.query(
+            f"SELECT date_trunc('month', month) AS month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} "
+            "GROUP BY ALL ORDER BY month DESC",
+            params,
+        )
+        reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
+        if reach < len(per):
+            cond += " AND month >= ?"  # the same as its month's (a month's first moment), and prunes files
+            params = [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
+    cols = set(view.columns())
+    names = [c for c in _ROW_COLUMNS if c in cols]
+    src, order = _in_load_order(view)
+    sql = f"SELECT {', '.join(names)} FROM {src} WHERE {cond} ORDER BY date_trunc('month', month) DESC, {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    out = view.query(sql, params)
+    out = _typed(view, out.assign(**{c: None for c in _ROW_COLUMNS if c not in out}))  # an empty store has few
+    return incident_table(out, np.ones(len(out), dtype=bool))
 
 
 def period_ward_counts(view: StoreView, period: Period, codes: pd.Index) -> np.ndarray:

@@ -10,6 +10,9 @@ Inputs
 incidents
     A classified frame (``ruralaction.incidents.pipeline.Classified.incidents``) and a boolean row mask of
     the rural crimes in the area (:meth:`ruralaction.measures.filters.Filters.apply` without months).
+    The crime measures also take counts of one (a :data:`COUNT_COLUMN` column: each row stands for
+    that many crimes, as :func:`ruralaction.measures.store_progress.area_crime_counts` gives), and
+    count the same; they then have no rows to list.
 actions
     A :func:`ruralaction.actions.list_actions` table (deleted actions already left out).
 concerns
@@ -41,7 +44,9 @@ import numpy as np
 import pandas as pd
 
 from ruralaction.measures.periods import Coverage, Period, coverage
+from ruralaction.measures.store_progress import CrimeRows, keyword_column
 from ruralaction.measures.trends import (
+    INCIDENT_COLUMNS,
     MIN_COUNT,
     by_category,
     change_words,
@@ -50,6 +55,8 @@ from ruralaction.measures.trends import (
     plural,
 )
 
+#: In counts of a classified frame, how many crimes each row stands for.
+COUNT_COLUMN = "crimes"
 TAKEN_STATUSES = ("completed", "in progress")
 ACTION_DETAIL = (
     "id",
@@ -81,6 +88,12 @@ class Measured:
         Why ``value`` is None (empty otherwise).
     numerator, denominator : int or None
         For shares; the count for counts.
+    detail_total : int or None
+        How many rows are behind the figure when ``detail`` holds only the first of them (None:
+        ``detail`` holds them all).
+    detail_all : CrimeRows or None
+        Which crimes they are, to read all of them when asked
+        (:func:`ruralaction.measures.store_progress.crime_rows`); None: ``detail`` is all.
     """
 
     value: float | None
@@ -89,6 +102,8 @@ class Measured:
     why_not: str = ""
     numerator: int | None = None
     denominator: int | None = None
+    detail_total: int | None = None
+    detail_all: CrimeRows | None = None
 
 
 def percent(x: float) -> str:
@@ -145,6 +160,29 @@ def quarter_words(start: dt.date, end: dt.date) -> str:
 
 
 # --------------------------------------------------------------------------- aim 1: crime
+
+
+def weights(df: pd.DataFrame) -> np.ndarray | None:
+    """How many crimes each row of counts stands for (None for a frame of crimes: one each)."""
+    return df[COUNT_COLUMN].to_numpy(dtype=np.int64) if COUNT_COLUMN in df else None
+
+
+def crime_count(df: pd.DataFrame, mask: np.ndarray) -> int:
+    """The crimes among the masked rows (of crimes or of counts)."""
+    w = weights(df)
+    return int(mask.sum()) if w is None else int(w[mask].sum())
+
+
+def category_counts(df: pd.DataFrame, mask: np.ndarray) -> pd.Series:
+    """:func:`ruralaction.measures.trends.by_category` of rows of crimes or of counts."""
+    w = weights(df)
+    if w is None:
+        return by_category(df, mask)
+    col = df["rural_category"]
+    codes = col.cat.codes.to_numpy()[mask]
+    ok = codes >= 0
+    counts = np.bincount(codes[ok], weights=w[mask][ok], minlength=len(col.cat.categories))
+    return pd.Series(counts.astype(np.int64), index=pd.Index(col.cat.categories, name="category"), name="crimes")
 
 
 def window_mask(df: pd.DataFrame, period: Period) -> np.ndarray:
@@ -251,13 +289,17 @@ def rural_crime(
     Returns
     -------
     (CrimeChange, DataFrame)
-        The comparison and the period's crimes (:func:`ruralaction.measures.trends.incident_table`).
+        The comparison and the period's crimes (:func:`ruralaction.measures.trends.incident_table`;
+        no rows when ``df`` holds counts).
     """
     m = mask if category is None else mask & (df["rural_category"].astype(object) == category).to_numpy(dtype=bool)
     windows = {"period": period, "baseline": baseline, "previous": period.previous()}
-    counts = {k: int((m & window_mask(df, p)).sum()) for k, p in windows.items()}
+    counts = {k: crime_count(df, m & window_mask(df, p)) for k, p in windows.items()}
     cov = {k: coverage(p, loaded) for k, p in windows.items()}
-    return crime_change(counts, cov, f"baseline year {baseline.spec}"), incident_table(df, m & window_mask(df, period))
+    change = crime_change(counts, cov, f"baseline year {baseline.spec}")
+    if weights(df) is not None:
+        return change, pd.DataFrame(columns=list(INCIDENT_COLUMNS))
+    return change, incident_table(df, m & window_mask(df, period))
 
 
 def crime_by_category(
@@ -274,7 +316,7 @@ def crime_by_category(
     """
     prev = period.previous()
     per = {
-        k: by_category(df, mask & window_mask(df, p))
+        k: category_counts(df, mask & window_mask(df, p))
         for k, p in (("period", period), ("baseline", baseline), ("previous", prev))
     }
     cov = {
@@ -317,7 +359,11 @@ def _text_columns(df: pd.DataFrame) -> list[str]:
 
 
 def _keyword_mask(df: pd.DataFrame, rows: np.ndarray, keywords: Sequence[str]) -> np.ndarray:
-    """Of ``rows`` (bool), those whose description or context holds one of ``keywords`` (whole words)."""
+    """Of ``rows`` (bool), those whose description or context holds one of ``keywords`` (whole words);
+    of counts, those counted as mentioning them
+    (:func:`ruralaction.measures.store_progress.keyword_column`)."""
+    if weights(df) is not None:
+        return rows & df[keyword_column(keywords)].to_numpy(dtype=bool) if keywords else np.zeros(len(df), dtype=bool)
     out = np.zeros(len(df), dtype=bool)
     idx = np.flatnonzero(rows)
     if not len(idx) or not keywords:

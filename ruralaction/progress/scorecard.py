@@ -19,7 +19,7 @@ from ruralaction.measures import store_progress as sp
 from ruralaction.measures.filters import Filters
 from ruralaction.measures.periods import Period, loaded_months, parse_period
 from ruralaction.measures.store_queries import StoreView
-from ruralaction.measures.trends import monthly
+from ruralaction.measures.trends import month_codes, monthly
 from ruralaction.progress import aims as pm
 from ruralaction.progress.config import (
     AIMS,
@@ -69,7 +69,14 @@ class Score:
     note : str
         How it is measured.
     rows : DataFrame
-        The incidents, actions, wards, partners or concerns behind it.
+        The incidents, actions, wards, partners or concerns behind it: all of them, or the first
+        ``rows_total`` when that is given (a scorecard from the store holds at most
+        :data:`~ruralaction.measures.store_progress.DETAIL_ROWS` crimes).
+    rows_total : int or None
+        How many rows are behind it when ``rows`` holds only the first (None: all are held).
+    rows_all : CrimeRows or None
+        Which crimes they are (:func:`ruralaction.measures.store_progress.crime_rows` reads them
+        all, e.g. for a download); None when ``rows`` holds them all.
     """
 
     key: str
@@ -86,6 +93,13 @@ class Score:
     as_of_text: str
     note: str
     rows: pd.DataFrame
+    rows_total: int | None = None
+    rows_all: sp.CrimeRows | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """How many rows are behind the figure (held or not)."""
+        return len(self.rows) if self.rows_total is None else self.rows_total
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,8 @@ def _score(
         as_of_text=as_of_text,
         note=NOTES[key],
         rows=m.detail,
+        rows_total=m.detail_total,
+        rows_all=m.detail_all,
     )
 
 
@@ -269,11 +285,25 @@ def _rate_rows(df: pd.DataFrame, c: MeasureConfig) -> pd.DataFrame:
 
 
 def trend_frame(df: pd.DataFrame, mask: np.ndarray, period: Period, loaded: Sequence[str]) -> pd.DataFrame:
-    """Rural crimes per month and category over the period and the 12 months before, loaded months only."""
+    """Rural crimes per month and category over the period and the 12 months before, loaded months
+    only (``df``: rows of crimes or counts of them, see :mod:`ruralaction.progress.aims`)."""
     months = [m for m in (*period.previous().months, *period.months) if m in set(loaded)]
     if not months:
         return monthly(df, np.zeros(len(df), bool), "2000-01", "1999-12")
-    return monthly(df, mask, months[0], months[-1], covered=months)
+    w = pm.weights(df)
+    if w is None:
+        return monthly(df, mask, months[0], months[-1], covered=months)
+    grid = monthly(df, np.zeros(len(df), bool), months[0], months[-1])  # every month x category, in order
+    cats = len(df["rural_category"].cat.categories)
+    lo = int(np.datetime64(months[0], "M").astype(np.int64))
+    n_months = int(np.datetime64(months[-1], "M").astype(np.int64)) - lo + 1
+    m = month_codes(df)[mask] - lo
+    c = df["rural_category"].cat.codes.to_numpy()[mask].astype(np.int64)
+    ok = (m >= 0) & (m < n_months) & (c >= 0)
+    counts = np.bincount(m[ok] * cats + c[ok], weights=w[mask][ok], minlength=len(grid))
+    grid["crimes"] = counts.astype(np.int64)
+    keep = np.isin(grid["month"].dt.strftime("%Y-%m").to_numpy(), np.asarray(months, dtype=object))
+    return grid[keep].reset_index(drop=True)
 
 
 def build_scorecard(
@@ -291,15 +321,19 @@ def build_scorecard(
     issues_for: Mapping[str, Sequence[str]] | None = None,
     wildlife_category: str = "wildlife crime",
     concerns_note: str = "",
+    detail_rows: int = sp.DETAIL_ROWS,
 ) -> Scorecard:
     """Measure everything for ``period`` in the county or one ward.
 
     Parameters
     ----------
     incidents : DataFrame or StoreView
-        A classified frame, or the classified store: then only the area's rural crimes of the
-        period, the 12 months before and the baseline year are read from it
-        (:func:`ruralaction.measures.store_progress.area_rural_crimes`), with the months loaded.
+        A classified frame, or the classified store: then only counts of the area's rural crimes
+        of the period, the 12 months before and the baseline year are read from it
+        (:func:`ruralaction.measures.store_progress.area_crime_counts`, with a force export's text
+        counted by the priorities' keywords), with the months
+        loaded, and the rural-crime figure holds only its newest ``detail_rows`` crimes
+        (:attr:`Score.rows_total` and :attr:`Score.rows_all` say how many and which there are).
     actions : DataFrame
         :func:`~ruralaction.actions.list_actions` of the dataset shown (all wards).
     concerns : DataFrame or None
@@ -321,18 +355,27 @@ def build_scorecard(
     wildlife_category : str
     concerns_note : str
         Why ``concerns`` is None.
+    detail_rows : int
+        With the store: how many of the rural-crime figure's crimes to hold.
     """
     names = dict(ward_names or {})
     as_of = read_at.date()
     baseline = parse_period(cfg.baseline_period)
-    text = None
-    if isinstance(incidents, StoreView):  # every figure below counts only these rows
-        windows = (period, period.previous(), baseline)
-        loaded, text = sp.loaded_months(incidents), sp.has_text(incidents, windows)
-        incidents = sp.area_rural_crimes(incidents, windows, ward)
+    text = view = None
+    if isinstance(incidents, StoreView):  # every figure below counts only these counts
+        view, windows = incidents, (period, period.previous(), baseline)
+        loaded, text = sp.loaded_months(view), sp.has_text(view, windows)
+        keywords = [p.keywords for p in cfg.priorities if p.keywords and p.has_crime_measure] if text else []
+        incidents = sp.area_crime_counts(view, windows, ward, keywords)  # with text: counted by keyword too
+        mask = np.ones(len(incidents), dtype=bool)
+        texts, text_mask = incidents, mask
+        if not all(map(sp.keywords_in_sql, keywords)):  # a keyword SQL cannot match as Python does: the rows
+            texts = sp.area_rural_crimes(view, windows, ward)
+            text_mask = Filters(ward=ward).apply(texts)
     else:
         loaded = loaded_months(incidents)
-    mask = Filters(ward=ward).apply(incidents)
+        mask = Filters(ward=ward).apply(incidents)
+        texts, text_mask = incidents, mask
     acts = actions
     if ward is not None and len(actions):
         acts = actions[actions["ward_codes"].map(lambda codes: ward in codes)]
@@ -352,6 +395,10 @@ def build_scorecard(
     quarter_text = f"Last quarter of {period.short}: {pm.quarter_words(q_start, q_end)}"
 
     crime, crime_rows = pm.rural_crime(incidents, mask, period, baseline, loaded)
+    total = which = None
+    if view is not None:  # the newest crimes of the period; the rest read when asked for
+        which = sp.CrimeRows(period, ward)
+        crime_rows, total = sp.crime_rows(view, which, detail_rows), crime.crimes
     rc = cfg.measure("rural_crime")
     cp = crime.period_coverage  # a count over part of the period says over how much
     over = "" if cp.complete else f" in the {cp.loaded} of its 12 months with data"
@@ -361,6 +408,8 @@ def build_scorecard(
         crime_rows,
         crime.why_not,
         crime.crimes,
+        detail_total=total,
+        detail_all=which,
     )
     crime_score = _score(
         "rural_crime",
@@ -452,7 +501,7 @@ def build_scorecard(
     scores.sort(key=lambda s: order.index(s.key))
     categories = _rate_rows(pm.crime_by_category(incidents, mask, period, baseline, loaded), rc)
     prios = pm.priorities(
-        incidents, mask, acts, period, baseline, loaded, cfg.priorities, wildlife_category, as_of, text
+        texts, text_mask, acts, period, baseline, loaded, cfg.priorities, wildlife_category, as_of, text
     )
     prios = _rate_rows(
         prios.assign(why_not=np.where(prios["measured"], "", "Not measurable from the data loaded.")), rc
