@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import plotly.express as px
 import streamlit as st
 
 from dashboard import actions, errors, evidence_views, filters, places, state
 from ruralaction.concerns import ward_concern_counts
 from ruralaction.exports import csv_bytes
-from ruralaction.measures import area_report, maplayers, months, readiness, store_local, trends
+from ruralaction.measures import area_report, evidence_charts, maplayers, readiness, store_local, trends
 from ruralaction.measures.filters import link_note, month_label
 from ruralaction.reports import staticmap
 
@@ -203,25 +202,7 @@ if ch.complete and ch.percent is not None:
         if ch.beyond_chance
         else "A change this size can happen by chance alone, so it may not be a real trend."
     )
-trend = s.trend.assign(category=s.trend["category"].astype(str).str.capitalize())
-fig = px.bar(
-    trend,
-    x="month",
-    y="crimes",
-    color="category",
-    labels={"month": "Month", "crimes": "Rural crimes", "category": "Category"},
-)
-fig.update_layout(
-    barmode="stack",
-    bargap=0.15,
-    hovermode="x unified",
-    margin={"t": 10, "b": 10},
-    legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
-    hoverlabel_font_size=15,
-)
-months.month_axis(fig, s.covered or trend["month"], font_size=14)
-fig.update_xaxes(title_text="")
-fig.update_yaxes(tickfont_size=14, title_font_size=15, rangemode="tozero")
+fig = evidence_charts.by_month_chart(s.trend, s.covered)
 st.plotly_chart(fig, key="local_area_trend", config={"displaylogo": False})
 
 if parish is None:

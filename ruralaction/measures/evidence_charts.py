@@ -120,9 +120,10 @@ def rural_urban_chart(frame: pd.DataFrame, measure: str = "crimes") -> go.Figure
     return fig
 
 
-def by_month_chart(by_month: pd.DataFrame) -> go.Figure:
-    """The Overview's rural crimes by month, stacked by category (``month, category, crimes``:
-    :func:`ruralaction.measures.overview.rural_by_month`)."""
+def by_month_chart(by_month: pd.DataFrame, covered=None) -> go.Figure:
+    """Rural crimes by month, stacked by category (``month, category, crimes``:
+    :func:`ruralaction.measures.overview.rural_by_month`, or an area's trend), on the Overview and
+    the Local area page; ``covered`` the months with data (default: those of ``by_month``)."""
     import plotly.express as px
 
     fig = px.bar(
@@ -140,7 +141,7 @@ def by_month_chart(by_month: pd.DataFrame) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title_text": "", "font_size": 15},
         hoverlabel_font_size=15,
     )
-    month_axis(fig, by_month["month"], font_size=14)
+    month_axis(fig, covered or by_month["month"], font_size=14)
     fig.update_xaxes(title_text="")
-    fig.update_yaxes(tickfont_size=14, title_font_size=15)
+    fig.update_yaxes(tickfont_size=14, title_font_size=15, rangemode="tozero")
     return fig

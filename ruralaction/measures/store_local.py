@@ -226,24 +226,7 @@ def area_rows(
     points, its table and its download (``trends.incident_table(rows, all-true mask)``)."""
     if parish is None:
         return sq.filtered_rows(view, f, wards, limit)
-    cond, params = area_where(view, f, parish=parish)
-    if limit is not None:  # as filtered_rows: only the newest months that hold ``limit`` crimes are read
-        per = view.query(
-            f"SELECT month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} GROUP BY month ORDER BY month DESC", params
-        )
-        reach = int(np.searchsorted(per["n"].cumsum().to_numpy(), limit))
-        if reach < len(per):
-            cond, params = f"{cond} AND month >= ?", [*params, pd.Timestamp(per["month"].iloc[reach]).to_pydatetime()]
-    sql = f"SELECT {', '.join(sq.ROW_COLUMNS)} FROM rural_rows WHERE {cond} ORDER BY month DESC, source_file, line"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    out = view.query(sql, params)
-    out["month"] = pd.to_datetime(out["month"]).astype("datetime64[s]")
-    out["rural_category"] = pd.Categorical(out["rural_category"], categories=list(view.categories))
-    for c in ("ward_code", "ward_name", "rural_reason", "location", "last_outcome"):
-        out[c] = out[c].astype("category")
-    out["in_rural_ward"] = out["in_rural_ward"].astype("boolean")
-    return out
+    return sq.newest_rows(view, *area_where(view, f, parish=parish), limit)
 
 
 def window_counts(

@@ -434,8 +434,14 @@ ROW_COLUMNS = (
 def filtered_rows(view: StoreView, f: Filters, wards: pd.DataFrame | None = None, limit: int | None = None):
     """The filtered rural crimes themselves, newest first (only the :data:`ROW_COLUMNS`, and at
     most ``limit`` of them): for the "each crime" table, its download and the points layer."""
-    cond, params = where(f, wards)
-    if limit is not None:  # only the newest months that hold ``limit`` crimes are read and sorted
+    return newest_rows(view, *where(f, wards), limit)
+
+
+def newest_rows(view: StoreView, cond: str, params: list, limit: int | None = None) -> pd.DataFrame:
+    """The rural crimes ``cond`` picks (a condition on the cube's columns, as :func:`where` makes),
+    newest first in the store's order, at most ``limit``: only the newest months that hold
+    ``limit`` crimes (counted in the cube) are read and sorted, from the rural crimes' own files."""
+    if limit is not None:
         per = view.query(
             f"SELECT month, sum(crimes)::BIGINT AS n FROM cube WHERE {cond} GROUP BY month ORDER BY month DESC", params
         )
