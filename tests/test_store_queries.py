@@ -222,3 +222,24 @@ def test_adding_a_month_to_a_store_from_before_cubes_counts_the_earlier_months_t
     rural = int(view.query("SELECT count(*) AS n FROM rows WHERE is_rural_crime")["n"].iloc[0])
     assert int(view.query("SELECT sum(crimes) AS n FROM cube")["n"].iloc[0]) == rural > 0
     assert int(view.query("SELECT count(*) AS n FROM rural_rows")["n"].iloc[0]) == rural
+
+
+def test_an_added_month_is_parsed_once_and_the_store_matches_parsing_it_again(tmp_path, monkeypatch):
+    """The change already loaded the file to check it: the store classifies that load (with the
+    kept file's name) instead of reading the file a second time, and ends as a second read would."""
+    store = Store(tmp_path)
+    assert store.add_incidents(months("2018-1"), actor=ADMIN, geography=geography_folder_files(SHARED)).accepted
+    upload = [("2019-01-northamptonshire-street.csv", months("2019-01")[0].read_bytes())]
+    parsed: list = []
+    real_load = columnar.load_incidents
+    monkeypatch.setattr(columnar, "load_incidents", lambda *a, **k: parsed.append(a) or real_load(*a, **k))
+    assert store.add_incidents(upload, actor=ADMIN).accepted
+    assert parsed == [], "the store did not parse the added file again"
+    assert columnar.read_manifest(columnar.store_dir(store.versions.current_dir(), "ours"))["built"] == "added"
+    a = columnar.read_classified(store.versions.current_dir(), "ours")
+    b = load_data_dir(store.path("ours"))
+    pd.testing.assert_frame_equal(by_rows(a.incidents), by_rows(b.incidents), check_dtype=False)
+    assert a.summary.lines() == b.summary.lines()  # the kept file's name, as a second read gives it
+    assert any(
+        "police_uk/" in f.source and f.source.endswith("2019-01-northamptonshire-street.csv") for f in a.summary.files
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: A file with more rows per distinct Crime ID than this is said to be implausible.
@@ -69,8 +70,12 @@ def implausible_files(new: pd.DataFrame) -> list[str]:
     ids = new.loc[new["crime_id"].notna(), ["source_file", "crime_id"]]
     if ids.empty:
         return []
-    per_id = ids.groupby(["source_file", "crime_id"], observed=True).size()
-    by_file = per_id.groupby(level=0, observed=True).agg(["size", "sum", "max"])
+    # rows per (file, Crime ID) from integer codes: a string group-by over every row took ~0.4 s a month
+    files, file_names = pd.factorize(ids["source_file"], sort=False)
+    crime, crime_ids = pd.factorize(ids["crime_id"], sort=False)
+    pairs, per_id = np.unique(files.astype(np.int64) * (len(crime_ids) + 1) + crime, return_counts=True)
+    of_file = pd.Index(file_names)[pairs // (len(crime_ids) + 1)]
+    by_file = pd.Series(per_id, index=of_file).groupby(level=0, sort=False).agg(["size", "sum", "max"])
     odd = by_file[(by_file["sum"] / by_file["size"] > MAX_ROWS_PER_ID) | (by_file["max"] > MAX_REPEATS)]
     return [
         f"{Path(str(f)).name}: its {int(row['sum']):,} rows use only {int(row['size']):,} Crime IDs "

@@ -49,7 +49,7 @@ from ruralaction.definition import Definition, load_definition
 from ruralaction.geography.boundaries import Geography, build_geography, find_geography_files
 from ruralaction.geography.hexgrid import lonlat_cells
 from ruralaction.incidents.classify import classify
-from ruralaction.incidents.loader import FileReport, LoadSummary, load_incidents
+from ruralaction.incidents.loader import FileReport, LoadResult, LoadSummary, load_incidents
 from ruralaction.incidents.pipeline import GEOGRAPHY_DIRS, INCIDENT_DIRS, Classified
 
 FORMAT = 1
@@ -236,6 +236,36 @@ def rebase(loaded, old: str, new: str):
     return loaded
 
 
+def renamed(loaded, names: dict[str, str]):
+    """A copy of a load result whose source names are changed by ``names`` (old -> new; a zip's
+    members ``old!member`` follow their zip); the result given is not changed."""
+    from dataclasses import replace
+
+    def new(value: object) -> object:
+        if isinstance(value, str):
+            for old, name in names.items():
+                if value == old or value.startswith(f"{old}!"):
+                    return name + value[len(old) :]
+        return value
+
+    frames = []
+    for frame in (loaded.incidents, loaded.rejected):
+        frame = frame.copy(deep=False)
+        if "source_file" in frame.columns:
+            col = frame["source_file"]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                frame["source_file"] = col.cat.rename_categories([new(c) for c in col.cat.categories])
+            else:
+                frame["source_file"] = col.map(new)
+        frames.append(frame)
+    replaced = loaded.summary.replaced.copy()
+    for c in ("replaced_file", "by_file"):
+        if c in replaced.columns and len(replaced):
+            replaced[c] = replaced[c].map(new)
+    summary = LoadSummary(files=[replace(f, source=new(f.source)) for f in loaded.summary.files], replaced=replaced)
+    return LoadResult(incidents=frames[0], rejected=frames[1], summary=summary)
+
+
 def _partition_key(fmt: object, force: object, month: pd.Timestamp) -> str:
     return f"{_slug(force)}/{pd.Timestamp(month):%Y-%m}/{_slug(fmt)}"
 
@@ -337,6 +367,7 @@ def build(
     dataset: str,
     definition: Definition | None = None,
     previous: Path | None = None,
+    loaded: tuple[dict[str, str], object] | None = None,
 ) -> str:
     """Write the classified store of ``version_dir/dataset`` (a staged, not yet switched version).
 
@@ -344,6 +375,10 @@ def build(
     ----------
     previous : Path, optional
         The version before (its store is reused where the change only added files).
+    loaded : (names, LoadResult), optional
+        The added files as the change already loaded them (to check them), with ``names``
+        mapping each source name in it to the file's path in the dataset folder: when those
+        are exactly the added files, they are not read and parsed a second time.
 
     Returns
     -------
@@ -377,7 +412,7 @@ def build(
     geography = (_load_geography(store_dir(previous, dataset)) if reuse else None) or _geography(base, definition)
     _save_geography(geography, out)
     if added is not None and previous is not None:
-        _build_added(base, out, store_dir(previous, dataset), prev, added, geography, definition)
+        _build_added(base, out, store_dir(previous, dataset), prev, added, geography, definition, loaded)
         mode = "added"
     else:
         _build_full(base, out, geography, definition)
@@ -422,9 +457,19 @@ def _build_full(base: Path, out: Path, geography: Geography, definition: Definit
 
 
 def _build_added(
-    base: Path, out: Path, prev_dir: Path, prev: dict, added: list[str], geography: Geography, definition: Definition
+    base: Path,
+    out: Path,
+    prev_dir: Path,
+    prev: dict,
+    added: list[str],
+    geography: Geography,
+    definition: Definition,
+    preloaded: tuple[dict[str, str], object] | None = None,
 ) -> None:
-    loaded = rebase(load_incidents([base / rel for rel in added], definition), f"{base}/", "")
+    if preloaded is not None and list(preloaded[0].values()) == added:  # the same files in the same order
+        loaded = renamed(preloaded[1], preloaded[0])
+    else:
+        loaded = rebase(load_incidents([base / rel for rel in added], definition), f"{base}/", "")
     df = with_cells(classify(loaded.incidents, geography, definition))
     new_parts = _write_rows(df, out)
     parts = dict(prev.get("partitions", {}))

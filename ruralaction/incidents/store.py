@@ -209,15 +209,18 @@ class Store:
             parent = self.versions.current_dir() if self.versions.current_id() else None
             yield ch
             if not ch.cancelled:  # classified in the staged version: it switches in with the files
-                self._classify(ch.folder, parent, ch.definition)
+                self._classify(ch.folder, parent, ch.definition, ch.loaded)
                 ch.info["has_incidents"] = {d: _has_incidents(ch.folder / d) for d in DATASETS}
 
-    def _classify(self, folder: Path, parent: Path | None, definition: Definition | None) -> None:
+    def _classify(
+        self, folder: Path, parent: Path | None, definition: Definition | None, loaded: tuple | None = None
+    ) -> None:
         """Write the classified store of each dataset in a staged version (see :mod:`columnar`)."""
         definition = definition or load_definition()
         for dataset in DATASETS:
             if (folder / dataset).is_dir():
-                columnar.build(folder, dataset, definition, previous=parent)
+                mine = loaded[1:] if loaded is not None and loaded[0] == dataset else None
+                columnar.build(folder, dataset, definition, previous=parent, loaded=mine)
             elif columnar.store_dir(folder, dataset).exists():
                 shutil.rmtree(columnar.store_dir(folder, dataset))
 
@@ -349,12 +352,22 @@ class Store:
             ch.definition = definition
             for (_, folder, fname), data in geo:
                 write_atomic(ch.folder / dataset / folder / fname, data)
+            names: dict[str, str] = {}  # each input's source name -> its path in the dataset folder
             for item in inputs:
                 for target_rel, data in _files_to_keep(item, good_sources):
                     fmt_dir = "force_export" if _is_force_export(result, target_rel) else "police_uk"
                     rel = Path(dataset) / fmt_dir / stamp / target_rel
                     write_atomic(ch.folder / rel, data)
                     kept.append(rel)
+                    if isinstance(item, tuple) or not Path(item).is_dir():
+                        names[item[0] if isinstance(item, tuple) else str(item)] = rel.relative_to(dataset).as_posix()
+            sources = {f.source.split("!", 1)[0] for f in result.summary.files}
+            if (
+                sources == set(names)
+                and len(names) == len(kept)
+                and all(f.source in good_sources for f in result.summary.files)
+            ):
+                ch.loaded = (dataset, names, result)  # every file loaded rows and was kept: no second parse
             s = result.summary
             ch.note = f"{len(kept)} file{'s' if len(kept) != 1 else ''}, {s.rows_loaded:,} rows" + (
                 f"; geography {', '.join(fname for (_, _, fname), _ in geo)}" if geo else ""

@@ -476,6 +476,9 @@ class Change:
     definition: object = None
     #: Facts recorded in the version's manifest (set by the store).
     info: dict = field(default_factory=dict)
+    #: The added incident files as the change already loaded them: ``(dataset, {source name:
+    #: path in the dataset folder}, LoadResult)``, so classifying them does not parse them again.
+    loaded: tuple | None = None
 
     def cancel(self) -> None:
         self.cancelled = True
