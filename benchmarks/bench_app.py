@@ -1,7 +1,7 @@
 """Benchmark: the whole app over the classified store at 1M, 5M and 10M rows (figures, not a test).
 
     python benchmarks/bench_app.py [--rows 1000000 5000000 10000000] [--months 24] [--keep DIR]
-                                   [--viewers 20]
+                                   [--add-month]
 
 For each size, a data directory is built from the real Northamptonshire police.uk files under
 ``../shared/data`` (their rows resampled with their real snap points, LSOAs, crime types and
@@ -18,12 +18,12 @@ which runs it the way the server does: one thread per session, in one process):
 - each page's first view, and **CPU seconds per cached view** of every page (a rerun with the
   caches warm: what each extra viewer costs the server);
 - **memory**: the process's resident memory after visiting every page (VmRSS) and its peak;
-- **many viewers**: ``--viewers`` sessions opening the Overview at once (threads in the one
-  process, as the server runs them), the slowest one's wall time;
 - **Map filter change**: server time of the Map page's rerun after a filter change (median);
 - with ``--add-month``: adding the next month to the store against classifying it alone.
 
-The machine's load is printed with the figures: the 2 cores are shared.
+The machine's load is printed with the figures: the 2 cores are shared. Many viewers at once
+are measured against a real server by ``bench_server.py`` (an AppTest per viewer would time
+AppTest's own start, not the app's).
 """
 
 from __future__ import annotations
@@ -103,12 +103,12 @@ def add_one_month(root: Path, rows: int) -> tuple[float, float]:
 
 
 CHILD = r"""
-import json, os, statistics, sys, threading, time
+import json, os, statistics, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-root, viewers = sys.argv[1], int(sys.argv[2])
+root = sys.argv[1]
 os.environ["RURALACTION_DATA_DIR"] = root
-os.chdir(sys.argv[3])
+os.chdir(sys.argv[2])
 from streamlit.testing.v1 import AppTest
 
 PAGES = %(pages)r
@@ -153,30 +153,18 @@ if box is not None:
         times.append(time.perf_counter() - t)
 out["map_filter_ms"] = statistics.median(times) * 1000 if times else None
 
-# many viewers opening the Overview at once (one thread per session, as the server runs them)
-walls = []
-def one():
-    t = time.perf_counter()
-    a = AppTest.from_file("app.py", default_timeout=900).run()
-    walls.append((time.perf_counter() - t, bool(a.exception)))
-threads = [threading.Thread(target=one) for _ in range(viewers)]
-c = time.process_time()
-for th in threads: th.start()
-for th in threads: th.join()
-out["viewers"] = {"n": viewers, "slowest_s": max(w for w, _ in walls), "median_s": statistics.median(w for w, _ in walls),
-                  "errors": sum(e for _, e in walls), "cpu_s_each": (time.process_time() - c) / viewers}
 out["rss_end_mb"] = status("VmRSS")
 out["peak_mb"] = status("VmHWM")
 print(json.dumps(out))
 """
 
 
-def measure(root: Path, viewers: int) -> dict:
+def measure(root: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RURALACTION_DATA_DIR": str(root)}
     env.pop("RURALACTION_DEFINITION", None)
     script = CHILD % {"pages": PAGES}
     out = subprocess.run(
-        [sys.executable, "-c", script, str(root), str(viewers), str(ROOT)],
+        [sys.executable, "-c", script, str(root), str(ROOT)],
         check=False,
         env=env,
         capture_output=True,
@@ -191,7 +179,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000, 10_000_000])
     ap.add_argument("--months", type=int, default=24)
-    ap.add_argument("--viewers", type=int, default=20)
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the data directories here")
     ap.add_argument("--add-month", action="store_true", help="also add one month to each store (it grows by one)")
     args = ap.parse_args()
@@ -214,7 +201,7 @@ def main() -> None:
                     f"  add one month ({n // args.months:,} rows) to the store: {add:.1f} s; "
                     f"classify that month alone: {alone:.1f} s; ratio {add / alone:.1f}×"
                 )
-            r = measure(root, args.viewers)
+            r = measure(root)
             print(f"  start-up, fresh process to the first rendered Overview: {r['startup_s']:.1f} s")
             print("  first view: " + ", ".join(f"{p} {s:.1f} s" for p, s in r["first_view_s"].items()))
             print("  CPU-s per cached view: " + ", ".join(f"{p} {s:.2f}" for p, s in r["cpu_s"].items()))
@@ -222,11 +209,6 @@ def main() -> None:
             print(f"  resident memory after every page: {r['rss_mb']:,.0f} MB (peak {r['peak_mb']:,.0f} MB)")
             if r["map_filter_ms"] is not None:
                 print(f"  Map filter change (AppTest rerun, median): {r['map_filter_ms']:.0f} ms")
-            v = r["viewers"]
-            print(
-                f"  {v['n']} viewers opening the Overview at once: slowest {v['slowest_s']:.1f} s, "
-                f"median {v['median_s']:.1f} s, {v['cpu_s_each']:.2f} CPU-s each, {v['errors']} errors"
-            )
             print(f"  load after: {os.getloadavg()[0]:.2f}", flush=True)
     finally:
         if tmp is not None:

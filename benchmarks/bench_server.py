@@ -11,7 +11,9 @@ client so small it costs the 2 cores next to nothing, then prints:
   data cached; the server process's own CPU time from ``/proc``, divided by ``--views``);
 - **many viewers**: ``--viewers`` sessions opening the Overview at the same moment, each one's
   time to its page finished (slowest, median), and the server's CPU for all of them;
-- the server's resident memory after visiting every page.
+- the server's resident memory after visiting every page;
+- a **Map filter change**: the Map with filters nobody asked for yet (no kept answer), time to
+  the script finished.
 
 The machine's load is printed with the figures (the 2 cores are shared).
 """
@@ -130,6 +132,24 @@ def main() -> None:
             cpu = (cpu_seconds(server.pid) - c) / args.views
             print(f"    {name:13s} {cpu:.2f} CPU-s, {statistics.median(walls) * 1000:5.0f} ms (first {first:.1f} s)")
         print(f"  server resident memory after every page: {rss_mb(server.pid):,.0f} MB")
+
+        # a filter change on the Map: the page with filters no one asked for yet (nothing kept),
+        # as a session's rerun after a sidebar change; months, categories, reason, district
+        changes = [
+            "crime-map?from=2023-07",
+            "crime-map?cat=burglary",
+            "crime-map?reason=farm",
+            "crime-map?cat=vehicle+crime&from=2024-01",
+            "crime-map?district=Daventry",
+            "crime-map?from=2023-03&to=2024-06&cat=criminal+damage",
+        ]
+        c = cpu_seconds(server.pid)
+        walls = [asyncio.run(view(port, q)) for q in changes]
+        cpu = (cpu_seconds(server.pid) - c) / len(changes)
+        print(
+            f"  Map filter change (a new filter, server to script finished): median "
+            f"{statistics.median(walls) * 1000:.0f} ms, worst {max(walls) * 1000:.0f} ms, {cpu:.2f} CPU-s each"
+        )
 
         async def crowd() -> list[float]:
             return await asyncio.gather(*(view(port, "") for _ in range(args.viewers)))

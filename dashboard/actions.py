@@ -196,6 +196,13 @@ FIRST_ADMIN_HELP = (
 # --------------------------------------------------------------------------- for other pages
 
 
+def actions_key(acts: pd.DataFrame) -> tuple:
+    """Which actions, at which versions: a cache key part for anything drawn from the actions."""
+    if acts.empty:
+        return ()
+    return tuple(zip(acts["id"].tolist(), acts["version"].tolist()))
+
+
 def map_points(ward_codes: list[str] | None = None, date_from=None, date_to=None) -> pd.DataFrame:
     """The shown dataset's actions as map points (:func:`ruralaction.actions.action_points`):
     ``lon, lat, title, date, partner, visible, marker, …``, optionally only those in
@@ -203,8 +210,15 @@ def map_points(ward_codes: list[str] | None = None, date_from=None, date_to=None
     from ruralaction.actions import action_points, filter_actions
 
     with errors.section("Partners' actions on the map", "map"):  # the crimes still show without them
-        acts = filter_actions(actions(), wards=ward_codes or (), date_from=date_from, date_to=date_to)
-        return action_points(acts, state.meta().geography.wards)
+        every = actions()
+
+        def points() -> pd.DataFrame:
+            acts = filter_actions(every, wards=ward_codes or (), date_from=date_from, date_to=date_to)
+            return action_points(acts, state.meta().geography.wards)
+
+        # the same for every viewer until an action changes: made once, shared (read-only)
+        key = (tuple(ward_codes or ()), str(date_from), str(date_to), actions_key(every))
+        return state.kept("actions.map_points", points, *key)
     return None
 
 

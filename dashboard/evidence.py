@@ -197,13 +197,6 @@ def calendar_table() -> CountTable:
 # --------------------------------------------------------------------------- impact
 
 
-def actions_key(acts: pd.DataFrame) -> tuple:
-    """Which actions, at which versions: a cache key part for anything drawn from the actions."""
-    if acts.empty:
-        return ()
-    return tuple(zip(acts["id"].tolist(), acts["version"].tolist()))
-
-
 @st.cache_data(max_entries=8, show_spinner="Comparing actions with comparable wards…")
 def _impacts(root: str, dataset: str, version: str, key: tuple, months: int) -> pd.DataFrame:
     from ruralaction.actions import load_vocabulary
@@ -217,7 +210,7 @@ def impacts(months: int = 6) -> pd.DataFrame:
     """Every completed action's difference-in-differences evaluation (cached on the data and the actions)."""
     if state.meta().geography.wards is None:
         return pd.DataFrame()
-    return _impacts(*_src(), actions_key(actions.actions()), months)
+    return _impacts(*_src(), actions.actions_key(actions.actions()), months)
 
 
 def ward_kind() -> pd.Series:

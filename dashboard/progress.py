@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, evidence, filters, places, state
+from dashboard import actions, filters, places, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import store_progress
 from ruralaction.measures.periods import Period, latest_full
@@ -104,7 +104,7 @@ def all_rows(s: Score) -> pd.DataFrame:
 def map_chart(sc: Scorecard, acts: pd.DataFrame, big: bool = False, height: int = 620) -> charts.Chart | None:
     """The ward choropleth for the scorecard's period, with the period's actions (None without
     wards): made once per data version, period, area, size and actions, shared by every viewer."""
-    key = (sc.period.spec, sc.ward, big, height, evidence.actions_key(acts))
+    key = (sc.period.spec, sc.ward, big, height, actions.actions_key(acts))
     return state.kept("progress.map", lambda: _map_chart(sc, acts, big, height), *key)
 
 

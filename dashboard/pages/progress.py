@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import errors, evidence, evidence_views, filters, places, progress, state
+from dashboard import actions, errors, evidence_views, filters, places, progress, state
 from ruralaction.exports import csv_bytes
 from ruralaction.measures import store_progress
 from ruralaction.measures.filters import link_note
@@ -196,7 +196,7 @@ chart_list = [
         lambda: charts.actions_chart(sc.actions_monthly, period),
         period.spec,
         ward,
-        evidence.actions_key(acts),
+        actions.actions_key(acts),
     ),
 ]
 ward_map = progress.map_chart(sc, acts)

@@ -24,9 +24,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from ruralaction.geography.boundaries import BNG, GeographyError
+from ruralaction.geography.crs import SharedTransformer
 
 #: Label height in metres by kind (bigger places read from further out).
 SIZE_M = {"city": 2600.0, "town": 1500.0, "village": 520.0, "parish": 520.0, "suburb": 420.0, "hamlet": 300.0}
@@ -50,7 +50,7 @@ _LOCAL_TYPES = {
     "other settlement": "hamlet",
     "suburban area": "suburb",
 }
-_TO_WGS = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
+_TO_WGS = SharedTransformer(BNG, "EPSG:4326")
 
 
 def _key(name: str) -> str:

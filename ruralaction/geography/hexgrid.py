@@ -7,11 +7,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyproj import Transformer
+
+from ruralaction.geography.crs import SharedTransformer
 
 BNG = "EPSG:27700"
 HEX_SIZE_M = 800.0
-_TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
+_TO_BNG = SharedTransformer("EPSG:4326", BNG)
 
 
 def hex_cells(x: np.ndarray, y: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:

@@ -43,8 +43,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
+from ruralaction.geography.crs import SharedTransformer
 from ruralaction.measures.maplayers import HEX_SIZE_M, hex_cells, hex_corners
 from ruralaction.measures.trends import BNG, MIN_COUNT, plural
 
@@ -83,8 +83,8 @@ EMERGING_METHOD = (
     "on each cell's Gi* z-scores, as in ESRI's emerging hot spot analysis; months without data are left out."
 )
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
-_TO_WGS = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
+_TO_BNG = SharedTransformer("EPSG:4326", BNG)
+_TO_WGS = SharedTransformer(BNG, "EPSG:4326")
 # The six axial neighbours of a pointy-top hexagon.
 _STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1))
 

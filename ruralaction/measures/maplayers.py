@@ -40,9 +40,9 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
-from pyproj import Transformer
 
 from ruralaction.geography.basemap import Basemap
+from ruralaction.geography.crs import SharedTransformer
 from ruralaction.geography.hexgrid import hex_cells
 from ruralaction.measures.trends import BNG, NO_OUTCOME, month_codes, plural
 
@@ -70,8 +70,8 @@ TOOLTIP = {
     },
 }
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
-_TO_WGS = Transformer.from_crs(BNG, "EPSG:4326", always_xy=True)
+_TO_BNG = SharedTransformer("EPSG:4326", BNG)
+_TO_WGS = SharedTransformer(BNG, "EPSG:4326")
 
 
 def rgb(colour: str, alpha: int = 255) -> list[int]:

@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
-from pyproj import Transformer
 
 from ruralaction.actions.places import OTHER_ACTION_RGBA, RURAL_ACTION_RGBA
 from ruralaction.geography.basemap import Basemap, bng_image
+from ruralaction.geography.crs import SharedTransformer
 from ruralaction.measures import months as mo
 from ruralaction.measures.maplayers import (
     NONE_COLOUR,
@@ -49,7 +49,7 @@ from ruralaction.measures.trends import BNG, area_rates
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 GREEN = "#{:02X}{:02X}{:02X}".format(*RURAL_ACTION_RGBA[:3])
 BLUE = "#{:02X}{:02X}{:02X}".format(*OTHER_ACTION_RGBA[:3])
-_TO_BNG = Transformer.from_crs("EPSG:4326", BNG, always_xy=True)
+_TO_BNG = SharedTransformer("EPSG:4326", BNG)
 
 
 class ChartExportError(RuntimeError):
