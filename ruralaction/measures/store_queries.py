@@ -125,9 +125,9 @@ class StoreView:
             con.execute(f"CREATE VIEW rural_rows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
         else:
             con.execute("CREATE VIEW rural_rows AS SELECT * FROM rows WHERE is_rural_crime")
-        if self.cube_files:
+        if self.cube_files:  # small (~50,000 rows at 10M incidents): held in DuckDB's memory, read once
             files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.cube_files)
-            con.execute(f"CREATE VIEW cube AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            con.execute(f"CREATE TABLE cube AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
             return
         cols = ", ".join(c for c in columnar.CUBE_COLUMNS if c in have)
         con.execute(
