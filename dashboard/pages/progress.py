@@ -106,6 +106,13 @@ st.caption(
 )
 
 
+# a figure in words ("699 in 3 of 12 months") wraps in its tile rather than ending in "…"
+st.html(
+    "<style>[data-testid='stMetricValue'], [data-testid='stMetricValue'] *"
+    "{white-space:normal !important;overflow:visible !important;text-overflow:clip !important}</style>"
+)
+
+
 def tile(s) -> None:
     with st.container(border=True):
         st.markdown(f"**{md(s.title)}**", help=s.note)
