@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dashboard import actions, errors, evidence_views, filters, places, state
@@ -296,9 +297,15 @@ with map_box:
     area_points = errors.attempt(
         lambda: actions.map_points(ward_codes=span_codes), "Partners' actions on the map", "local area"
     )
-    # the area's crimes as points when there are few enough: one more than the most drawn says "too many"
-    shown = store_local.area_rows(view, f, wards, parish, limit=maplayers.POINTS_MAX + 1)
-    deck, picture = places.area_map(outline, shown, np.ones(len(shown), bool), area_points)
+
+    def area_map():
+        # the area's crimes as points when there are few enough: one more than the most drawn says "too many"
+        shown = store_local.area_rows(view, f, wards, parish, limit=maplayers.POINTS_MAX + 1)
+        return places.area_map(outline, shown, np.ones(len(shown), bool), area_points)
+
+    # the same for every viewer of this area, filters and actions: made once per data version
+    drawn = None if area_points is None else int(pd.util.hash_pandas_object(area_points.astype(str)).sum())
+    deck, picture = state.kept("local_area.map", area_map, s.ward_code, parish, f, drawn)
     st.pydeck_chart(
         deck,
         key=f"local_area_map_{s.ward_code}",
