@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import string
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,16 +125,29 @@ def meta() -> Classified:
     return _view(str(src.root), src.dataset, src.version)[1]
 
 
+#: What :func:`source` found, per thread: Streamlit runs each page view in a thread of its own, so
+#: a page's sections all see one data version, read once (a version switched during the view
+#: shows on the next one).
+_THIS_RUN = threading.local()
+#: How long a thread keeps it (a thread outliving a page view, e.g. a test's, reads again).
+_RUN_SECONDS = 5.0
+
+
 def source() -> DataSource:
     """The store (making the demo on a first start), the dataset it shows, and its version."""
     root = data_dir()
+    kept_for = getattr(_THIS_RUN, "source", None)
+    if kept_for is not None and kept_for[0] == root and time.monotonic() - kept_for[1] < _RUN_SECONDS:
+        return kept_for[2]
     _prepare(str(root))
     store = Store(root)
     dataset = store.active()
     # the version's id too: a dataset's files can be the same in two versions (show the demo, undo,
     # show it again), and a cached view must read the folder shown now, not one retired since
     version = f"{store.versions.current_id()}-{store.version(dataset)}-{_definition_stamp()}"
-    return DataSource(root=root, dataset=dataset, version=version)
+    found = DataSource(root=root, dataset=dataset, version=version)
+    _THIS_RUN.source = (root, time.monotonic(), found)
+    return found
 
 
 def md(text: object) -> str:
