@@ -36,6 +36,7 @@ from ruralaction.actions import (
     Actor,
     CookieSigner,
     UnverifiedEmail,
+    actions_stamp,
     admin_exists,
     end_session,
     identify,
@@ -97,8 +98,17 @@ def dataset() -> str:
 
 
 def actions(include_deleted: bool = False) -> pd.DataFrame:
-    """Every action of the dataset shown (:func:`ruralaction.actions.list_actions`)."""
-    return list_actions(engine(), dataset(), include_deleted=include_deleted)
+    """Every action of the dataset shown (:func:`ruralaction.actions.list_actions`): read again
+    only when their fingerprint (:func:`ruralaction.actions.actions_stamp`, one small query, so
+    another instance's edits show at once) has changed since the last read."""
+    ds = dataset()
+    return _actions(db_url(), ds, include_deleted, actions_stamp(engine(), ds))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _actions(url: str, dataset: str, include_deleted: bool, stamp: tuple) -> pd.DataFrame:
+    # ``url`` and ``stamp`` are unused in the body: they are part of the cache key.
+    return list_actions(engine(), dataset, include_deleted=include_deleted)
 
 
 def wards() -> pd.DataFrame:

@@ -20,6 +20,7 @@ from ruralaction.actions import (
     ConflictError,
     PermissionDenied,
     ValidationError,
+    actions_stamp,
     add_action,
     delete_action,
     filter_actions,
@@ -325,6 +326,24 @@ def test_delete_is_soft_and_only_an_admin_restores(db):
         ("restore", ADMIN.email),
     ]
     assert entries[1].before["deleted_at"] is None and entries[1].after["deleted_by"] == POLICE.email
+
+
+def test_the_actions_stamp_changes_with_every_add_edit_ward_change_delete_and_restore(db):
+    """The app keeps the list of actions until this stamp changes (one aggregate query a page view)."""
+    seen = [actions_stamp(db)]
+    a = add_action(db, POLICE, patrol(), WARDS)
+    seen.append(actions_stamp(db))
+    a = update_action(db, POLICE, a.id, replace(a.to_input(), title="Patrols, week 2"), a.version, WARDS)
+    seen.append(actions_stamp(db))
+    other = next(code for code in WARDS if code not in a.wards)
+    a = update_action(db, POLICE, a.id, replace(a.to_input(), wards=(*a.wards, other)), a.version, WARDS)
+    seen.append(actions_stamp(db))
+    a = delete_action(db, POLICE, a.id, a.version)
+    seen.append(actions_stamp(db))
+    restore_action(db, ADMIN, a.id, a.version)
+    seen.append(actions_stamp(db))
+    assert len(set(seen)) == len(seen), seen
+    assert actions_stamp(db) == seen[-1] and actions_stamp(db, "demo") != seen[-1], "nothing else moves it"
 
 
 # --------------------------------------------------------------------------- permissions and audit

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -347,6 +347,23 @@ def get_action(engine: Engine, action_id: int) -> ActionRecord | None:
     with read_session(engine) as s:
         a = load_action(s, action_id)
         return None if a is None else to_record(a)
+
+
+def actions_stamp(engine: Engine, dataset: str = "ours") -> tuple:
+    """A small fingerprint of a dataset's actions (how many, deleted, their versions, the latest
+    change): it changes whenever an action is added, edited or deleted, so a list read before can
+    be kept until it does (one aggregate query instead of reading every action)."""
+    with read_session(engine) as s:
+        row = s.execute(
+            select(
+                func.count(Action.id),
+                func.count(Action.deleted_at),
+                func.coalesce(func.sum(Action.version), 0),
+                func.max(Action.id),
+                func.max(Action.updated_at),
+            ).where(Action.dataset == dataset)
+        ).one()
+    return tuple(str(v) for v in row)
 
 
 def list_actions(engine: Engine, dataset: str = "ours", include_deleted: bool = False) -> pd.DataFrame:
