@@ -76,18 +76,7 @@ def monthly(
         if n_months
         else np.zeros(0)
     )
-    months = pd.DatetimeIndex(np.arange(lo, lo + n_months).astype("datetime64[M]").astype("datetime64[s]"))
-    out = pd.DataFrame(
-        {
-            "month": np.repeat(months, len(cats)),
-            "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
-            "crimes": n.astype(np.int64),
-        }
-    )
-    if covered is None:
-        return out
-    keep = np.isin(out["month"].dt.strftime("%Y-%m").to_numpy(), np.asarray(list(covered), dtype=object))
-    return out[keep].reset_index(drop=True)
+    return trends.month_category_frame(n, lo, n_months, cats, covered)
 
 
 def by_category(view: sq.StoreView, where: Where | pd.DataFrame) -> pd.Series:

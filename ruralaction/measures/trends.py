@@ -101,12 +101,23 @@ def monthly(
     counts = (
         np.bincount(m[ok] * len(cats) + c[ok], minlength=n_months * len(cats)) if n_months else np.zeros(0, np.int64)
     )
-    months = pd.DatetimeIndex(np.arange(lo, lo + n_months).astype("datetime64[M]").astype("datetime64[s]"))
+    return month_category_frame(counts, lo, n_months, cats, covered)
+
+
+def month_category_frame(
+    counts: np.ndarray, first_code: int, n_months: int, cats: Sequence[str], covered: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """``month, category, crimes`` from counts laid out month by month, category by category
+    (``counts[i * len(cats) + j]``), months from ``first_code`` (months since 1970-01); only the
+    ``covered`` months (``"YYYY-MM"``) when given."""
+    months = pd.DatetimeIndex(
+        np.arange(first_code, first_code + n_months).astype("datetime64[M]").astype("datetime64[s]")
+    )
     out = pd.DataFrame(
         {
             "month": np.repeat(months, len(cats)),
             "category": pd.Categorical(np.tile(cats, n_months), categories=cats, ordered=True),
-            "crimes": counts.astype(np.int64),
+            "crimes": np.asarray(counts).astype(np.int64),
         }
     )
     if covered is None:
