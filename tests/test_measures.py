@@ -299,3 +299,29 @@ def test_incident_table_is_newest_first_and_limited():
     assert t["Outcome"].tolist() == ["Local resolution", "No outcome recorded", "No outcome recorded"]
     assert t["Ward"].tolist() == ["Two", "Unknown", "One"]
     assert trends.incident_table(df, every(df), limit=1)["Category"].tolist() == ["Robbery"]
+
+
+def test_partial_classes_are_said_as_they_are():
+    """Some wards without a class (and no LSOA boundaries to derive one): nothing to say when every
+    in-scope crime is in a classed ward; "counted in part" with the share when some are not; only
+    farm crimes when most are not (the demo county drew the last sentence with every crime classed)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from ruralaction.geography.boundaries import Geography
+    from ruralaction.measures import readiness
+
+    wards = gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"], "ward_name": ["One", "Two"], "ruc_code": ["E1", None]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs="EPSG:4326",
+    )
+    geo = Geography(wards=wards)
+    assert readiness.missing_geography(geo) == [readiness.LSOA_BOUNDARIES]
+    assert readiness.words_for(geo, 0.0, True) is None
+    some = readiness.words_for(geo, 0.2, True)
+    assert some.startswith("Rural crime is counted in part: 20% of the in-scope crimes have no rural-urban class")
+    assert "only crimes at a farm count" not in some and readiness.LSOA_BOUNDARIES.sentence in some
+    most = readiness.words_for(geo, 0.7, True)
+    assert "only crimes at a farm count, not those in rural wards" in most
+    assert readiness.words_for(geo, 0.7, False).startswith("No rural crime can be counted yet")

@@ -107,8 +107,13 @@ def words_for(geo: Geography | None, share: float | None, any_rural: bool) -> st
     missing = missing_geography(geo)
     if not missing and (share is None or share < 0.5):
         return None
+    if missing == [LSOA_BOUNDARIES] and not share:
+        return None  # some wards have no class, but every in-scope crime is in one that has (the Data page lists it)
     unclassed = f"{share:.0%} of the in-scope crimes have no rural-urban class" if share else ""
-    if any_rural:
+    if any_rural and missing == [LSOA_BOUNDARIES] and share < 0.5:
+        # most crimes are classed: those in wards with a class count in full, the rest only at a farm
+        lead = f"Rural crime is counted in part: {unclassed}, so those count only at a farm."
+    elif any_rural:
         lead = (
             "Rural crime can only be counted in part: "
             + (unclassed + ", so " if unclassed else "")
