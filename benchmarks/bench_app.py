@@ -77,7 +77,7 @@ def add_one_month(root: Path, rows: int) -> tuple[float, float]:
     from bench_store import write_rows
 
     from ruralaction.definition import load_definition
-    from ruralaction.incidents import columnar
+    from ruralaction.incidents import columnar, store_geography
     from ruralaction.incidents.classify import classify
     from ruralaction.incidents.loader import load_incidents
     from ruralaction.incidents.store import Store
@@ -95,7 +95,7 @@ def add_one_month(root: Path, rows: int) -> tuple[float, float]:
         t = time.perf_counter()
         store.add_incidents([f], definition, actor=Actor(email="bench@example.org", role=Role.ADMIN))
         add = time.perf_counter() - t
-        geo = columnar._load_geography(columnar.store_dir(store.versions.current_dir(), "ours"))
+        geo = store_geography.load(columnar.store_dir(store.versions.current_dir(), "ours"))
         t = time.perf_counter()
         classify(load_incidents([f], definition).incidents, geo, definition)
         alone = time.perf_counter() - t

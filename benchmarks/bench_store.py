@@ -117,7 +117,7 @@ def main() -> None:
         sys.exit(f"The real files are needed under {SHARED}.")
 
     from ruralaction.definition import load_definition
-    from ruralaction.incidents import columnar
+    from ruralaction.incidents import columnar, store_geography
     from ruralaction.incidents.classify import classify
     from ruralaction.incidents.loader import load_incidents
     from ruralaction.incidents.store import Store, geography_folder_files
@@ -144,7 +144,7 @@ def main() -> None:
         add = time.perf_counter() - t
         folder = store.versions.current_dir()
         mode = columnar.read_manifest(columnar.store_dir(folder, "ours"))["built"]
-        geo = columnar._geography(folder / "ours", definition)
+        geo = store_geography.build_for(folder / "ours", definition)
         t = time.perf_counter()
         classify(load_incidents(files[-1:], definition).incidents, geo, definition)
         alone = time.perf_counter() - t

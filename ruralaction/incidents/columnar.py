@@ -46,10 +46,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruralaction.definition import Definition, load_definition
-from ruralaction.geography.boundaries import Geography, build_geography, find_geography_files
+from ruralaction.geography.boundaries import Geography
 from ruralaction.geography.hexgrid import lonlat_cells
+from ruralaction.incidents import source_names, store_geography
 from ruralaction.incidents.classify import classify
-from ruralaction.incidents.loader import FileReport, LoadResult, LoadSummary, load_incidents
+from ruralaction.incidents.loader import FileReport, LoadSummary, load_incidents
 from ruralaction.incidents.pipeline import GEOGRAPHY_DIRS, INCIDENT_DIRS, Classified
 
 FORMAT = 1
@@ -143,62 +144,6 @@ def _slug(value: object) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:80] or "unknown"
 
 
-def _geography(base: Path, definition: Definition) -> Geography:
-    found = {"boundaries": [], "lookups": []}
-    for d in GEOGRAPHY_DIRS:
-        if (base / d).exists():
-            f = find_geography_files(base / d)
-            found["boundaries"] += f["boundaries"]
-            found["lookups"] += f["lookups"]
-    if not found["boundaries"] and not found["lookups"]:
-        return Geography()
-    return build_geography(definition, found["boundaries"], found["lookups"])
-
-
-GEOGRAPHY = "geography"
-
-
-def _save_geography(geo: Geography, out: Path) -> None:
-    """The built geography as GeoParquet beside the rows: a reader (and the next change, when
-    the boundaries did not change) gets it without reading and joining the boundary files."""
-    import geopandas as gpd
-
-    folder = out / GEOGRAPHY
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("wards", "lsoas", "parishes"):
-        frame = getattr(geo, name)
-        if frame is not None:
-            frame.to_parquet(folder / f"{name}.parquet")
-    if geo.farms is not None:
-        gpd.GeoDataFrame(geometry=geo.farms).to_parquet(folder / "farms.parquet")
-    geo.lsoa_classes.rename("ruc_code").rename_axis("lsoa_code").reset_index().to_parquet(
-        folder / "lsoa_classes.parquet", index=False
-    )
-    (folder / "notes.json").write_text(json.dumps(list(geo.notes)), "utf-8")
-
-
-def _load_geography(out: Path) -> Geography | None:
-    import geopandas as gpd
-
-    folder = out / GEOGRAPHY
-    if not (folder / "notes.json").is_file():
-        return None
-
-    def frame(name: str):
-        return gpd.read_parquet(folder / f"{name}.parquet") if (folder / f"{name}.parquet").is_file() else None
-
-    classes = pd.read_parquet(folder / "lsoa_classes.parquet")
-    farms = frame("farms")
-    return Geography(
-        wards=frame("wards"),
-        lsoas=frame("lsoas"),
-        parishes=frame("parishes"),
-        lsoa_classes=pd.Series(classes["ruc_code"].to_numpy(), index=classes["lsoa_code"].to_numpy(), dtype="str"),
-        farms=None if farms is None else farms.geometry,
-        notes=json.loads((folder / "notes.json").read_text("utf-8")),
-    )
-
-
 def with_cells(df: pd.DataFrame) -> pd.DataFrame:
     q, r = lonlat_cells(df["longitude"].to_numpy(dtype=float), df["latitude"].to_numpy(dtype=float))
     out = df.copy(deep=False)
@@ -206,64 +151,6 @@ def with_cells(df: pd.DataFrame) -> pd.DataFrame:
     out["hex_r"] = pd.array(np.where(r == NO_CELL, 0, r), dtype="Int32")
     out.loc[q == NO_CELL, ["hex_q", "hex_r"]] = pd.NA
     return out
-
-
-def _rebase(value: object, old: str, new: str) -> object:
-    return new + value[len(old) :] if isinstance(value, str) and value.startswith(old) else value
-
-
-def _rebase_column(col: pd.Series, old: str, new: str) -> pd.Series:
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = [_rebase(c, old, new) for c in col.cat.categories]
-        if len(set(cats)) == len(cats):
-            return col.cat.rename_categories(cats)
-    return col.map(lambda v: _rebase(v, old, new))
-
-
-def rebase(loaded, old: str, new: str):
-    """Source file names from ``old/…`` to ``new/…`` (in the rows, rejected rows and summary):
-    the store keeps them relative to the dataset folder, so they do not name the staging folder
-    a version was built in, and a reader sees them under the version it reads."""
-    for frame in (loaded.incidents, loaded.rejected):
-        if "source_file" in frame.columns:
-            frame["source_file"] = _rebase_column(frame["source_file"], old, new)
-    for f in loaded.summary.files:
-        f.source = _rebase(f.source, old, new)
-    rep = loaded.summary.replaced
-    for c in ("replaced_file", "by_file"):
-        if c in rep.columns and len(rep):
-            rep[c] = rep[c].map(lambda v: _rebase(v, old, new))
-    return loaded
-
-
-def renamed(loaded, names: dict[str, str]):
-    """A copy of a load result whose source names are changed by ``names`` (old -> new; a zip's
-    members ``old!member`` follow their zip); the result given is not changed."""
-    from dataclasses import replace
-
-    def new(value: object) -> object:
-        if isinstance(value, str):
-            for old, name in names.items():
-                if value == old or value.startswith(f"{old}!"):
-                    return name + value[len(old) :]
-        return value
-
-    frames = []
-    for frame in (loaded.incidents, loaded.rejected):
-        frame = frame.copy(deep=False)
-        if "source_file" in frame.columns:
-            col = frame["source_file"]
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                frame["source_file"] = col.cat.rename_categories([new(c) for c in col.cat.categories])
-            else:
-                frame["source_file"] = col.map(new)
-        frames.append(frame)
-    replaced = loaded.summary.replaced.copy()
-    for c in ("replaced_file", "by_file"):
-        if c in replaced.columns and len(replaced):
-            replaced[c] = replaced[c].map(new)
-    summary = LoadSummary(files=[replace(f, source=new(f.source)) for f in loaded.summary.files], replaced=replaced)
-    return LoadResult(incidents=frames[0], rejected=frames[1], summary=summary)
 
 
 def _partition_key(fmt: object, force: object, month: pd.Timestamp) -> str:
@@ -409,8 +296,10 @@ def build(
     out.mkdir(parents=True)
     added = _added_only(prev, files, dkey, gkey)
     reuse = previous is not None and prev is not None and prev.get("geography") == gkey
-    geography = (_load_geography(store_dir(previous, dataset)) if reuse else None) or _geography(base, definition)
-    _save_geography(geography, out)
+    geography = (store_geography.load(store_dir(previous, dataset)) if reuse else None) or store_geography.build_for(
+        base, definition
+    )
+    store_geography.save(geography, out)
     if added is not None and previous is not None:
         _build_added(base, out, store_dir(previous, dataset), prev, added, geography, definition, loaded)
         mode = "added"
@@ -443,7 +332,7 @@ def _added_only(prev: dict | None, files: dict[str, str], dkey: str, gkey: str) 
 
 def _build_full(base: Path, out: Path, geography: Geography, definition: Definition) -> None:
     inputs = [base / d for d in INCIDENT_DIRS if (base / d).exists()]
-    loaded = rebase(load_incidents(inputs, definition), f"{base}/", "")
+    loaded = source_names.rebase(load_incidents(inputs, definition), f"{base}/", "")
     df = with_cells(classify(loaded.incidents, geography, definition))
     parts = _write_rows(df, out)
     loaded.rejected.to_parquet(out / "rejected.parquet", index=False)
@@ -467,9 +356,9 @@ def _build_added(
     preloaded: tuple[dict[str, str], object] | None = None,
 ) -> None:
     if preloaded is not None and list(preloaded[0].values()) == added:  # the same files in the same order
-        loaded = renamed(preloaded[1], preloaded[0])
+        loaded = source_names.renamed(preloaded[1], preloaded[0])
     else:
-        loaded = rebase(load_incidents([base / rel for rel in added], definition), f"{base}/", "")
+        loaded = source_names.rebase(load_incidents([base / rel for rel in added], definition), f"{base}/", "")
     df = with_cells(classify(loaded.incidents, geography, definition))
     new_parts = _write_rows(df, out)
     parts = dict(prev.get("partitions", {}))
@@ -595,10 +484,10 @@ def read_classified(
         incidents=df,
         rejected=pd.read_parquet(folder / "rejected.parquet"),
         summary=_summary_from(m.get("summary", {})),
-        geography=_load_geography(folder) or _geography(version_dir / dataset, definition),
+        geography=store_geography.load(folder) or store_geography.build_for(version_dir / dataset, definition),
         definition=definition,
     )
-    return rebase(out, "", f"{version_dir / dataset}/")
+    return source_names.rebase(out, "", f"{version_dir / dataset}/")
 
 
 __all__ = [
