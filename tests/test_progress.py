@@ -29,6 +29,8 @@ from ruralaction.measures.periods import (
     rolling_12,
 )
 from ruralaction.progress import aims as pm
+from ruralaction.progress import concern_measures as cm
+from ruralaction.progress import partner_measures as ptm
 from ruralaction.progress.config import (
     MEASURE_AIMS,
     MeasureConfig,
@@ -349,16 +351,16 @@ def test_top_concerns_with_an_action_in_their_ward():
         ]
     )
     issues = {"burglary": ["Burglary"], "speeding": ["Speeding"], "fly-tipping": ["Fly-tipping"], "other": ["Other"]}
-    m = pm.concerns_actioned(c, acts, FY25, AS_OF, issues)
+    m = cm.concerns_actioned(c, acts, FY25, AS_OF, issues)
     # top concerns: W1 burglary ✓, W2 speeding ✓, W2 other ✗, W3 burglary ✗ (only a speeding action), W4 fly-tipping ✗
     assert (m.numerator, m.denominator, m.value) == (2, 5, 0.4)
     assert m.text == "40% (2 of 5)"
     assert set(m.detail.loc[m.detail["has_action"], "ward_code"]) == {"W1", "W2"}
-    m = pm.concerns_actioned(c, acts, FY25, AS_OF)  # any action in the ward
+    m = cm.concerns_actioned(c, acts, FY25, AS_OF)  # any action in the ward
     assert (m.numerator, m.denominator) == (4, 5)
-    few = pm.concerns_actioned(c[c["ward_code"] == "W1"], acts, FY25, AS_OF, issues)
+    few = cm.concerns_actioned(c[c["ward_code"] == "W1"], acts, FY25, AS_OF, issues)
     assert few.value is None and few.text == "1 of 1 top concern" and "too few" in few.why_not
-    none = pm.concerns_actioned(c.iloc[:0], acts, FY25, AS_OF)
+    none = cm.concerns_actioned(c.iloc[:0], acts, FY25, AS_OF)
     assert none.value is None and none.text == "no concerns raised"
 
 
@@ -374,13 +376,13 @@ def test_median_days_from_a_concern_to_its_first_action():
             ("W3", "other", "2024-07-01", "2024-09-01"),  # raised before the period
         ]
     )
-    m = pm.days_to_first_action(c, FY25, AS_OF)
+    m = cm.days_to_first_action(c, FY25, AS_OF)
     assert m.value == 4.0  # median of 0, 2, 4, 10, 20
     assert m.text == "4 days (median of 5 concerns; 1 still without an action)"
     assert (m.numerator, m.denominator, len(m.detail)) == (5, 6, 6)
-    assert pm.days_to_first_action(c.iloc[:4], FY25, AS_OF).value is None  # 4 < 5: no median
+    assert cm.days_to_first_action(c.iloc[:4], FY25, AS_OF).value is None  # 4 < 5: no median
     # an action dated after "as of" has not happened yet
-    assert pm.days_to_first_action(c, FY25, dt.date(2025, 6, 15)).numerator == 3
+    assert cm.days_to_first_action(c, FY25, dt.date(2025, 6, 15)).numerator == 3
 
 
 # --------------------------------------------------------------------------- aim 2 and 3: actions
@@ -413,10 +415,10 @@ def test_shares_of_the_actions_taken_in_the_period():
     assert len(pm.actions_taken(acts, FY25.start, FY25.end)) == 5
     v = pm.visible_share(acts, FY25, AS_OF)
     assert (v.numerator, v.denominator, v.value, v.text) == (4, 5, 0.8, "80% (4 of 5)")
-    n = pm.non_police_share(acts, FY25, ("Police",), AS_OF)
+    n = ptm.non_police_share(acts, FY25, ("Police",), AS_OF)
     assert (n.numerator, n.value) == (3, 0.6)
     assert rag(n.value, load_progress_config().measure("non_police_share")).level == "green"  # 3/5 on the 0.5 target
-    m = pm.multi_agency_share(acts, FY25, AS_OF)
+    m = ptm.multi_agency_share(acts, FY25, AS_OF)
     assert (m.numerator, m.value) == (2, 0.4)
     assert list(v.detail.columns) == list(pm.ACTION_DETAIL)
     few = pm.visible_share(acts.iloc[:3], FY25, AS_OF)
@@ -442,7 +444,7 @@ def test_wards_and_partners_of_the_last_quarter():
     w = pm.wards_with_visible_action(acts, FY25, AS_OF, {"W2": "Castle"})
     assert w.value == 2 and w.text == "2 wards (Jan – Mar 2026)"
     assert w.detail.to_dict("records")[0] == {"ward_code": "W2", "ward_name": "Castle", "visible_actions": 2}
-    p = pm.partners_active(acts, FY25, AS_OF)
+    p = ptm.partners_active(acts, FY25, AS_OF)
     assert p.value == 4 and set(p.detail["partner"]) == {"Highways", "Police", "Parish or town council", "NFU"}
     assert p.detail.set_index("partner").loc["Police"].to_dict() == {"actions": 2, "led": 1}
 

@@ -21,6 +21,7 @@ from ruralaction.measures.periods import Period, loaded_months, parse_period
 from ruralaction.measures.store_queries import StoreView
 from ruralaction.measures.trends import month_codes, monthly
 from ruralaction.progress import aims as pm
+from ruralaction.progress import concern_measures, partner_measures
 from ruralaction.progress.config import (
     AIMS,
     MeasureConfig,
@@ -351,7 +352,7 @@ def build_scorecard(
     county : str
     demo : bool
     issues_for : mapping, optional
-        Concern category -> matching action issues (see :func:`~ruralaction.progress.aims.concerns_actioned`).
+        Concern category -> matching action issues (see :func:`~ruralaction.progress.concern_measures.concerns_actioned`).
     wildlife_category : str
     concerns_note : str
         Why ``concerns`` is None.
@@ -450,7 +451,7 @@ def build_scorecard(
             _score(
                 "concerns_actioned",
                 cfg,
-                pm.concerns_actioned(cons, acts, period, as_of, issues_for),
+                concern_measures.concerns_actioned(cons, acts, period, as_of, issues_for),
                 period.label,
                 concerns_as_of,
                 ward,
@@ -475,7 +476,7 @@ def build_scorecard(
             _score(
                 "days_to_first_action",
                 cfg,
-                pm.days_to_first_action(cons, period, as_of),
+                concern_measures.days_to_first_action(cons, period, as_of),
                 period.label,
                 concerns_as_of,
                 ward,
@@ -485,16 +486,26 @@ def build_scorecard(
         _score(
             "non_police_share",
             cfg,
-            pm.non_police_share(acts, period, cfg.police_partners, as_of),
+            partner_measures.non_police_share(acts, period, cfg.police_partners, as_of),
             period.label,
             actions_as_of,
             ward,
         ),
         _score(
-            "partners_active_quarter", cfg, pm.partners_active(acts, period, as_of), quarter_text, actions_as_of, ward
+            "partners_active_quarter",
+            cfg,
+            partner_measures.partners_active(acts, period, as_of),
+            quarter_text,
+            actions_as_of,
+            ward,
         ),
         _score(
-            "multi_agency_share", cfg, pm.multi_agency_share(acts, period, as_of), period.label, actions_as_of, ward
+            "multi_agency_share",
+            cfg,
+            partner_measures.multi_agency_share(acts, period, as_of),
+            period.label,
+            actions_as_of,
+            ward,
         ),
     ]
     order = list(cfg.measures)
