@@ -157,7 +157,9 @@ def md(text: object) -> str:
     return str(text).translate(_MARKDOWN_SPECIAL)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+# at most 64 kept (an area's map of up to 15,000 points is the largest, a few MB): the least
+# recently used go first, so memory stays bounded however many areas and filters are viewed
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _kept(name: str, root: str, dataset: str, version: str, key: tuple, _build):
     # ``_build`` is not hashed (leading underscore): ``name``, the data version and ``key`` are the key.
     return _build()
@@ -170,3 +172,10 @@ def kept(name: str, build, *key):
     the data that the result depends on (a measure, a filter, the actions' versions)."""
     s = source()
     return _kept(name, str(s.root), s.dataset, s.version, tuple(key), build)
+
+
+def code(text: object) -> str:
+    """Text from data shown as inline code with ``st.markdown``: inside a code span nothing is
+    markup, so it is not backslash-escaped (that would show the backslashes); only a backtick,
+    which would end the span, is replaced by a look-alike."""
+    return "`" + str(text).replace("`", "\u02cb") + "`"

@@ -164,6 +164,8 @@ def test_an_upload_can_be_deleted_and_the_deletion_undone(data_page):
     store = Store(data_page.root)
     assert store.has_incidents("ours") and len(store.uploads()) == 1
     at = data_page.run()
+    name = store.uploads()[0].name  # police_uk/<time>: shown as it is in a code span, no escaping backslashes
+    assert any(m.value.startswith(f"`{name}` — ") for m in at.markdown), [m.value[:60] for m in at.markdown]
     at.button(key="data_delete_0").click()
     at = data_page.run()
     assert "Deleted police_uk/" in texts(at, "success") and not store.has_incidents("ours")

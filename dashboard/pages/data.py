@@ -267,7 +267,7 @@ if uploads:
     for i, u in enumerate(uploads):
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(
-            f"`{state.md(u.name)}` — {state.md(u.kind)}, {u.files:,} file{'s' if u.files != 1 else ''}, "
+            f"{state.code(u.name)} — {state.md(u.kind)}, {u.files:,} file{'s' if u.files != 1 else ''}, "
             f"{u.bytes / 1e6:,.1f} MB"
         )
         if right.button("Delete", key=f"data_delete_{i}", icon=":material/delete:"):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 #: The name of ``share_rural_of_rows`` wherever it is shown, and what it is.
-RURAL_OF_ROWS = "Rural crime, share of all rows"
+RURAL_OF_ROWS = "Rural share of all rows"  # short enough for its card (the help says it in full)
 RURAL_OF_ROWS_HELP = (
     "Rural crimes as a share of every row loaded: all crime types, anti-social behaviour and rows "
     "outside the county. Not the Overview's rural share of in-scope crime."
