@@ -87,6 +87,18 @@ def data_version(root: str | os.PathLike | None = None) -> str:
     return h.hexdigest()[:16]
 
 
+def geography_files(root: Path) -> dict[str, list]:
+    """The boundary and lookup files in a data (or dataset) folder's geography folders:
+    ``{"boundaries": [...], "lookups": [...]}``."""
+    found: dict[str, list] = {"boundaries": [], "lookups": []}
+    for d in GEOGRAPHY_DIRS:
+        if (root / d).exists():
+            f = find_geography_files(root / d)
+            found["boundaries"] += f["boundaries"]
+            found["lookups"] += f["lookups"]
+    return found
+
+
 def load_data_dir(root: str | os.PathLike | None = None, definition: Definition | None = None) -> Classified:
     """Load and classify everything in the data directory (incidents, boundaries, lookups)."""
     root = Path(root or data_dir())
@@ -94,12 +106,7 @@ def load_data_dir(root: str | os.PathLike | None = None, definition: Definition 
     geo_root_has_files = any((root / d).exists() for d in GEOGRAPHY_DIRS)
     geography = Geography()
     if geo_root_has_files:
-        found = {"boundaries": [], "lookups": []}
-        for d in GEOGRAPHY_DIRS:
-            if (root / d).exists():
-                f = find_geography_files(root / d)
-                found["boundaries"] += f["boundaries"]
-                found["lookups"] += f["lookups"]
+        found = geography_files(root)
         geography = build_geography(definition, found["boundaries"], found["lookups"])
     inputs = [root / d for d in INCIDENT_DIRS if (root / d).exists()]
     return run(inputs, geography, definition)

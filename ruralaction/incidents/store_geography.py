@@ -13,20 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from ruralaction.definition import Definition
-from ruralaction.geography.boundaries import Geography, build_geography, find_geography_files
-from ruralaction.incidents.pipeline import GEOGRAPHY_DIRS
+from ruralaction.geography.boundaries import Geography, build_geography
+from ruralaction.incidents.pipeline import geography_files
 
 FOLDER = "geography"
 
 
 def build_for(base: Path, definition: Definition) -> Geography:
     """The geography of a dataset folder's boundary and lookup files (empty without any)."""
-    found = {"boundaries": [], "lookups": []}
-    for d in GEOGRAPHY_DIRS:
-        if (base / d).exists():
-            f = find_geography_files(base / d)
-            found["boundaries"] += f["boundaries"]
-            found["lookups"] += f["lookups"]
+    found = geography_files(base)
     if not found["boundaries"] and not found["lookups"]:
         return Geography()
     return build_geography(definition, found["boundaries"], found["lookups"])
